@@ -1,0 +1,161 @@
+# dial9 - flight recorder for Tokio processes.
+#
+#   make            build everything into build/
+#   make test       unit tests (plain and ASan+UBSan) and, as root, integration tests
+#   make unit       unit tests only (no root needed)
+#   make targets    the Rust test programs (offline, Debian's tokio)
+#   make demo       record a real Tokio server under load and show it (root)
+#   make bench      benchmarks: print numbers, never fail on one
+#   make deps       install missing Debian packages
+#   make install    PREFIX=/usr/local DESTDIR=
+#   V=1             verbose
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+BUILD      ?= build
+OBJ        := $(BUILD)/obj
+CC         ?= cc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+LLVM_STRIP ?= llvm-strip
+CARGO      ?= cargo
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+PREFIX     ?= /usr/local
+SAN        ?=
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuserspace -I$(BUILD) $(SAN) \
+           -DDIAL9_BUILD_DIR='"$(abspath $(BUILD))"' -DDIAL9_SRC_DIR='"$(CURDIR)"'
+LDLIBS  := -lbpf -ldw -lelf -liberty -lz
+LDFLAGS += $(SAN)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Ibpf
+
+LIB_SRCS    := $(sort $(wildcard userspace/*.c))
+LIB_OBJS    := $(LIB_SRCS:%.c=$(OBJ)/%.o)
+LIB         := $(BUILD)/libdial9.a
+BPF_SRCS    := $(sort $(wildcard bpf/*.bpf.c))
+SKELS       := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.skel.h)
+DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
+DIAL9_SRCS  := $(sort $(wildcard tools/dial9/*.c))
+CTL_SRCS    := $(sort $(wildcard tools/dial9ctl/*.c))
+UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+ITEST_SRCS  := $(sort $(wildcard tests/integration/test_*.c))
+ITEST_BINS  := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
+TEST_HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+TEST_HELPER_OBJS := $(TEST_HELPER_SRCS:%.c=$(OBJ)/%.o)
+
+PROGS := $(BUILD)/dial9 $(BUILD)/dial9ctl $(if $(DAEMON_SRCS),$(BUILD)/dial9d)
+
+.PHONY: all
+all: $(PROGS)
+
+# --- BPF: vmlinux.h -> .bpf.o -> .skel.h ------------------------------------
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,VMLINUX,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/dial9_event.h $(wildcard bpf/*.h) $(BUILD)/vmlinux.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# --- user space --------------------------------------------------------------
+$(OBJ)/%.o: %.c $(wildcard bpf/*.h userspace/*.h daemon/*.h tools/dial9/*.h tools/dial9ctl/*.h tests/helpers/*.h) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(DAEMON_SRCS:%.c=$(OBJ)/%.o): $(SKELS)
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/dial9d: $(DAEMON_SRCS:%.c=$(OBJ)/%.o) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/dial9: $(DIAL9_SRCS:%.c=$(OBJ)/%.o) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
+
+$(BUILD)/dial9ctl: $(CTL_SRCS:%.c=$(OBJ)/%.o) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -o $@
+
+$(BUILD):
+	$(Q)mkdir -p $@
+
+# --- tests -------------------------------------------------------------------
+$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(TEST_HELPER_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@
+
+$(ITEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/integration/%.o $(TEST_HELPER_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@
+
+.PHONY: targets
+targets:
+	$(call msg,CARGO,tests/targets)
+	$(Q)tests/targets/build.sh $(CURDIR)/build/targets
+
+.PHONY: unit unit-plain unit-san test integration
+unit-plain: $(UNIT_BINS) $(BUILD)/dial9 targets
+	$(Q)tests/run-tests.sh unit $(UNIT_BINS)
+
+# The same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+unit-san:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		unit-plain
+
+unit: unit-plain unit-san
+
+integration: all $(ITEST_BINS) targets
+	$(Q)tests/run-tests.sh integration $(ITEST_BINS)
+
+test:
+	$(Q)rm -f build/test-tally
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)if [ "$$(id -u)" -eq 0 ]; then $(MAKE) --no-print-directory integration; \
+	else echo "test: not root: integration tests (real uprobes) skipped"; fi
+	$(Q)tests/run-tests.sh total
+
+.PHONY: demo
+demo: all targets
+	$(Q)tools/demo.sh
+
+.PHONY: bench
+bench: all targets
+	$(Q)tests/bench/run.sh $(abspath $(BUILD))
+
+.PHONY: deps
+deps:
+	$(Q)tools/install-deps.sh
+
+.PHONY: install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(BUILD)/dial9 $(BUILD)/dial9ctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/dial9d $(DESTDIR)$(PREFIX)/sbin/
+
+.PHONY: clean
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * dial9.bpf.c - record what a Tokio runtime does, from uprobes on its
+ * runtime functions, into one BPF ring buffer per recorded process.
+ *
+ * Every event is one struct dial9_event (32 bytes).  Per event the work is:
+ * one hash-of-maps lookup (the process's ring), one task-storage lookup (the
+ * thread's state), up to three user-memory reads (task id), one reserve and
+ * one submit.  Submits do not wake the daemon unless the ring is filling up:
+ * the daemon drains on its own clock.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "dial9_ctl.h"
+#include "dial9_event.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Second integer return register (a 16-byte pair comes back in two). */
+#if defined(__TARGET_ARCH_x86)
+#define PT_REGS_RC2(x) PT_REGS_PARM3(x) /* rdx */
+#elif defined(__TARGET_ARCH_arm64)
+#define PT_REGS_RC2(x) PT_REGS_PARM2(x) /* x1 */
+#else
+#error "dial9: unsupported architecture"
+#endif
+
+/* Set by the daemon before load. */
+const volatile __u64 hdr_vtable_off = 16; /* Header.vtable */
+const volatile __u64 vtable_id_off = 72;  /* Vtable.id_offset (tokio >= 1.23) */
+const volatile __u64 wakeup_bytes = 1 << 20; /* wake the daemon past this much unread data */
+
+/* Per-process ring buffer, created by the daemon at attach time. */
+struct ring_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* tgid */
+	__array(values, struct ring_map);
+} rings SEC(".maps");
+
+/* Failed reservations, per CPU, per process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Per-process switches the daemon flips at run time (duty cycling). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct dial9_proc_ctl);
+} procs SEC(".maps");
+
+enum thread_ctx {
+	CTX_NONE = 0,  /* not known to be a runtime thread */
+	CTX_RUNTIME,   /* runtime thread, outside any poll */
+	CTX_IO,        /* inside the I/O driver's dispatch */
+	CTX_TIMER,     /* inside the timer wheel's processing */
+};
+
+struct thread_state {
+	__u64 task_id;       /* task being polled on this thread, 0 if none */
+	__u64 poll_start_ns;
+	__u64 spawn_site;    /* where the spawn in progress was called from */
+	__u64 last_spawn_id; /* task of the last SPAWN emitted on this thread */
+	__u32 ctx;           /* enum thread_ctx when task_id == 0 */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_state);
+} threads SEC(".maps");
+
+static __always_inline struct thread_state *thread_state(bool create)
+{
+	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+static __always_inline __u64 task_id_of(__u64 hdr)
+{
+	__u64 vtable = 0, off = 0, id = 0;
+
+	if (!hdr || bpf_probe_read_user(&vtable, sizeof(vtable), (void *)(hdr + hdr_vtable_off)))
+		return 0;
+	if (bpf_probe_read_user(&off, sizeof(off), (void *)(vtable + vtable_id_off)))
+		return 0;
+	if (off < 24 || off > 4096)
+		return 0;
+	if (bpf_probe_read_user(&id, sizeof(id), (void *)(hdr + off)))
+		return 0;
+	return id;
+}
+
+static __always_inline bool polls_off(__u32 tgid)
+{
+	struct dial9_proc_ctl *c = bpf_map_lookup_elem(&procs, &tgid);
+
+	return c && c->poll_wake_off;
+}
+
+static __always_inline void count_lost(__u32 tgid)
+{
+	__u64 *n = bpf_map_lookup_elem(&lost, &tgid);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline void emit_to(__u32 tgid, __u32 tid, __u8 kind, __u64 task_id,
+				    __u64 arg, __u8 flags, __u16 aux, bool urgent)
+{
+	struct dial9_event *e;
+	void *rb;
+
+	rb = bpf_map_lookup_elem(&rings, &tgid);
+	if (!rb)
+		return;
+	e = bpf_ringbuf_reserve(rb, sizeof(*e), 0);
+	if (!e) {
+		count_lost(tgid);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->task_id = task_id;
+	e->arg = arg;
+	e->tid = tid;
+	e->kind = kind;
+	e->flags = flags;
+	e->aux = aux;
+	if (urgent || bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	else
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void emit(__u8 kind, __u64 task_id, __u64 arg, __u8 flags, __u16 aux)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	emit_to(pid_tgid >> 32, (__u32)pid_tgid, kind, task_id, arg, flags, aux, false);
+}
+
+/* tokio::runtime::task::raw::poll::<T, S>(ptr: NonNull<Header>) */
+SEC("uprobe")
+int BPF_KPROBE(poll_enter, __u64 hdr)
+{
+	struct thread_state *st;
+	__u64 id;
+
+	if (polls_off(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	st = thread_state(true);
+	if (!st)
+		return 0;
+	id = task_id_of(hdr);
+	st->task_id = id;
+	st->poll_start_ns = bpf_ktime_get_ns();
+	emit(DIAL9_EV_POLL_START, id, PT_REGS_IP(ctx), 0, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(poll_exit)
+{
+	struct thread_state *st = thread_state(false);
+	__u64 id, dur;
+
+	if (!st || !st->poll_start_ns)
+		return 0;
+	id = st->task_id;
+	dur = bpf_ktime_get_ns() - st->poll_start_ns;
+	st->task_id = 0;
+	st->poll_start_ns = 0;
+	st->ctx = CTX_RUNTIME;
+	emit(DIAL9_EV_POLL_END, id, dur, 0, 0);
+	return 0;
+}
+
+/* tokio::runtime::task::waker::wake_by_val / wake_by_ref (ptr: *const ()) */
+SEC("uprobe")
+int BPF_KPROBE(wake_enter, __u64 hdr)
+{
+	struct thread_state *st;
+	__u64 waker = 0;
+	__u16 kind = DIAL9_WAKER_THREAD;
+
+	if (polls_off(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	st = thread_state(false);
+	if (st) {
+		if (st->task_id) {
+			kind = DIAL9_WAKER_TASK;
+			waker = st->task_id;
+		} else if (st->ctx == CTX_IO) {
+			kind = DIAL9_WAKER_IO_DRIVER;
+		} else if (st->ctx == CTX_TIMER) {
+			kind = DIAL9_WAKER_TIMER;
+		} else if (st->ctx == CTX_RUNTIME) {
+			kind = DIAL9_WAKER_RUNTIME;
+		}
+	}
+	emit(DIAL9_EV_WAKE, task_id_of(hdr), waker, 0, kind);
+	return 0;
+}
+
+/*
+ * The spawn path (spawn_inner -> scheduler::Handle::spawn -> bind_new_task ->
+ * OwnedTasks::bind); which of these exist out of line differs per binary and
+ * per future type, so all that exist are probed.  The outermost entry seen
+ * names the spawn site (its return address is in the spawning code); the
+ * innermost return reports the new task, and the outer returns of the same
+ * spawn are recognised by its id and skipped.
+ */
+SEC("uprobe")
+int BPF_KPROBE(spawn_enter)
+{
+	struct thread_state *st = thread_state(true);
+	__u64 ret = 0;
+
+	if (st && !st->spawn_site &&
+	    !bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
+		st->spawn_site = ret;
+	return 0;
+}
+
+/* Each returns the JoinHandle's Header* first: in rax, or in rax:rdx for
+ * OwnedTasks::bind's (JoinHandle, Option<Notified>). */
+SEC("uretprobe")
+int BPF_KRETPROBE(spawn_exit, __u64 handle)
+{
+	struct thread_state *st = thread_state(true);
+	__u64 id = task_id_of(handle), site;
+
+	if (!id)
+		id = task_id_of(PT_REGS_RC2(ctx));
+	if (!st || !id || id == st->last_spawn_id)
+		return 0;
+	site = st->spawn_site ? st->spawn_site : PT_REGS_IP(ctx);
+	st->spawn_site = 0;
+	st->last_spawn_id = id;
+	emit(DIAL9_EV_SPAWN, id, site, 0, 0);
+	return 0;
+}
+
+/* Harness<T, S>::complete(self): the task finished (or was cancelled). */
+SEC("uprobe")
+int BPF_KPROBE(complete_enter, __u64 hdr)
+{
+	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, 0, 0);
+	return 0;
+}
+
+/* raw::dealloc::<T, S>(ptr): the task's memory is released.  This catches
+ * the end of tasks whose Harness::complete was inlined. */
+SEC("uprobe")
+int BPF_KPROBE(dealloc_enter, __u64 hdr)
+{
+	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, DIAL9_TERMINATE_F_RELEASED, 0);
+	return 0;
+}
+
+/* Scheduler park: the worker thread goes idle (and runs the drivers). */
+SEC("uprobe")
+int BPF_KPROBE(park_enter)
+{
+	struct thread_state *st = thread_state(true);
+
+	if (st)
+		st->ctx = CTX_RUNTIME;
+	if (!polls_off(bpf_get_current_pid_tgid() >> 32))
+		emit(DIAL9_EV_PARK, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(park_exit)
+{
+	struct thread_state *st = thread_state(true);
+
+	if (st)
+		st->ctx = CTX_RUNTIME;
+	if (!polls_off(bpf_get_current_pid_tgid() >> 32))
+		emit(DIAL9_EV_UNPARK, 0, 0, 0, 0);
+	return 0;
+}
+
+/* Wakes that follow, until the next poll or park, come from the I/O driver. */
+SEC("uprobe")
+int BPF_KPROBE(io_wake_enter)
+{
+	struct thread_state *st = thread_state(true);
+
+	if (st)
+		st->ctx = CTX_IO;
+	return 0;
+}
+
+/* Wakes that follow, until the next poll or park, come from the timer wheel. */
+SEC("uprobe")
+int BPF_KPROBE(timer_enter)
+{
+	struct thread_state *st = thread_state(true);
+
+	if (st)
+		st->ctx = CTX_TIMER;
+	return 0;
+}
+
+/* rust_begin_unwind and friends: a panic starts on this thread. */
+SEC("uprobe")
+int BPF_KPROBE(panic_enter)
+{
+	struct thread_state *st = thread_state(false);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	emit_to(pid_tgid >> 32, (__u32)pid_tgid, DIAL9_EV_PANIC, st ? st->task_id : 0, 0, 0, 0,
+		true);
+	return 0;
+}
+
+static __always_inline bool fatal_signal(int sig)
+{
+	switch (sig) {
+	case 4:  /* SIGILL */
+	case 5:  /* SIGTRAP */
+	case 6:  /* SIGABRT */
+	case 7:  /* SIGBUS */
+	case 8:  /* SIGFPE */
+	case 9:  /* SIGKILL */
+	case 11: /* SIGSEGV */
+	case 31: /* SIGSYS */
+		return true;
+	}
+	return false;
+}
+
+/* A fatal signal is generated for a recorded process. */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	__u32 tgid, tid, sender;
+
+	if (!fatal_signal(sig))
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	tid = BPF_CORE_READ(task, pid);
+	sender = bpf_get_current_pid_tgid() >> 32;
+	/* A fault is raised by the kernel on the faulting thread itself. */
+	if (sender == tgid && sig != 6 && sig != 9)
+		sender = 0;
+	emit_to(tgid, tid, DIAL9_EV_SIGNAL, 0, sender, 0, sig, true);
+	return 0;
+}
+
+/* The last thread of a recorded process exits. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(process_exit, struct task_struct *task, bool group_dead)
+{
+	__u32 tgid, tid;
+	int code;
+
+	if (!group_dead)
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	tid = BPF_CORE_READ(task, pid);
+	code = BPF_CORE_READ(task, signal, group_exit_code);
+	if (!code)
+		code = BPF_CORE_READ(task, exit_code);
+	if (code & 0x7f)
+		emit_to(tgid, tid, DIAL9_EV_EXIT, 0, code & 0x7f, DIAL9_EXIT_F_SIGNALED, 0, true);
+	else
+		emit_to(tgid, tid, DIAL9_EV_EXIT, 0, (code >> 8) & 0xff, 0, 0, true);
+	return 0;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * dial9_event.h - the one event record shared by the BPF programs, the daemon
+ * and the dump reader.  It is the contract between all three: change it only
+ * together with DIAL9_FORMAT_VERSION and docs/FORMAT.md.
+ *
+ * No includes on purpose: BPF code gets __u64 & co. from vmlinux.h, user space
+ * from <linux/types.h>.  All fields are little-endian in dump files.
+ */
+#ifndef DIAL9_EVENT_H
+#define DIAL9_EVENT_H
+
+/*
+ * Event kinds.  Numbers are part of the file format: never renumber.
+ *
+ * Field use per kind (task_id is always a Tokio task id, 0 = none):
+ *
+ *  SPAWN        task_id = new task; arg = spawn location (string id in a dump,
+ *               caller address inside the ring buffer); aux = 0.
+ *               The spawning task is the one being polled on `tid` at `ts_ns`.
+ *  POLL_START   task_id; arg = future location (string id in a dump, the
+ *               task's raw::poll address inside the ring buffer).
+ *  POLL_END     task_id; arg = poll duration in ns (0 if the start was not
+ *               seen); flags & DIAL9_POLL_F_COMPLETE when the task finished.
+ *  WAKE         task_id = woken task; arg = waking task id (0 if the waker is
+ *               not a task); aux = enum dial9_waker_kind.
+ *  TERMINATE    task_id = task that completed or was cancelled; with
+ *               flags & DIAL9_TERMINATE_F_RELEASED it is the release of the
+ *               task's memory instead (may follow a plain TERMINATE: the
+ *               first TERMINATE of a task marks its end).
+ *  PARK/UNPARK  a runtime worker thread `tid` goes idle / resumes.
+ *  PANIC        task_id = task polled on `tid` when it panicked (0 if none);
+ *               arg = panic location string id (0 if unknown).
+ *  SIGNAL       aux = signal number; arg = sending pid (0 = kernel);
+ *               tid = thread the signal was sent to.
+ *  LOST         arg = number of events lost before ts_ns;
+ *               aux = enum dial9_lost_cause.
+ *  POLL_SUMMARY task_id; arg = total ns of short polls not recorded one by one;
+ *               aux = how many (saturating at 65535).
+ *  MODE         aux = enum dial9_record_mode in force from ts_ns on.
+ *  STALL        a worker blocked for arg ns ending at ts_ns; task_id if known;
+ *               aux = 0.
+ *  EXIT         the process exited; arg = exit code (or signal, see flags).
+ */
+enum dial9_event_kind {
+	DIAL9_EV_NONE = 0,
+	DIAL9_EV_SPAWN = 1,
+	DIAL9_EV_POLL_START = 2,
+	DIAL9_EV_POLL_END = 3,
+	DIAL9_EV_WAKE = 4,
+	DIAL9_EV_TERMINATE = 5,
+	DIAL9_EV_PARK = 6,
+	DIAL9_EV_UNPARK = 7,
+	DIAL9_EV_PANIC = 8,
+	DIAL9_EV_SIGNAL = 9,
+	DIAL9_EV_LOST = 10,
+	DIAL9_EV_POLL_SUMMARY = 11,
+	DIAL9_EV_MODE = 12,
+	DIAL9_EV_STALL = 13,
+	DIAL9_EV_EXIT = 14,
+	DIAL9_EV_KIND_MAX, /* first unused value */
+};
+
+enum dial9_waker_kind {
+	DIAL9_WAKER_UNKNOWN = 0,
+	DIAL9_WAKER_TASK = 1,      /* arg holds the waking task id */
+	DIAL9_WAKER_IO_DRIVER = 2, /* the I/O driver (epoll readiness) */
+	DIAL9_WAKER_TIMER = 3,     /* the timer wheel */
+	DIAL9_WAKER_RUNTIME = 4,   /* a runtime thread outside any poll */
+	DIAL9_WAKER_THREAD = 5,    /* a thread that is not a runtime worker */
+};
+
+enum dial9_lost_cause {
+	DIAL9_LOST_RINGBUF = 1, /* BPF ring buffer was full */
+	DIAL9_LOST_WINDOW = 2,  /* window byte budget dropped records inside the time span */
+};
+
+enum dial9_record_mode {
+	DIAL9_MODE_FULL = 0,    /* every event recorded */
+	DIAL9_MODE_SAMPLED = 1, /* short polls summarised */
+	DIAL9_MODE_OFF = 2,     /* poll/wake probes off; spawn/terminate/crash on */
+};
+
+#define DIAL9_POLL_F_COMPLETE 0x01 /* POLL_END: the task completed in this poll */
+#define DIAL9_EXIT_F_SIGNALED 0x01 /* EXIT: arg is the killing signal number */
+#define DIAL9_TERMINATE_F_RELEASED 0x01 /* TERMINATE: seen at deallocation */
+
+struct dial9_event {
+	__u64 ts_ns;   /* CLOCK_MONOTONIC, ns (bpf_ktime_get_ns) */
+	__u64 task_id; /* Tokio task id (tokio::task::Id), 0 = none */
+	__u64 arg;     /* per kind, see above */
+	__u32 tid;     /* kernel thread id that produced the event */
+	__u8 kind;     /* enum dial9_event_kind */
+	__u8 flags;    /* per kind */
+	__u16 aux;     /* per kind */
+};
+
+_Static_assert(sizeof(struct dial9_event) == 32, "dial9_event must be 32 bytes");
+
+#endif /* DIAL9_EVENT_H */

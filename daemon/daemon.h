@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * daemon.h - dial9d's state: options, the recorded processes, the event loop.
+ */
+#ifndef DIAL9D_DAEMON_H
+#define DIAL9D_DAEMON_H
+
+#include <linux/types.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "addr_cache.h"
+#include "dump.h"
+#include "recorder.h"
+#include "tokio_syms.h"
+#include "window.h"
+
+#define DIAL9D_VERSION "0.1.0"
+
+struct daemon_opts {
+	const char *socket_path;  /* control socket */
+	const char *state_dir;    /* dumps go to STATE_DIR/dumps */
+	uint64_t window_ns;       /* rolling window span per process */
+	uint64_t max_bytes;       /* window byte budget per process */
+	uint32_t ring_bytes;      /* BPF ring buffer per process */
+	uint32_t drain_ms;        /* ring drain period */
+	uint32_t max_procs;       /* processes recorded at once */
+	uint32_t panic_dumps_per_min; /* rate limit of panic dumps per process */
+	bool dump_on_exit;        /* dump a window when its process exits normally */
+	bool verbose;
+};
+
+/* What an epoll event is about. */
+enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_TIMER, EP_SIGNAL, EP_PIDFD, EP_RING };
+
+struct ep_source {
+	enum ep_kind kind;
+	int fd;
+	void *owner; /* struct tracked * or struct client * */
+};
+
+#define DIAL9D_MAX_CLIENTS 32
+#define DIAL9D_CLIENT_TIMEOUT_NS 2000000000ULL
+
+struct client {
+	struct ep_source src; /* src.fd < 0: slot free */
+	uid_t uid;
+	pid_t pid;
+	uint64_t accepted_ns;
+};
+
+/* Why a dump is pending for a process. */
+struct pending_dump {
+	uint32_t reason; /* enum dial9_reason, 0 = none */
+	uint32_t signal;
+	uint32_t tid;
+	uint64_t task;
+};
+
+/* One recorded process. */
+struct tracked {
+	struct tracked *next;
+	struct daemon *d;
+	pid_t pid;
+	uid_t uid;             /* real uid of the process at attach time */
+	int pidfd;
+	struct ep_source src_pidfd, src_ring;
+	char comm[17];
+	char exe[PATH_MAX];
+	char build_id[65];
+	uint32_t probes;       /* probe points found */
+	uint64_t attached_ns;
+
+	struct recorder_proc *rp;
+	struct dial9_window *win;
+	struct dial9_strtab strings;     /* locations referenced by the window */
+	struct addr_cache locations;     /* runtime address -> string id */
+	struct dial9_symbolizer *sym;
+
+	uint64_t events;                 /* records ingested */
+	uint64_t lost_ringbuf;           /* reported so far */
+	uint64_t rate_events, rate_ns;   /* last rate sample */
+	double events_per_sec;
+
+	/* what the ring said about the process's fate */
+	struct pending_dump pending;     /* dump at the next tick */
+	uint32_t last_fatal_signal, last_fatal_tid;
+	bool exited;
+	bool exit_signaled;
+	uint32_t exit_code;
+	uint64_t panic_dump_ns[8];       /* times of recent panic dumps (rate limit) */
+	uint32_t dumps;
+};
+
+struct daemon {
+	struct daemon_opts o;
+	struct recorder *rec;
+	int epfd;
+	int listen_fd;
+	int timer_fd;
+	int signal_fd;
+	struct ep_source src_listen, src_timer, src_signal;
+	struct client clients[DIAL9D_MAX_CLIENTS];
+	struct tracked *procs;
+	uint32_t nprocs;
+	uint64_t start_ns;
+	uint64_t dumps_written;
+	volatile int stop;
+};
+
+uint64_t now_mono_ns(void);
+uint64_t now_real_ns(void);
+
+/* tracked.c */
+int tracked__attach(struct daemon *d, pid_t pid, struct tracked **out, char *err, size_t errlen);
+void tracked__detach(struct daemon *d, struct tracked *t);
+struct tracked *tracked__find(struct daemon *d, pid_t pid);
+/* Drain the ring, account losses, expire the window. */
+void tracked__drain(struct tracked *t, uint64_t now_ns);
+/* Called when the process's pidfd says it is gone. */
+void tracked__on_exit(struct daemon *d, struct tracked *t);
+/* Write pending dumps (panic, signal); called each tick. */
+void tracked__tick(struct daemon *d, struct tracked *t, uint64_t now_ns);
+
+/* dumper.c: write the window of t.  fd >= 0: into that file; else into the
+ * state directory, path returned in path_out.  0 or negative errno. */
+int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump *why, int fd,
+		  char *path_out, size_t path_len, uint64_t *events_out);
+
+/* control.c */
+int control__open(struct daemon *d);
+void control__close(struct daemon *d);
+void control__on_accept(struct daemon *d);
+void control__on_client(struct daemon *d, int fd);
+void control__expire_clients(struct daemon *d, uint64_t now_ns);
+
+/* access.c: may the client uid see / act on process pid (the ptrace rule)? */
+int access__check(uid_t client, pid_t pid);
+int proc__owner(pid_t pid, uid_t *uid);
+
+#endif /* DIAL9D_DAEMON_H */

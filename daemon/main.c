@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * dial9d - the dial9 recording daemon.  One epoll loop: the control socket,
+ * each recorded process's ring buffer and pidfd, a drain timer and signals.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl_proto.h"
+#include "daemon.h"
+
+static const char usage_text[] =
+	"Usage: dial9d [OPTIONS]\n"
+	"Record Tokio processes into rolling windows; dump them on request.\n"
+	"\n"
+	"  -s, --socket PATH      control socket (default " DIAL9_CTL_DEFAULT_SOCKET ")\n"
+	"  -d, --state-dir DIR    dumps go to DIR/dumps (default /var/lib/dial9)\n"
+	"  -w, --window SECONDS   rolling window per process (default 30)\n"
+	"  -m, --max-bytes N      window memory budget per process, K/M/G suffixes (default 64M)\n"
+	"  -r, --ring-bytes N     BPF ring buffer per process, power of two (default 4M)\n"
+	"      --drain-ms N       ring drain period in ms (default 20)\n"
+	"      --max-procs N      processes recorded at once (default 256)\n"
+	"      --dump-on-exit     also dump when a recorded process exits normally\n"
+	"  -f, --foreground       stay in the foreground (always true; for systemd)\n"
+	"  -v, --verbose          more logging, libbpf debug output\n"
+	"  -h, --help             this text\n";
+
+uint64_t now_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t now_real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct daemon_opts *o)
+{
+	enum { OPT_DRAIN = 256, OPT_MAX_PROCS, OPT_DUMP_ON_EXIT };
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "max-bytes", required_argument, NULL, 'm' },
+		{ "ring-bytes", required_argument, NULL, 'r' },
+		{ "drain-ms", required_argument, NULL, OPT_DRAIN },
+		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
+		{ "dump-on-exit", no_argument, NULL, OPT_DUMP_ON_EXIT },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	uint64_t v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:d:w:m:r:fvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->socket_path = optarg;
+			break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 'w':
+			if (parse_size(optarg, &v) || v == 0 || v > 3600) {
+				fprintf(stderr, "Error: --window takes 1..3600 seconds, not '%s'\n", optarg);
+				return -EINVAL;
+			}
+			o->window_ns = v * 1000000000ULL;
+			break;
+		case 'm':
+			if (parse_size(optarg, &v) || v < (1 << 20) || v > (64ULL << 30)) {
+				fprintf(stderr, "Error: --max-bytes takes 1M..64G, not '%s'\n", optarg);
+				return -EINVAL;
+			}
+			o->max_bytes = v;
+			break;
+		case 'r':
+			if (parse_size(optarg, &v) || v < (64 << 10) || v > (1ULL << 30) || (v & (v - 1))) {
+				fprintf(stderr, "Error: --ring-bytes takes a power of two in 64K..1G, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->ring_bytes = (uint32_t)v;
+			break;
+		case OPT_DRAIN:
+			if (parse_size(optarg, &v) || v == 0 || v > 1000) {
+				fprintf(stderr, "Error: --drain-ms takes 1..1000, not '%s'\n", optarg);
+				return -EINVAL;
+			}
+			o->drain_ms = (uint32_t)v;
+			break;
+		case OPT_MAX_PROCS:
+			if (parse_size(optarg, &v) || v == 0 || v > 4096) {
+				fprintf(stderr, "Error: --max-procs takes 1..4096, not '%s'\n", optarg);
+				return -EINVAL;
+			}
+			o->max_procs = (uint32_t)v;
+			break;
+		case OPT_DUMP_ON_EXIT:
+			o->dump_on_exit = true;
+			break;
+		case 'f':
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fputs(usage_text, stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "Error: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int setup_dirs(const struct daemon_opts *o)
+{
+	char path[PATH_MAX];
+
+	if (mkdir(o->state_dir, 0755) && errno != EEXIST)
+		return -errno;
+	if (snprintf(path, sizeof(path), "%s/dumps", o->state_dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int add_fd(struct daemon *d, struct ep_source *src, enum ep_kind kind, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = src };
+
+	*src = (struct ep_source){ kind, fd, NULL };
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int setup_loop(struct daemon *d)
+{
+	struct itimerspec its = { 0 };
+	sigset_t mask;
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		return -errno;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->signal_fd < 0)
+		return -errno;
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->timer_fd < 0)
+		return -errno;
+	its.it_interval.tv_sec = d->o.drain_ms / 1000;
+	its.it_interval.tv_nsec = (long)(d->o.drain_ms % 1000) * 1000000L;
+	its.it_value = its.it_interval;
+	if (timerfd_settime(d->timer_fd, 0, &its, NULL))
+		return -errno;
+	if (add_fd(d, &d->src_signal, EP_SIGNAL, d->signal_fd) ||
+	    add_fd(d, &d->src_timer, EP_TIMER, d->timer_fd))
+		return -errno;
+	return 0;
+}
+
+static void on_tick(struct daemon *d)
+{
+	uint64_t expirations, now = now_mono_ns();
+	struct tracked *t, *next;
+
+	if (read(d->timer_fd, &expirations, sizeof(expirations)) < 0 && errno == EAGAIN)
+		return;
+	for (t = d->procs; t; t = next) {
+		next = t->next;
+		tracked__drain(t, now);
+		tracked__tick(d, t, now);
+	}
+	control__expire_clients(d, now);
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+			d->stop = 1;
+	}
+}
+
+static void run_loop(struct daemon *d)
+{
+	struct epoll_event evs[64];
+	int n, i;
+
+	while (!d->stop) {
+		n = epoll_wait(d->epfd, evs, 64, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "dial9d: epoll_wait: %s\n", strerror(errno));
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			struct ep_source *src = evs[i].data.ptr;
+
+			switch (src->kind) {
+			case EP_LISTEN:
+				control__on_accept(d);
+				break;
+			case EP_CLIENT:
+				control__on_client(d, src->fd);
+				break;
+			case EP_TIMER:
+				on_tick(d);
+				break;
+			case EP_SIGNAL:
+				on_signal(d);
+				break;
+			case EP_RING: {
+				struct tracked *t = src->owner;
+
+				tracked__drain(t, now_mono_ns());
+				tracked__tick(d, t, now_mono_ns());
+				break;
+			}
+			case EP_PIDFD:
+				tracked__on_exit(d, src->owner);
+				/* t is gone: later events of this batch may name it */
+				i = n;
+				break;
+			}
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = {
+		.o = {
+			.socket_path = DIAL9_CTL_DEFAULT_SOCKET,
+			.state_dir = "/var/lib/dial9",
+			.window_ns = 30ULL * 1000000000ULL,
+			.max_bytes = 64ULL << 20,
+			.ring_bytes = 4u << 20,
+			.drain_ms = 20,
+			.max_procs = 256,
+			.panic_dumps_per_min = 3,
+		},
+		.epfd = -1, .listen_fd = -1, .timer_fd = -1, .signal_fd = -1,
+	};
+	struct recorder_opts ro;
+	int err;
+
+	err = parse_args(argc, argv, &d.o);
+	if (err)
+		return 2;
+	d.start_ns = now_mono_ns();
+	ro = (struct recorder_opts){ .ring_bytes = d.o.ring_bytes, .verbose = d.o.verbose };
+
+	err = setup_dirs(&d.o);
+	if (err) {
+		fprintf(stderr, "Error: state directory %s: %s\n", d.o.state_dir, strerror(-err));
+		goto cleanup;
+	}
+	err = setup_loop(&d);
+	if (err) {
+		fprintf(stderr, "Error: event loop setup: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	err = recorder__new(&d.rec, &ro);
+	if (err) {
+		fprintf(stderr, "Error: cannot load BPF programs: %s%s\n", strerror(-err),
+			err == -EPERM ? " (dial9d needs root or CAP_BPF+CAP_PERFMON)" : "");
+		goto cleanup;
+	}
+	err = control__open(&d);
+	if (err) {
+		fprintf(stderr, "Error: control socket %s: %s\n", d.o.socket_path, strerror(-err));
+		goto cleanup;
+	}
+	fprintf(stderr, "dial9d %s: listening on %s, window %llus, dumps in %s/dumps\n",
+		DIAL9D_VERSION, d.o.socket_path, (unsigned long long)(d.o.window_ns / 1000000000ULL),
+		d.o.state_dir);
+	run_loop(&d);
+	fprintf(stderr, "dial9d: stopping\n");
+
+cleanup:
+	while (d.procs)
+		tracked__detach(&d, d.procs);
+	control__close(&d);
+	recorder__free(d.rec);
+	if (d.timer_fd >= 0)
+		close(d.timer_fd);
+	if (d.signal_fd >= 0)
+		close(d.signal_fd);
+	if (d.epfd >= 0)
+		close(d.epfd);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * recorder.h - the BPF side of dial9d: loads the programs once, and per
+ * recorded process creates its ring buffer and attaches its uprobes.
+ */
+#ifndef DIAL9D_RECORDER_H
+#define DIAL9D_RECORDER_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dial9_event.h"
+#include "tokio_syms.h"
+
+struct recorder;
+struct recorder_proc;
+
+/* Called for every record drained from a process's ring buffer. */
+typedef void (*recorder_event_fn)(void *ctx, const struct dial9_event *e);
+
+struct recorder_opts {
+	uint32_t ring_bytes;   /* per-process ring buffer size, power of two */
+	bool verbose;          /* libbpf debug output */
+};
+
+int recorder__new(struct recorder **out, const struct recorder_opts *o);
+void recorder__free(struct recorder *r);
+
+/* Start recording pid, whose executable is exe (a path the kernel can open,
+ * e.g. /proc/PID/exe) with probe points ps.  Returns 0 or a negative errno;
+ * on success *out is the per-process handle. */
+int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
+		     const struct dial9_probe_set *ps, recorder_event_fn fn, void *ctx,
+		     struct recorder_proc **out);
+/* Stop recording; drains what is left first.  Accepts NULL. */
+void recorder__detach(struct recorder *r, struct recorder_proc *p);
+
+/* Epoll fd that becomes readable when the process's ring wants draining. */
+int recorder_proc__epoll_fd(const struct recorder_proc *p);
+/* Drain the ring; returns records consumed or a negative errno. */
+int recorder_proc__drain(struct recorder_proc *p);
+/* Total failed reservations so far (sum over CPUs). */
+uint64_t recorder_proc__lost(const struct recorder_proc *p);
+/* Number of uprobe links attached. */
+uint32_t recorder_proc__links(const struct recorder_proc *p);
+/* Turn the high-frequency poll/wake probes off or on (duty cycling). */
+int recorder_proc__set_polls_off(struct recorder_proc *p, bool off);
+
+#endif /* DIAL9D_RECORDER_H */

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tracked.c - one recorded process: attach, ingest its ring buffer into its
+ * rolling window, notice panics, fatal signals and exit, detach.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#define LOCATION_MAX 512
+
+static int pidfd_open_cloexec(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void read_comm(pid_t pid, char comm[17])
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	comm[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, comm, 16);
+	close(fd);
+	if (n <= 0)
+		return;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+}
+
+struct tracked *tracked__find(struct daemon *d, pid_t pid)
+{
+	struct tracked *t;
+
+	for (t = d->procs; t; t = t->next)
+		if (t->pid == pid)
+			return t;
+	return NULL;
+}
+
+/* String id for a runtime address: a spawn site or a future's poll function. */
+static uint64_t location_id(struct tracked *t, uint64_t addr, bool future)
+{
+	char buf[LOCATION_MAX];
+	uint32_t id;
+
+	if (!addr)
+		return 0;
+	id = addr_cache__get(&t->locations, addr);
+	if (id)
+		return id;
+	if (!t->sym)
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
+	else if (future)
+		dial9_symbolizer__describe_future(t->sym, addr, buf, sizeof(buf));
+	else /* a return address: the call instruction ends just before it */
+		dial9_symbolizer__describe(t->sym, addr - 1, buf, sizeof(buf));
+	id = dial9_strtab__add(&t->strings, buf);
+	if (id)
+		addr_cache__put(&t->locations, addr, id);
+	return id;
+}
+
+static bool is_fatal(uint32_t sig)
+{
+	switch (sig) {
+	case 4: case 5: case 6: case 7: case 8: case 9: case 11: case 31:
+		return true;
+	}
+	return false;
+}
+
+static void on_event(void *ctx, const struct dial9_event *e)
+{
+	struct tracked *t = ctx;
+	struct dial9_event ev = *e;
+
+	switch (ev.kind) {
+	case DIAL9_EV_SPAWN:
+		ev.arg = location_id(t, ev.arg, false);
+		break;
+	case DIAL9_EV_POLL_START:
+		ev.arg = location_id(t, ev.arg, true);
+		break;
+	case DIAL9_EV_PANIC:
+		if (!t->pending.reason) {
+			t->pending.reason = DIAL9_REASON_PANIC;
+			t->pending.signal = 0;
+			t->pending.tid = ev.tid;
+			t->pending.task = ev.task_id;
+		}
+		break;
+	case DIAL9_EV_SIGNAL:
+		if (is_fatal(ev.aux)) {
+			t->last_fatal_signal = ev.aux;
+			t->last_fatal_tid = ev.tid;
+		}
+		break;
+	case DIAL9_EV_EXIT:
+		t->exited = true;
+		t->exit_signaled = ev.flags & DIAL9_EXIT_F_SIGNALED;
+		t->exit_code = (uint32_t)ev.arg;
+		break;
+	default:
+		break;
+	}
+	if (!dial9_window__push(t->win, &ev))
+		t->events++;
+}
+
+/* Report ring-buffer losses as LOST records, so the dump shows when. */
+static void account_lost(struct tracked *t, uint64_t now_ns)
+{
+	uint64_t lost = recorder_proc__lost(t->rp);
+	struct dial9_event ev = { 0 };
+
+	if (lost <= t->lost_ringbuf)
+		return;
+	ev.ts_ns = now_ns;
+	ev.kind = DIAL9_EV_LOST;
+	ev.aux = DIAL9_LOST_RINGBUF;
+	ev.arg = lost - t->lost_ringbuf;
+	t->lost_ringbuf = lost;
+	dial9_window__push(t->win, &ev);
+}
+
+void tracked__drain(struct tracked *t, uint64_t now_ns)
+{
+	recorder_proc__drain(t->rp);
+	account_lost(t, now_ns);
+	dial9_window__expire(t->win, now_ns);
+	if (now_ns - t->rate_ns >= 1000000000ULL) {
+		if (t->rate_ns)
+			t->events_per_sec = (double)(t->events - t->rate_events) * 1e9 /
+					    (double)(now_ns - t->rate_ns);
+		t->rate_ns = now_ns;
+		t->rate_events = t->events;
+	}
+}
+
+static void free_tracked(struct tracked *t)
+{
+	if (!t)
+		return;
+	dial9_window__free(t->win);
+	dial9_strtab__free(&t->strings);
+	addr_cache__free(&t->locations);
+	dial9_symbolizer__free(t->sym);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	free(t);
+}
+
+int tracked__attach(struct daemon *d, pid_t pid, struct tracked **out, char *err, size_t errlen)
+{
+	struct dial9_probe_set *ps = NULL;
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct tracked *t;
+	char exe_link[64];
+	ssize_t n;
+	int ret;
+
+	if (tracked__find(d, pid)) {
+		snprintf(err, errlen, "process %d is already recorded", pid);
+		return -EEXIST;
+	}
+	if (d->nprocs >= d->o.max_procs) {
+		snprintf(err, errlen, "already recording %u processes (--max-procs)", d->nprocs);
+		return -ENOSPC;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->d = d;
+	t->pid = pid;
+	dial9_strtab__init(&t->strings);
+	addr_cache__init(&t->locations);
+
+	/* The pidfd pins the identity of the process we check and attach to. */
+	t->pidfd = pidfd_open_cloexec(pid);
+	if (t->pidfd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "no such process %d", pid);
+		goto cleanup;
+	}
+	ret = proc__owner(pid, &t->uid);
+	if (ret) {
+		snprintf(err, errlen, "cannot read process %d: %s", pid, strerror(-ret));
+		goto cleanup;
+	}
+	read_comm(pid, t->comm);
+	snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", pid);
+	n = readlink(exe_link, t->exe, sizeof(t->exe) - 1);
+	if (n < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot read %s: %s", exe_link, strerror(errno));
+		goto cleanup;
+	}
+	t->exe[n] = '\0';
+
+	ret = dial9_probe_set__find(exe_link, &ps, err, errlen);
+	if (ret) {
+		/* Name the real path, not /proc/PID/exe, in the message. */
+		if (ret == -ESRCH)
+			snprintf(err, errlen, "no Tokio runtime symbols in %s (stripped?)", t->exe);
+		goto cleanup;
+	}
+	t->probes = ps->count;
+	snprintf(t->build_id, sizeof(t->build_id), "%s", ps->build_id);
+	t->sym = dial9_symbolizer__new(pid, err, errlen); /* best effort */
+
+	t->win = dial9_window__new(d->o.window_ns, d->o.max_bytes);
+	if (!t->win) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot create window: %s", strerror(errno));
+		goto cleanup;
+	}
+	ret = recorder__attach(d->rec, pid, exe_link, ps, on_event, t, &t->rp);
+	if (ret) {
+		snprintf(err, errlen, "cannot attach probes to %d: %s", pid, strerror(-ret));
+		goto cleanup;
+	}
+	t->src_pidfd = (struct ep_source){ EP_PIDFD, t->pidfd, t };
+	t->src_ring = (struct ep_source){ EP_RING, recorder_proc__epoll_fd(t->rp), t };
+	ev.data.ptr = &t->src_ring;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, t->src_ring.fd, &ev)) {
+		ret = -errno;
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		goto cleanup;
+	}
+	ev.data.ptr = &t->src_pidfd;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, t->pidfd, &ev)) {
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, t->src_ring.fd, NULL);
+		ret = -errno;
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		goto cleanup;
+	}
+	t->attached_ns = now_mono_ns();
+	t->next = d->procs;
+	d->procs = t;
+	d->nprocs++;
+	dial9_probe_set__free(ps);
+	*out = t;
+	return 0;
+
+cleanup:
+	recorder__detach(d->rec, t->rp);
+	dial9_probe_set__free(ps);
+	free_tracked(t);
+	return ret;
+}
+
+void tracked__detach(struct daemon *d, struct tracked *t)
+{
+	struct tracked **pp;
+
+	for (pp = &d->procs; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			d->nprocs--;
+			break;
+		}
+	}
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, t->pidfd, NULL);
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, t->src_ring.fd, NULL);
+	recorder__detach(d->rec, t->rp);
+	free_tracked(t);
+}
+
+static void write_pending(struct daemon *d, struct tracked *t, const struct pending_dump *why)
+{
+	char path[PATH_MAX];
+	uint64_t events = 0;
+	int err;
+
+	err = dumper__write(d, t, why, -1, path, sizeof(path), &events);
+	if (err)
+		fprintf(stderr, "dial9d: dump of %d (%s) failed: %s\n", t->pid,
+			dial9_reason_name(why->reason), strerror(-err));
+	else
+		fprintf(stderr, "dial9d: dumped %d (%s, %s) to %s: %llu events\n", t->pid,
+			t->comm, dial9_reason_name(why->reason), path,
+			(unsigned long long)events);
+}
+
+/* Keep at most panic_dumps_per_min panic dumps per minute per process. */
+static bool panic_dump_allowed(struct daemon *d, struct tracked *t, uint64_t now_ns)
+{
+	uint32_t i, recent = 0, oldest = 0, max = d->o.panic_dumps_per_min;
+	const uint32_t slots = sizeof(t->panic_dump_ns) / sizeof(t->panic_dump_ns[0]);
+
+	if (max > slots)
+		max = slots;
+	for (i = 0; i < slots; i++) {
+		if (t->panic_dump_ns[i] && now_ns - t->panic_dump_ns[i] < 60000000000ULL)
+			recent++;
+		if (t->panic_dump_ns[i] < t->panic_dump_ns[oldest])
+			oldest = i;
+	}
+	if (recent >= max)
+		return false;
+	t->panic_dump_ns[oldest] = now_ns;
+	return true;
+}
+
+void tracked__tick(struct daemon *d, struct tracked *t, uint64_t now_ns)
+{
+	struct pending_dump why = t->pending;
+
+	if (!why.reason)
+		return;
+	memset(&t->pending, 0, sizeof(t->pending));
+	if (why.reason == DIAL9_REASON_PANIC && !panic_dump_allowed(d, t, now_ns)) {
+		fprintf(stderr, "dial9d: panic in %d (%s): dump skipped (rate limit)\n", t->pid,
+			t->comm);
+		return;
+	}
+	write_pending(d, t, &why);
+}
+
+void tracked__on_exit(struct daemon *d, struct tracked *t)
+{
+	struct pending_dump why = { 0 };
+	uint64_t now = now_mono_ns();
+
+	/* What the process did last is still in its ring: take it all. */
+	tracked__drain(t, now);
+	if (t->exited && t->exit_signaled && is_fatal(t->exit_code)) {
+		why.reason = DIAL9_REASON_SIGNAL;
+		why.signal = t->exit_code;
+		why.tid = t->last_fatal_signal == t->exit_code ? t->last_fatal_tid : 0;
+	} else if (!t->exited && t->last_fatal_signal) {
+		/* Exit record lost: the last fatal signal is the best evidence. */
+		why.reason = DIAL9_REASON_SIGNAL;
+		why.signal = t->last_fatal_signal;
+		why.tid = t->last_fatal_tid;
+	} else if (t->pending.reason) {
+		why = t->pending; /* a panic that ended the process */
+	} else if (d->o.dump_on_exit) {
+		why.reason = DIAL9_REASON_EXIT;
+	}
+	if (t->pending.reason == DIAL9_REASON_PANIC && why.reason == DIAL9_REASON_SIGNAL) {
+		/* panic=abort: the panic explains the SIGABRT */
+		why.task = t->pending.task;
+	}
+	memset(&t->pending, 0, sizeof(t->pending));
+	if (why.reason)
+		write_pending(d, t, &why);
+	if (d->o.verbose)
+		fprintf(stderr, "dial9d: process %d (%s) exited; released\n", t->pid, t->comm);
+	tracked__detach(d, t);
+}

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* itest.c - see itest.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+extern char **environ;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool itest_can_run(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "integration tests need root (real uprobes)\n");
+		return false;
+	}
+	if (access(ITEST_BIN("dial9d"), X_OK) || access(ITEST_BIN("dial9ctl"), X_OK) ||
+	    access(ITEST_BIN("dial9"), X_OK)) {
+		fprintf(stderr, "build the tools first: make\n");
+		return false;
+	}
+	return true;
+}
+
+/* Spawn argv with stdout/stderr to files (NULL: /dev/null) and env extras. */
+static pid_t spawn_to(const char *const argv[], const char *out, const char *err,
+		      const char *const env[])
+{
+	posix_spawn_file_actions_t fa;
+	char **envp = environ, **merged = NULL;
+	size_t n = 0, m = 0, i;
+	pid_t pid;
+	int rc;
+
+	if (env) {
+		while (environ[n])
+			n++;
+		while (env[m])
+			m++;
+		merged = calloc(n + m + 1, sizeof(char *));
+		if (!merged)
+			return -1;
+		for (i = 0; i < n; i++)
+			merged[i] = environ[i];
+		for (i = 0; i < m; i++)
+			merged[n + i] = (char *)env[i];
+		envp = merged;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, err ? err : "/dev/null",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	free(merged);
+	return rc ? -1 : pid;
+}
+
+static int wait_timeout(pid_t pid, int timeout_ms, int *status)
+{
+	long long end = now_ms() + timeout_ms;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0)
+			return -errno;
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
+		usleep(5000);
+	}
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, n;
+	char chunk[4096];
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		char *nb = realloc(buf, len + n + 1);
+
+		if (!nb) {
+			free(buf);
+			fclose(f);
+			return NULL;
+		}
+		buf = nb;
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (!buf)
+		buf = calloc(1, 1);
+	else
+		buf[len] = '\0';
+	return buf;
+}
+
+int itest_daemon_start(struct itest_daemon *d, const char *const extra[])
+{
+	const char *argv[32];
+	long long end;
+	int i = 0, j;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "/tmp/dial9-itest.XXXXXX");
+	if (!mkdtemp(d->dir))
+		return -errno;
+	chmod(d->dir, 0755);
+	snprintf(d->socket, sizeof(d->socket), "%s/dial9d.sock", d->dir);
+	snprintf(d->state_dir, sizeof(d->state_dir), "%s/state", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/dial9d.log", d->dir);
+	argv[i++] = ITEST_BIN("dial9d");
+	argv[i++] = "--socket";
+	argv[i++] = d->socket;
+	argv[i++] = "--state-dir";
+	argv[i++] = d->state_dir;
+	for (j = 0; extra && extra[j] && i < 30; j++)
+		argv[i++] = extra[j];
+	argv[i] = NULL;
+	d->pid = spawn_to(argv, NULL, d->log, NULL);
+	if (d->pid < 0)
+		return -errno;
+	for (end = now_ms() + 10000; now_ms() < end; usleep(10000)) {
+		int status;
+
+		if (access(d->socket, F_OK) == 0)
+			return 0;
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			char *log = slurp(d->log);
+
+			fprintf(stderr, "dial9d exited at start:\n%s\n", log ? log : "");
+			free(log);
+			d->pid = 0;
+			return -ECHILD;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+void itest_daemon_stop(struct itest_daemon *d)
+{
+	int status;
+
+	if (d->pid > 0) {
+		kill(d->pid, SIGTERM);
+		if (wait_timeout(d->pid, 10000, &status)) {
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &status, 0);
+		}
+		d->pid = 0;
+	}
+	if (getenv("DIAL9_ITEST_SHOW_LOG")) {
+		char *log = slurp(d->log);
+
+		fprintf(stderr, "---- dial9d log\n%s----\n", log ? log : "");
+		free(log);
+	}
+}
+
+int itest_target_start(struct itest_target *t, const struct itest_daemon *d, const char *name,
+		       const char *const args[], const char *const env[])
+{
+	static int seq;
+	const char *argv[32];
+	const char *envs[16];
+	char bin[256], goenv[256], errpath[200];
+	int i = 0, j;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->out, sizeof(t->out), "%s/%s.%d.out", d->dir, name, ++seq);
+	snprintf(t->go, sizeof(t->go), "%s/%s.%d.go", d->dir, name, seq);
+	snprintf(errpath, sizeof(errpath), "%s/%s.%d.err", d->dir, name, seq);
+	snprintf(bin, sizeof(bin), "%s", ITEST_TARGET("") );
+	snprintf(bin + strlen(bin), sizeof(bin) - strlen(bin), "%s", name);
+	snprintf(goenv, sizeof(goenv), "DIAL9_TARGET_GO=%s", t->go);
+	argv[i++] = bin;
+	for (j = 0; args && args[j] && i < 30; j++)
+		argv[i++] = args[j];
+	argv[i] = NULL;
+	i = 0;
+	envs[i++] = goenv;
+	for (j = 0; env && env[j] && i < 15; j++)
+		envs[i++] = env[j];
+	envs[i] = NULL;
+	if (access(bin, X_OK)) {
+		fprintf(stderr, "missing target %s: run `make targets`\n", bin);
+		return -ENOENT;
+	}
+	t->pid = spawn_to(argv, t->out, errpath, envs);
+	if (t->pid < 0)
+		return -errno;
+	return itest_target_wait_line(t, "ready pid=", 10000) ? 0 : -ETIMEDOUT;
+}
+
+int itest_target_go(struct itest_target *t)
+{
+	int fd = open(t->go, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return itest_target_wait_line(t, "go=1", 10000) ? 0 : -ETIMEDOUT;
+}
+
+int itest_target_wait(struct itest_target *t, int timeout_ms)
+{
+	if (t->reaped)
+		return t->status;
+	if (wait_timeout(t->pid, timeout_ms, &t->status)) {
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, &t->status, 0);
+		t->reaped = true;
+		return -1;
+	}
+	t->reaped = true;
+	return t->status;
+}
+
+void itest_target_kill(struct itest_target *t, int sig)
+{
+	if (!t->reaped && t->pid > 0)
+		kill(t->pid, sig);
+}
+
+bool itest_target_wait_line(struct itest_target *t, const char *needle, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+
+	do {
+		char *s = slurp(t->out);
+		bool found = s && strstr(s, needle);
+
+		free(s);
+		if (found)
+			return true;
+		usleep(10000);
+	} while (now_ms() < end);
+	return false;
+}
+
+int itest_target_facts(const struct itest_target *t, const char *key, char ***values)
+{
+	char *s = slurp(t->out), *line, *save = NULL;
+	size_t klen = strlen(key);
+	int n = 0;
+
+	*values = NULL;
+	if (!s)
+		return 0;
+	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line;
+
+		while ((p = strstr(p, key))) {
+			if ((p == line || p[-1] == ' ') && p[klen] == '=') {
+				char *v = p + klen + 1, **nv;
+				size_t vl = strcspn(v, " ");
+
+				nv = realloc(*values, sizeof(char *) * (n + 1));
+				if (!nv)
+					break;
+				*values = nv;
+				(*values)[n++] = strndup(v, vl);
+				break;
+			}
+			p += klen;
+		}
+	}
+	free(s);
+	return n;
+}
+
+char *itest_target_fact(const struct itest_target *t, const char *key)
+{
+	char **vals, *last = NULL;
+	int n = itest_target_facts(t, key, &vals), i;
+
+	for (i = 0; i < n; i++) {
+		if (i == n - 1)
+			last = vals[i];
+		else
+			free(vals[i]);
+	}
+	free(vals);
+	return last;
+}
+
+int itest_run(const char *const argv[], char **out, char **err, int timeout_ms)
+{
+	char outp[] = "/tmp/dial9-run-out.XXXXXX", errp[] = "/tmp/dial9-run-err.XXXXXX";
+	int fo = mkstemp(outp), fe = mkstemp(errp), status = -1;
+	pid_t pid;
+
+	if (fo >= 0)
+		close(fo);
+	if (fe >= 0)
+		close(fe);
+	pid = spawn_to(argv, outp, errp, NULL);
+	if (pid > 0 && wait_timeout(pid, timeout_ms, &status)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		status = -1;
+	}
+	if (out)
+		*out = slurp(outp);
+	if (err)
+		*err = slurp(errp);
+	unlink(outp);
+	unlink(errp);
+	return status;
+}
+
+int itest_ctl(const struct itest_daemon *d, char **out, char **err, const char *const args[])
+{
+	const char *argv[32];
+	int i = 0, j, status;
+
+	argv[i++] = ITEST_BIN("dial9ctl");
+	argv[i++] = "--socket";
+	argv[i++] = d->socket;
+	for (j = 0; args[j] && i < 31; j++)
+		argv[i++] = args[j];
+	argv[i] = NULL;
+	status = itest_run(argv, out, err, 30000);
+	if (status < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+json_t *itest_dial9_json(const char *const args[])
+{
+	const char *argv[32];
+	char *out = NULL, *err = NULL;
+	json_error_t jerr;
+	json_t *j = NULL;
+	int i = 0, k, status;
+
+	argv[i++] = ITEST_BIN("dial9");
+	for (k = 0; args[k] && i < 30; k++)
+		argv[i++] = args[k];
+	argv[i++] = "--json";
+	argv[i] = NULL;
+	status = itest_run(argv, &out, &err, 60000);
+	if (status != 0)
+		fprintf(stderr, "dial9 %s failed (status %d): %s\n", args[0], status, err ? err : "");
+	else if (!(j = json_loads(out ? out : "", 0, &jerr)))
+		fprintf(stderr, "dial9 %s: bad JSON: %s\n", args[0], jerr.text);
+	free(out);
+	free(err);
+	return j;
+}
+
+int itest_find_dump(const char *dir, const char *substr, char *path, size_t len, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+
+	path[0] = '\0';
+	do {
+		struct dirent *de;
+		time_t best = 0;
+		DIR *dp = opendir(dir);
+
+		if (dp) {
+			while ((de = readdir(dp))) {
+				char p[512];
+				struct stat st;
+
+				if (de->d_name[0] == '.' || !strstr(de->d_name, substr))
+					continue;
+				snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+				if (!stat(p, &st) && st.st_mtime >= best) {
+					best = st.st_mtime;
+					snprintf(path, len, "%s", p);
+				}
+			}
+			closedir(dp);
+		}
+		if (path[0])
+			return 0;
+		usleep(20000);
+	} while (now_ms() < end);
+	return -ENOENT;
+}

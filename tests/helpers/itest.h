@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * itest.h - helpers for integration tests: a private dial9d, real Tokio
+ * target programs, and running the dial9 tools (no shell anywhere).
+ */
+#ifndef DIAL9_ITEST_H
+#define DIAL9_ITEST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct itest_daemon {
+	pid_t pid;
+	char dir[128];      /* private temp dir */
+	char socket[192];
+	char state_dir[192];
+	char log[192];
+};
+
+struct itest_target {
+	pid_t pid;
+	char name[64];
+	char out[192];      /* its stdout */
+	char go[192];       /* created to let it start */
+	int status;         /* wait status once reaped */
+	bool reaped;
+};
+
+/* Skip (return non-zero) when not root or BPF is unavailable. */
+bool itest_can_run(void);
+
+/* Start dial9d with a private socket and state dir; extra args NULL-terminated. */
+int itest_daemon_start(struct itest_daemon *d, const char *const extra[]);
+void itest_daemon_stop(struct itest_daemon *d);
+
+/* Start build/targets/NAME with args (NULL-terminated), waiting at its go gate
+ * until itest_target_go().  env: extra "K=V" strings or NULL. */
+int itest_target_start(struct itest_target *t, const struct itest_daemon *d, const char *name,
+		       const char *const args[], const char *const env[]);
+int itest_target_go(struct itest_target *t);
+/* Wait up to timeout_ms for the target to exit; kills it after that.
+ * Returns the wait status, or -1 on timeout. */
+int itest_target_wait(struct itest_target *t, int timeout_ms);
+void itest_target_kill(struct itest_target *t, int sig);
+/* Wait until the target printed a line containing `needle` (timeout_ms). */
+bool itest_target_wait_line(struct itest_target *t, const char *needle, int timeout_ms);
+/* Value of the last "key=value" fact the target printed, malloc'd, or NULL. */
+char *itest_target_fact(const struct itest_target *t, const char *key);
+/* All values of key, in order; returns count (values malloc'd). */
+int itest_target_facts(const struct itest_target *t, const char *key, char ***values);
+
+/* Run a program (argv[0] is a path), capture stdout and stderr (malloc'd,
+ * may be NULL).  Returns the wait status, or -1. */
+int itest_run(const char *const argv[], char **out, char **err, int timeout_ms);
+
+/* dial9ctl --socket D ARGS...; returns the exit code (or -1), output in *out. */
+int itest_ctl(const struct itest_daemon *d, char **out, char **err, const char *const args[]);
+/* dial9 ARGS... --json parsed; NULL on failure (message printed). */
+json_t *itest_dial9_json(const char *const args[]);
+
+/* Path of the newest file in DIR matching substring, or "" if none. */
+int itest_find_dump(const char *dir, const char *substr, char *path, size_t len, int timeout_ms);
+
+/* build dir binaries */
+#define ITEST_BIN(name) DIAL9_SRC_DIR "/build/" name
+#define ITEST_TARGET(name) DIAL9_SRC_DIR "/build/targets/" name
+
+#endif /* DIAL9_ITEST_H */

@@ -1,0 +1,59 @@
+//! blocker [MS=50] [TIMES=5]: one task blocks its worker thread.
+//!
+//! The task spawned by `spawn_blocker` calls std::thread::sleep(MS) inside a
+//! poll, TIMES times (each followed by a 5 ms tokio sleep, so each block is
+//! its own poll).  A ticker task spawned by `spawn_ticker` runs meanwhile
+//! every 5 ms and never blocks.
+//!
+//! Prints: `blocker spawn_fn=blocker::spawn_blocker future=blocker::spawn_blocker::{closure#0}
+//! block_ms=MS blocks=TIMES`, `ticker spawn_fn=blocker::spawn_ticker`, one
+//! `block index=i ms=MS` per block as it ends, `ticks=N`, `done=1`.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+#[inline(never)]
+fn spawn_blocker(ms: u64, times: u64) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        for i in 0..times {
+            std::thread::sleep(Duration::from_millis(ms));
+            println!("block index={} ms={}", i, ms);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+}
+
+#[inline(never)]
+fn spawn_ticker(stop: Arc<AtomicBool>, ticks: Arc<AtomicU64>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut iv = tokio::time::interval(Duration::from_millis(5));
+        while !stop.load(Ordering::Relaxed) {
+            iv.tick().await;
+            ticks.fetch_add(1, Ordering::Relaxed);
+        }
+    })
+}
+
+fn main() {
+    let ms = dial9_target::arg_u64(1, 50);
+    let times = dial9_target::arg_u64(2, 5);
+    dial9_target::start("blocker");
+    let rt = dial9_target::multi_thread_runtime();
+    let ticks = Arc::new(AtomicU64::new(0));
+    rt.block_on(async {
+        println!(
+            "blocker spawn_fn=blocker::spawn_blocker future=blocker::spawn_blocker::{{closure#0}} block_ms={} blocks={}",
+            ms, times
+        );
+        println!("ticker spawn_fn=blocker::spawn_ticker future=blocker::spawn_ticker::{{closure#0}}");
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticker = spawn_ticker(stop.clone(), ticks.clone());
+        spawn_blocker(ms, times).await.expect("blocker failed");
+        stop.store(true, Ordering::Relaxed);
+        ticker.await.expect("ticker failed");
+    });
+    println!("ticks={}", ticks.load(Ordering::Relaxed));
+    println!("done=1");
+}

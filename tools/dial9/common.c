@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* common.c - errors, loading, formatting and JSON helpers for dial9. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dial9.h"
+
+void p_err(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	fflush(stdout);
+	fprintf(stderr, "Error: %s\n", buf);
+}
+
+/* Replace control characters (terminal escapes, newlines) in place. */
+static void sanitize(char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* Text output prints strings from the dump as they are: make them safe for
+ * a terminal first.  JSON output escapes them instead. */
+static void sanitize_dump(struct dial9_dump *d)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->strings.count; i++)
+		sanitize(d->strings.strings[i]);
+	sanitize(d->meta.exe);
+	sanitize(d->meta.hostname);
+	sanitize(d->meta.comm);
+	sanitize(d->meta.build_id);
+}
+
+int load(const char *path, bool for_text, struct loaded *l)
+{
+	char err[256] = "";
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	ret = dial9_dump__read(path, &l->dump, err, sizeof(err));
+	if (ret) {
+		p_err("%s: %s", path, err[0] ? err : strerror(-ret));
+		l->dump = NULL;
+		return ret < 0 ? ret : -EIO;
+	}
+	if (for_text)
+		sanitize_dump(l->dump);
+	l->a = dial9_analysis__new(l->dump);
+	if (!l->a) {
+		ret = -errno;
+		p_err("%s: analysis failed: %s", path, strerror(errno));
+		loaded__free(l);
+		return ret;
+	}
+	return 0;
+}
+
+void loaded__free(struct loaded *l)
+{
+	dial9_analysis__free(l->a);
+	dial9_dump__free(l->dump);
+	l->a = NULL;
+	l->dump = NULL;
+}
+
+struct json_writer *json_out(const struct options *o)
+{
+	struct json_writer *w = json_writer__new(stdout, o->pretty ? JSON_WRITER_PRETTY : 0);
+
+	if (!w)
+		p_err("out of memory");
+	return w;
+}
+
+int json_done(struct json_writer *w)
+{
+	int err = json_writer__finish(w);
+
+	json_writer__free(w);
+	if (err)
+		p_err("writing JSON: %s", strerror(-err));
+	return err;
+}
+
+int text_done(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		p_err("writing output: %s", strerror(errno ? errno : EIO));
+		return -EIO;
+	}
+	return 0;
+}
+
+const char *fmt_dur(char *buf, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, FMT_LEN, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, FMT_LEN, "%.1fµs", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, FMT_LEN, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, FMT_LEN, "%.3fs", ns / 1e9);
+	return buf;
+}
+
+/* Offsets keep microsecond resolution: "+3.001ms", "+12.000250s". */
+const char *fmt_rel(char *buf, const struct dial9_analysis *a, uint64_t ts)
+{
+	char sign = ts >= a->start_ns ? '+' : '-';
+	uint64_t d = ts >= a->start_ns ? ts - a->start_ns : a->start_ns - ts;
+
+	if (d < 1000000000)
+		snprintf(buf, FMT_LEN, "%c%.3fms", sign, d / 1e6);
+	else
+		snprintf(buf, FMT_LEN, "%c%.6fs", sign, d / 1e9);
+	return buf;
+}
+
+const char *fmt_node(char *buf, const struct dial9_node *n)
+{
+	if (n->kind == DIAL9_WAKER_TASK)
+		snprintf(buf, FMT_LEN, "task %" PRIu64, n->task_id);
+	else
+		snprintf(buf, FMT_LEN, "%s", dial9_waker_kind_name(n->kind));
+	return buf;
+}
+
+const char *fmt_u64(char *buf, uint64_t v)
+{
+	snprintf(buf, FMT_LEN, "%" PRIu64, v);
+	return buf;
+}
+
+const char *mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case DIAL9_MODE_FULL: return "full";
+	case DIAL9_MODE_SAMPLED: return "sampled";
+	case DIAL9_MODE_OFF: return "off";
+	default: return "unknown";
+	}
+}
+
+/* Display columns of a UTF-8 string (every code point is one column). */
+static int columns(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+void cell(const char *s, int width, bool right)
+{
+	int pad = width - columns(s);
+
+	if (right)
+		printf("%*s%s  ", pad > 0 ? pad : 0, "", s);
+	else
+		printf("%s%*s  ", s, pad > 0 ? pad : 0, "");
+}
+
+void print_table(const char *const *heads, const bool *right, int ncols, uint64_t nrows,
+		 table_row_fn row, void *ctx)
+{
+	char cells[TABLE_MAX_COLS][FMT_LEN];
+	int width[TABLE_MAX_COLS], c;
+	const char *last;
+	uint64_t i;
+
+	if (ncols > TABLE_MAX_COLS)
+		ncols = TABLE_MAX_COLS;
+	for (c = 0; c < ncols - 1; c++)
+		width[c] = columns(heads[c]);
+	for (i = 0; i < nrows; i++) {
+		row(ctx, i, cells);
+		for (c = 0; c < ncols - 1; c++)
+			if (columns(cells[c]) > width[c])
+				width[c] = columns(cells[c]);
+	}
+	printf("  ");
+	for (c = 0; c < ncols - 1; c++)
+		cell(heads[c], width[c], right[c]);
+	printf("%s\n", heads[ncols - 1]);
+	for (i = 0; i < nrows; i++) {
+		last = row(ctx, i, cells);
+		printf("  ");
+		for (c = 0; c < ncols - 1; c++)
+			cell(cells[c], width[c], right[c]);
+		printf("%s\n", last ? last : "");
+	}
+}
+
+void json_node(struct json_writer *w, const char *key, const struct dial9_node *n)
+{
+	json_writer__key(w, key);
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "kind", dial9_waker_kind_name(n->kind));
+	if (n->kind == DIAL9_WAKER_TASK)
+		json_writer__kv_u64(w, "task_id", n->task_id);
+	else
+		json_writer__kv_null(w, "task_id");
+	json_writer__end_object(w);
+}
+
+void json_task(struct json_writer *w, const struct dial9_analysis *a,
+	       const struct dial9_task_info *t)
+{
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "task_id", t->task_id);
+	json_writer__kv_string(w, "location", dial9_analysis__task_location(a, t));
+	json_writer__kv_string(w, "spawn_location", dial9_analysis__string(a, t->spawn_loc));
+	json_writer__kv_string(w, "future_location", dial9_analysis__string(a, t->future_loc));
+	if (t->spawn_seen) {
+		json_writer__kv_u64(w, "parent", t->parent);
+		json_writer__kv_u64(w, "spawn_ns", t->spawn_ns);
+		json_writer__kv_u64(w, "spawn_tid", t->spawn_tid);
+	} else {
+		json_writer__kv_null(w, "parent");
+		json_writer__kv_null(w, "spawn_ns");
+		json_writer__kv_null(w, "spawn_tid");
+	}
+	if (t->end_seen)
+		json_writer__kv_u64(w, "end_ns", t->end_ns);
+	else
+		json_writer__kv_null(w, "end_ns");
+	json_writer__kv_bool(w, "completed", t->completed);
+	json_writer__kv_bool(w, "panicked", t->panicked);
+	json_writer__kv_u64(w, "polls", t->polls + t->counted_polls);
+	json_writer__kv_u64(w, "polls_recorded", t->polls);
+	json_writer__kv_u64(w, "polls_counted", t->counted_polls);
+	json_writer__kv_u64(w, "poll_ns_total", t->poll_ns_total + t->counted_poll_ns);
+	json_writer__kv_u64(w, "poll_ns_recorded", t->poll_ns_total);
+	json_writer__kv_u64(w, "poll_ns_counted", t->counted_poll_ns);
+	json_writer__kv_u64(w, "poll_ns_max", t->poll_ns_max);
+	json_writer__kv_u64(w, "wakes", t->wakes);
+	json_writer__kv_u64(w, "wakes_sent", t->wakes_sent);
+	json_writer__kv_u64(w, "children", t->children);
+	if (t->top_waker_count)
+		json_node(w, "top_waker", &t->top_waker);
+	else
+		json_writer__kv_null(w, "top_waker");
+	json_writer__kv_u64(w, "top_waker_count", t->top_waker_count);
+	json_writer__kv_u64(w, "wake_latency_count", t->lat_count);
+	json_writer__kv_u64(w, "wake_latency_max_ns", t->lat_max_ns);
+	json_writer__kv_u64(w, "wake_latency_p99_ns", t->lat_p99_ns);
+	json_writer__end_object(w);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* dial9.h - shared pieces of the dial9 dump reader command line tool. */
+#ifndef DIAL9_TOOL_H
+#define DIAL9_TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analysis.h"
+#include "json_writer.h"
+
+/* Options a command accepts (bit mask) and their parsed values. */
+enum {
+	OPT_JSON = 1 << 0,
+	OPT_PRETTY = 1 << 1,
+	OPT_SORT = 1 << 2,
+	OPT_LIMIT = 1 << 3,
+	OPT_DOT = 1 << 4,
+	OPT_RANGE = 1 << 5, /* --from, --to */
+};
+
+struct options {
+	bool json, pretty, dot;
+	enum dial9_task_sort sort;
+	uint64_t limit;         /* 0 = no limit */
+	bool has_from, has_to;
+	uint64_t from_ns, to_ns; /* offsets from window start */
+	const char *args[2];    /* positional arguments */
+	int nargs;
+};
+
+struct cmd {
+	const char *name;
+	int (*run)(const struct options *o); /* 0 or negative errno, message printed */
+	unsigned int opts;       /* OPT_* accepted */
+	int nargs;               /* positional arguments required */
+	const char *args_help;   /* e.g. "FILE ID" */
+	const char *help;        /* one line */
+	const char *opts_help;   /* option lines, may be NULL */
+};
+
+/* The loaded dump and its analysis. */
+struct loaded {
+	struct dial9_dump *dump;
+	struct dial9_analysis *a;
+};
+
+/* Print "Error: <message>" as one line on stderr (control characters in the
+ * message are replaced). */
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read FILE and analyse it; for_text: replace control characters in the
+ * dump's strings.  0 or negative errno (message printed). */
+int load(const char *path, bool for_text, struct loaded *l);
+void loaded__free(struct loaded *l);
+
+/* JSON output on stdout per the options; NULL on failure (message printed). */
+struct json_writer *json_out(const struct options *o);
+/* Finish the JSON document; 0 or negative errno (message printed). */
+int json_done(struct json_writer *w);
+/* Flush stdout and report write errors.  0 or negative errno. */
+int text_done(void);
+
+/* Formatting into caller buffers (at least FMT_LEN bytes). */
+#define FMT_LEN 64
+const char *fmt_dur(char *buf, uint64_t ns);              /* "40.00ms" */
+const char *fmt_rel(char *buf, const struct dial9_analysis *a, uint64_t ts); /* "+1.234ms" */
+const char *fmt_node(char *buf, const struct dial9_node *n); /* "task 17", "timer" */
+const char *fmt_u64(char *buf, uint64_t v);
+const char *mode_name(uint32_t mode);
+
+/* Print s padded to width display columns (UTF-8 aware), then two spaces.
+ * right: right-align. */
+void cell(const char *s, int width, bool right);
+
+/* An aligned text table: columns sized to their widest cell.  row() fills
+ * cells[0 .. ncols-2] for row i and returns the last column's text (left
+ * aligned, unpadded, may be NULL).  At most TABLE_MAX_COLS columns. */
+#define TABLE_MAX_COLS 16
+typedef const char *(*table_row_fn)(void *ctx, uint64_t i, char cells[][FMT_LEN]);
+void print_table(const char *const *heads, const bool *right, int ncols, uint64_t nrows,
+		 table_row_fn row, void *ctx);
+
+/* JSON helpers shared by commands. */
+void json_node(struct json_writer *w, const char *key, const struct dial9_node *n);
+void json_task(struct json_writer *w, const struct dial9_analysis *a,
+	       const struct dial9_task_info *t);
+
+int cmd_summary(const struct options *o);
+int cmd_tasks(const struct options *o);
+int cmd_task(const struct options *o);
+int cmd_wakegraph(const struct options *o);
+int cmd_timeline(const struct options *o);
+
+#endif /* DIAL9_TOOL_H */

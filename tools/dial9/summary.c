@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* summary.c - `dial9 summary FILE`: the one-screen overview of a dump. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "dial9.h"
+
+#define TOP_N 10
+
+/* Total events lost: the daemon's counters, or what the LOST records in the
+ * window add up to if that is more (both count the same losses). */
+static uint64_t lost_total(const struct dial9_analysis *a)
+{
+	const struct dial9_dump_meta *m = &a->dump->meta;
+	uint64_t meta = m->lost_ringbuf + m->lost_window;
+	uint64_t recs = a->lost_ringbuf + a->lost_window + a->lost_other;
+
+	return meta > recs ? meta : recs;
+}
+
+/* Wall clock of the dump: dump_realtime_ns, else clock_base_ns + end_ns. */
+static uint64_t dump_wall_ns(const struct dial9_analysis *a)
+{
+	const struct dial9_dump_meta *m = &a->dump->meta;
+
+	if (m->dump_realtime_ns)
+		return m->dump_realtime_ns;
+	return m->clock_base_ns ? m->clock_base_ns + m->end_ns : 0;
+}
+
+static const char *fmt_wall(char *buf, size_t len, uint64_t ns)
+{
+	time_t secs = (time_t)(ns / 1000000000);
+	char date[40];
+	struct tm tm;
+
+	if (!ns || !gmtime_r(&secs, &tm) || !strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm)) {
+		snprintf(buf, len, "unknown");
+		return buf;
+	}
+	snprintf(buf, len, "%s.%03u UTC", date, (unsigned int)(ns / 1000000 % 1000));
+	return buf;
+}
+
+static const char *signal_name(uint32_t sig)
+{
+	const char *s = sig ? sigabbrev_np((int)sig) : NULL;
+
+	return s ? s : "?";
+}
+
+static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
+{
+	const struct dial9_dump_meta *m = &a->dump->meta;
+	const struct dial9_wakegraph *g = a->graph;
+	const struct dial9_task_info *worst[TOP_N];
+	const struct dial9_poll *top[TOP_N];
+	uint64_t i, n;
+
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "format_version", DIAL9_FORMAT_VERSION);
+	json_writer__kv_u64(w, "pid", m->pid);
+	json_writer__kv_string(w, "comm", m->comm);
+	json_writer__kv_string(w, "exe", m->exe);
+	json_writer__kv_string(w, "build_id", m->build_id[0] ? m->build_id : NULL);
+	json_writer__kv_string(w, "hostname", m->hostname);
+	json_writer__kv_string(w, "reason", dial9_reason_name(m->reason));
+	json_writer__kv_u64(w, "signal", m->signal);
+	json_writer__kv_u64(w, "reason_tid", m->reason_tid);
+	json_writer__kv_u64(w, "reason_task", m->reason_task);
+	json_writer__kv_u64(w, "start_ns", m->start_ns);
+	json_writer__kv_u64(w, "end_ns", m->end_ns);
+	json_writer__kv_u64(w, "duration_ns", m->end_ns > m->start_ns ? m->end_ns - m->start_ns : 0);
+	json_writer__kv_u64(w, "clock_base_ns", m->clock_base_ns);
+	json_writer__kv_u64(w, "dump_realtime_ns", dump_wall_ns(a));
+	json_writer__kv_u64(w, "events", a->dump->nevents);
+	json_writer__key(w, "event_counts");
+	json_writer__begin_object(w);
+	for (i = 1; i < DIAL9_EV_KIND_MAX; i++)
+		json_writer__kv_u64(w, dial9_event_kind_name((uint32_t)i), a->kind_counts[i]);
+	json_writer__end_object(w);
+
+	json_writer__kv_u64(w, "lost", lost_total(a));
+	json_writer__kv_u64(w, "lost_ringbuf", m->lost_ringbuf);
+	json_writer__kv_u64(w, "lost_window", m->lost_window);
+	json_writer__kv_u64(w, "evicted", m->evicted);
+	json_writer__key(w, "lost_in_window");
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "records", a->lost_records);
+	json_writer__kv_u64(w, "ringbuf", a->lost_ringbuf);
+	json_writer__kv_u64(w, "window", a->lost_window);
+	json_writer__kv_u64(w, "other", a->lost_other);
+	json_writer__key(w, "marks");
+	json_writer__begin_array(w);
+	for (i = 0; i < a->lost_records; i++) {
+		const struct dial9_event *e = &a->dump->events[a->lost_ev[i]];
+
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "ts_ns", e->ts_ns);
+		json_writer__kv_u64(w, "count", e->arg);
+		json_writer__kv_string(w, "cause", e->aux == DIAL9_LOST_RINGBUF ? "ringbuf" :
+						    e->aux == DIAL9_LOST_WINDOW ? "window" : "unknown");
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+	json_writer__end_object(w);
+
+	json_writer__key(w, "modes");
+	json_writer__begin_array(w);
+	for (i = 0; i < a->nmodes; i++) {
+		json_writer__begin_object(w);
+		json_writer__kv_string(w, "mode", mode_name(a->modes[i].mode));
+		json_writer__kv_u64(w, "start_ns", a->modes[i].start_ns);
+		json_writer__kv_u64(w, "end_ns", a->modes[i].end_ns);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+
+	json_writer__kv_u64(w, "tasks", a->ntasks);
+	json_writer__kv_u64(w, "spawns", a->kind_counts[DIAL9_EV_SPAWN]);
+	json_writer__kv_u64(w, "terminations", a->kind_counts[DIAL9_EV_TERMINATE]);
+	json_writer__kv_u64(w, "polls", a->polls_recorded + a->polls_counted);
+	json_writer__kv_u64(w, "polls_recorded", a->polls_recorded);
+	json_writer__kv_u64(w, "polls_counted", a->polls_counted);
+	json_writer__kv_u64(w, "poll_ns_recorded", a->poll_ns_recorded);
+	json_writer__kv_u64(w, "poll_ns_counted", a->poll_ns_counted);
+	json_writer__kv_u64(w, "polls_open", a->npolls - a->npolls_closed);
+	json_writer__kv_u64(w, "wakes", a->kind_counts[DIAL9_EV_WAKE]);
+	json_writer__kv_u64(w, "stalls", a->nstalls);
+	json_writer__kv_u64(w, "signals", a->nsignals);
+
+	json_writer__key(w, "panics");
+	json_writer__begin_array(w);
+	for (i = 0; i < a->npanics; i++) {
+		const struct dial9_event *e = &a->dump->events[a->panic_ev[i]];
+
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "ts_ns", e->ts_ns);
+		json_writer__kv_u64(w, "tid", e->tid);
+		json_writer__kv_u64(w, "task_id", e->task_id);
+		json_writer__kv_string(w, "location", dial9_analysis__string(a, e->arg));
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+	if (a->exit_seen) {
+		const struct dial9_event *e = &a->dump->events[a->exit_ev];
+
+		json_writer__key(w, "exit");
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "ts_ns", e->ts_ns);
+		json_writer__kv_bool(w, "signaled", e->flags & DIAL9_EXIT_F_SIGNALED);
+		json_writer__kv_u64(w, "code", e->arg);
+		json_writer__end_object(w);
+	} else {
+		json_writer__kv_null(w, "exit");
+	}
+
+	json_writer__kv_u64(w, "queue_depth_peak", a->queue_peak);
+	if (a->queue_peak)
+		json_writer__kv_u64(w, "queue_depth_peak_ns", a->queue_peak_ns);
+	else
+		json_writer__kv_null(w, "queue_depth_peak_ns");
+	json_writer__key(w, "wake_latency");
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "count", a->lat_count);
+	json_writer__kv_u64(w, "p50_ns", a->lat_p50_ns);
+	json_writer__kv_u64(w, "p99_ns", a->lat_p99_ns);
+	json_writer__kv_u64(w, "max_ns", a->lat_max_ns);
+	json_writer__end_object(w);
+
+	json_writer__key(w, "long_polls");
+	json_writer__begin_array(w);
+	n = dial9_analysis__longest_polls(a, top, TOP_N);
+	for (i = 0; i < n; i++) {
+		const struct dial9_task_info *t = dial9_analysis__task(a, top[i]->task_id);
+
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "task_id", top[i]->task_id);
+		json_writer__kv_u64(w, "duration_ns", top[i]->duration_ns);
+		json_writer__kv_string(w, "location", t ? dial9_analysis__task_location(a, t) : NULL);
+		json_writer__kv_string(w, "future_location", dial9_analysis__string(a, top[i]->loc));
+		json_writer__kv_u64(w, "start_ns", top[i]->start_ns);
+		json_writer__kv_u64(w, "tid", top[i]->tid);
+		json_writer__kv_bool(w, "open", top[i]->open);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+
+	json_writer__key(w, "worst_wake_latency");
+	json_writer__begin_array(w);
+	n = dial9_analysis__worst_latency(a, worst, TOP_N);
+	for (i = 0; i < n; i++) {
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "task_id", worst[i]->task_id);
+		json_writer__kv_u64(w, "max_ns", worst[i]->lat_max_ns);
+		json_writer__kv_u64(w, "p99_ns", worst[i]->lat_p99_ns);
+		json_writer__kv_u64(w, "count", worst[i]->lat_count);
+		json_writer__kv_string(w, "location", dial9_analysis__task_location(a, worst[i]));
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+
+	json_writer__key(w, "longest_wake_chain");
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "length", g->chain_len);
+	json_writer__kv_string(w, "first_waker", g->chain_len ?
+				dial9_waker_kind_name(g->chain_nodes[0].kind) : NULL);
+	json_writer__key(w, "tasks");
+	json_writer__begin_array(w);
+	for (i = 0; g->chain_len && i <= g->chain_len; i++)
+		if (g->chain_nodes[i].kind == DIAL9_WAKER_TASK)
+			json_writer__u64(w, g->chain_nodes[i].task_id);
+	json_writer__end_array(w);
+	json_writer__end_object(w);
+	json_writer__end_object(w);
+}
+
+static void summary_text(const char *path, const struct dial9_analysis *a)
+{
+	const struct dial9_dump_meta *m = &a->dump->meta;
+	const struct dial9_wakegraph *g = a->graph;
+	const struct dial9_task_info *worst[TOP_N];
+	const struct dial9_poll *top[TOP_N];
+	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN], wall[80];
+	uint64_t i, n, sep;
+
+	printf("dump       %s\n", path);
+	printf("process    pid %" PRIu32 "  comm %s  exe %s\n", m->pid, m->comm[0] ? m->comm : "?",
+	       m->exe ? m->exe : "?");
+	if (m->build_id[0])
+		printf("build-id   %s\n", m->build_id);
+	if (m->hostname)
+		printf("host       %s\n", m->hostname);
+	printf("reason     %s", dial9_reason_name(m->reason));
+	if (m->signal)
+		printf("  signal %" PRIu32 " (SIG%s)", m->signal, signal_name(m->signal));
+	if (m->reason_tid)
+		printf("  thread %" PRIu32, m->reason_tid);
+	if (m->reason_task)
+		printf("  task %" PRIu64, m->reason_task);
+	printf("\n");
+	printf("taken      %s\n", fmt_wall(wall, sizeof(wall), dump_wall_ns(a)));
+	printf("window     %s (%s .. %s)\n", fmt_dur(b1, a->end_ns - a->start_ns),
+	       fmt_rel(b2, a, m->start_ns), fmt_rel(b3, a, m->end_ns));
+
+	printf("events     %" PRIu64 ":", a->dump->nevents);
+	for (i = 1, sep = 0; i < DIAL9_EV_KIND_MAX; i++)
+		if (a->kind_counts[i])
+			printf("%s %s %" PRIu64, sep++ ? "," : "",
+			       dial9_event_kind_name((uint32_t)i), a->kind_counts[i]);
+	printf("\n");
+	printf("lost       %" PRIu64 " (ring buffer %" PRIu64 ", window budget %" PRIu64 ")",
+	       lost_total(a), m->lost_ringbuf, m->lost_window);
+	if (a->lost_records)
+		printf("; %" PRIu64 " loss marks in the window (ring buffer %" PRIu64
+		       ", window %" PRIu64 ")", a->lost_records, a->lost_ringbuf, a->lost_window);
+	printf("\n");
+	for (i = 0; i < a->lost_records && i < TOP_N; i++) {
+		const struct dial9_event *e = &a->dump->events[a->lost_ev[i]];
+
+		printf("             %s  %" PRIu64 " events lost (%s)\n", fmt_rel(b1, a, e->ts_ns),
+		       (uint64_t)e->arg, e->aux == DIAL9_LOST_RINGBUF ? "ring buffer" :
+		       e->aux == DIAL9_LOST_WINDOW ? "window budget" : "unknown cause");
+	}
+	if (a->lost_records > TOP_N)
+		printf("             ... %" PRIu64 " more\n", a->lost_records - TOP_N);
+	if (!a->nmodes)
+		printf("recording  full (no mode changes)\n");
+	for (i = 0; i < a->nmodes; i++)
+		printf("%s %-8s %s .. %s\n", i ? "          " : "recording ",
+		       mode_name(a->modes[i].mode), fmt_rel(b1, a, a->modes[i].start_ns),
+		       fmt_rel(b2, a, a->modes[i].end_ns));
+
+	printf("tasks      %" PRIu64 " (%" PRIu64 " spawned, %" PRIu64 " terminated in the window)\n",
+	       a->ntasks, a->kind_counts[DIAL9_EV_SPAWN], a->kind_counts[DIAL9_EV_TERMINATE]);
+	printf("polls      %" PRIu64 " recorded (%s)", a->polls_recorded,
+	       fmt_dur(b1, a->poll_ns_recorded));
+	if (a->polls_counted)
+		printf(", %" PRIu64 " counted short polls (%s)", a->polls_counted,
+		       fmt_dur(b2, a->poll_ns_counted));
+	if (a->npolls > a->npolls_closed)
+		printf(", %" PRIu64 " still running at the end", a->npolls - a->npolls_closed);
+	printf("\n");
+	printf("wakes      %" PRIu64 "\n", a->kind_counts[DIAL9_EV_WAKE]);
+	if (a->queue_peak)
+		printf("runnable   peak %" PRIu64 " tasks at %s\n", a->queue_peak,
+		       fmt_rel(b1, a, a->queue_peak_ns));
+	if (a->lat_count) {
+		printf("wake->poll p50 %s  p99 ", fmt_dur(b1, a->lat_p50_ns));
+		printf("%s  max %s  (%" PRIu64 " samples)\n", fmt_dur(b2, a->lat_p99_ns),
+		       fmt_dur(b3, a->lat_max_ns), a->lat_count);
+	}
+	if (g->chain_len) {
+		printf("wake chain %" PRIu64 " wakes: %s", g->chain_len, fmt_node(b1, &g->chain_nodes[0]));
+		for (i = 1; i <= g->chain_len && i <= 12; i++)
+			printf(" -> %s", fmt_u64(b1, g->chain_nodes[i].task_id));
+		printf("%s\n", g->chain_len > 12 ? " -> ..." : "");
+	}
+	for (i = 0; i < a->npanics; i++) {
+		const struct dial9_event *e = &a->dump->events[a->panic_ev[i]];
+		const char *loc = dial9_analysis__string(a, e->arg);
+
+		printf("panic      %s  thread %" PRIu32 "  task %" PRIu64 "%s%s\n",
+		       fmt_rel(b1, a, e->ts_ns), e->tid, (uint64_t)e->task_id,
+		       loc ? "  at " : "", loc ? loc : "");
+	}
+	if (a->exit_seen) {
+		const struct dial9_event *e = &a->dump->events[a->exit_ev];
+
+		printf("exit       %s  %s %" PRIu64 "\n", fmt_rel(b1, a, e->ts_ns),
+		       e->flags & DIAL9_EXIT_F_SIGNALED ? "killed by signal" : "code",
+		       (uint64_t)e->arg);
+	}
+
+	n = dial9_analysis__longest_polls(a, top, TOP_N);
+	if (n) {
+		printf("\nLongest polls\n  ");
+		cell("TASK", 8, true);
+		cell("DURATION", 10, true);
+		cell("AT", 10, true);
+		cell("THREAD", 7, true);
+		printf("LOCATION\n");
+		for (i = 0; i < n; i++) {
+			const struct dial9_task_info *t = dial9_analysis__task(a, top[i]->task_id);
+			const char *loc = t ? dial9_analysis__task_location(a, t) : NULL;
+
+			printf("  ");
+			cell(fmt_u64(b1, top[i]->task_id), 8, true);
+			snprintf(b2, sizeof(b2), "%s%s", top[i]->open ? ">" : "",
+				 fmt_dur(b3, top[i]->duration_ns));
+			cell(b2, 10, true);
+			cell(fmt_rel(b1, a, top[i]->start_ns), 10, true);
+			cell(fmt_u64(b3, top[i]->tid), 7, true);
+			printf("%s%s\n", loc ? loc : "?",
+			       top[i]->open ? "  (still running at the end)" : "");
+		}
+	}
+	n = dial9_analysis__worst_latency(a, worst, TOP_N);
+	if (n) {
+		printf("\nWorst wake-to-poll latency\n  ");
+		cell("TASK", 8, true);
+		cell("MAX", 10, true);
+		cell("P99", 10, true);
+		cell("SAMPLES", 8, true);
+		printf("LOCATION\n");
+		for (i = 0; i < n; i++) {
+			const char *loc = dial9_analysis__task_location(a, worst[i]);
+
+			printf("  ");
+			cell(fmt_u64(b1, worst[i]->task_id), 8, true);
+			cell(fmt_dur(b1, worst[i]->lat_max_ns), 10, true);
+			cell(fmt_dur(b1, worst[i]->lat_p99_ns), 10, true);
+			cell(fmt_u64(b1, worst[i]->lat_count), 8, true);
+			printf("%s\n", loc ? loc : "?");
+		}
+	}
+}
+
+int cmd_summary(const struct options *o)
+{
+	struct json_writer *w;
+	struct loaded l;
+	int err;
+
+	err = load(o->args[0], !o->json, &l);
+	if (err)
+		return err;
+	if (o->json) {
+		w = json_out(o);
+		err = -ENOMEM;
+		if (w) {
+			summary_json(l.a, w);
+			err = json_done(w);
+		}
+	} else {
+		summary_text(o->args[0], l.a);
+		err = text_done();
+	}
+	loaded__free(&l);
+	return err;
+}

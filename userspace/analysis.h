@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * analysis.h - what happened in a dump: tasks, polls, wakes, queue depth,
+ * wake-to-poll latency, the wake graph and per-thread timelines.
+ *
+ * Pure functions over a struct dial9_dump: no printing, no exiting.  Every
+ * pass is O(n log n) in the number of events.  The analysis points into the
+ * dump (events, strings): keep the dump alive while the analysis is used.
+ *
+ * Semantics (see bpf/dial9_event.h):
+ *  - parent of a task: the task whose POLL_START on the SPAWN's tid has no
+ *    POLL_END yet at the SPAWN's ts (0 if none).
+ *  - waker of a WAKE: the task in arg when aux == DIAL9_WAKER_TASK (and arg
+ *    != 0), else the non-task waker kind in aux.
+ *  - poll duration: POLL_END.arg; if 0, end.ts - start.ts of the matching
+ *    POLL_START on the same tid.
+ *  - POLL_SUMMARY polls are "counted" polls: in totals, never in poll lists.
+ *  - runnable (queue depth): woken (WAKE) or spawned (SPAWN) and not yet
+ *    polled; a task woken twice before its poll counts once.  A TERMINATE or
+ *    a POLL_SUMMARY of the task takes it off the queue (no latency sample),
+ *    and so does recording mode OFF (poll and wake probes stop).
+ *  - wake-to-poll latency: first pending WAKE/SPAWN -> next POLL_START (or
+ *    the implied start end.ts - duration of a POLL_END whose start is absent).
+ *  - longest wake chain: WAKEs e1..en with waker(e[i+1]) == woken(e[i]) and
+ *    ts strictly increasing; self-wakes (waker == woken) are not links.
+ */
+#ifndef DIAL9_ANALYSIS_H
+#define DIAL9_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dump.h"
+
+#define DIAL9_NO_INDEX UINT64_MAX
+
+/* A sorted set of distinct ids with O(log n) lookup. */
+struct dial9_idset {
+	uint64_t *ids;
+	uint64_t count;
+};
+
+/* Takes ownership of ids (malloc'd, n entries, any order, duplicates ok):
+ * sorts and dedups them in place.  Always succeeds (n may be 0). */
+void dial9_idset__init(struct dial9_idset *s, uint64_t *ids, uint64_t n);
+void dial9_idset__free(struct dial9_idset *s);
+/* Index of id, or DIAL9_NO_INDEX. */
+uint64_t dial9_idset__find(const struct dial9_idset *s, uint64_t id);
+
+/* A wake-graph node: a task, or a waker that is not a task. */
+struct dial9_node {
+	uint64_t task_id; /* kind == DIAL9_WAKER_TASK, else 0 */
+	uint16_t kind;    /* enum dial9_waker_kind */
+};
+
+/* The waker of a WAKE event (out-of-range kinds become DIAL9_WAKER_UNKNOWN). */
+struct dial9_node dial9_wake__waker(const struct dial9_event *e);
+/* Order: tasks by id, then non-task kinds; 0 if equal. */
+int dial9_node__cmp(const struct dial9_node *a, const struct dial9_node *b);
+
+struct dial9_task_info {
+	uint64_t task_id;
+	uint32_t spawn_loc;      /* string id: arg of its SPAWN, 0 if none */
+	uint32_t future_loc;     /* string id: arg of its first POLL_START, 0 if none */
+	uint64_t parent;         /* spawning task, 0 = none or spawn not seen */
+	uint64_t spawn_ns;       /* valid if spawn_seen */
+	uint64_t end_ns;         /* valid if end_seen */
+	uint64_t spawn_ev;       /* index of its SPAWN in dump->events, or DIAL9_NO_INDEX */
+	uint32_t spawn_tid;
+	bool spawn_seen;
+	bool end_seen;           /* TERMINATE, or a POLL_END with DIAL9_POLL_F_COMPLETE */
+	bool completed;          /* a POLL_END said the task completed */
+	bool panicked;           /* a PANIC named this task */
+	uint64_t first_ns, last_ns; /* first / last event naming the task */
+	uint64_t polls;          /* recorded polls (POLL_END) */
+	uint64_t poll_ns_total;  /* of recorded polls */
+	uint64_t poll_ns_max;
+	uint64_t counted_polls;  /* from POLL_SUMMARY records */
+	uint64_t counted_poll_ns;
+	uint64_t wakes;          /* times it was woken */
+	uint64_t wakes_sent;     /* times it woke a task */
+	uint64_t children;       /* tasks it spawned */
+	struct dial9_node top_waker; /* most frequent waker (valid if wakes) */
+	uint64_t top_waker_count;
+	uint64_t lat_count;      /* wake-to-poll latency samples */
+	uint64_t lat_total_ns;
+	uint64_t lat_max_ns;
+	uint64_t lat_p99_ns;     /* nearest rank */
+};
+
+/* One recorded poll. */
+struct dial9_poll {
+	uint64_t task_id;
+	uint64_t start_ns;    /* POLL_START ts, or end_ns - duration_ns if unseen */
+	uint64_t end_ns;      /* POLL_END ts; window end if still open */
+	uint64_t duration_ns;
+	uint64_t end_ev;      /* index of the POLL_END, DIAL9_NO_INDEX if open */
+	uint32_t tid;
+	uint32_t loc;         /* string id: POLL_START arg, else the task's future_loc */
+	bool start_seen;
+	bool open;            /* no POLL_END before the window ended */
+	bool completed;       /* DIAL9_POLL_F_COMPLETE */
+};
+
+/* A period on one thread: idle (PARK..UNPARK) or a stall. */
+struct dial9_span {
+	uint64_t start_ns, end_ns;
+	uint64_t task_id;     /* stall: the task, if known */
+	uint32_t tid;
+	bool open_start;      /* began before the window (start_ns = window start) */
+	bool open_end;        /* still going at window end (end_ns = window end) */
+};
+
+struct dial9_mode_span {
+	uint64_t start_ns, end_ns;
+	uint16_t mode;        /* enum dial9_record_mode */
+};
+
+struct dial9_wake_edge {
+	struct dial9_node from;
+	uint64_t to;          /* woken task */
+	uint64_t count;
+	uint64_t first_ns, last_ns;
+};
+
+struct dial9_wakegraph {
+	struct dial9_wake_edge *edges; /* sorted by (to, from) */
+	uint64_t nedges;
+	uint64_t nwakes;
+	/* Longest wake chain: chain_len wakes, chain_len + 1 nodes
+	 * (chain_nodes[0] = waker of the first wake, then each woken task). */
+	uint64_t chain_len;
+	struct dial9_node *chain_nodes;
+	uint64_t *chain_ev;   /* chain_len indices into dump->events */
+};
+
+/* NULL with errno set on failure. */
+struct dial9_wakegraph *dial9_wakegraph__new(const struct dial9_dump *d);
+void dial9_wakegraph__free(struct dial9_wakegraph *g); /* accepts NULL */
+/* Edges into task `to` (slice of g->edges); *n = 0 if none. */
+const struct dial9_wake_edge *dial9_wakegraph__edges_to(const struct dial9_wakegraph *g,
+							 uint64_t to, uint64_t *n);
+/* Edges sorted by count (desc), malloc'd array of pointers into g->edges. */
+int dial9_wakegraph__by_count(const struct dial9_wakegraph *g,
+			      const struct dial9_wake_edge ***out);
+
+struct dial9_analysis {
+	const struct dial9_dump *dump;
+	uint64_t start_ns, end_ns;       /* window (meta), widened to cover all events */
+	uint64_t kind_counts[DIAL9_EV_KIND_MAX]; /* [0]: kinds this reader does not know */
+
+	struct dial9_task_info *tasks;   /* sorted by task_id */
+	uint64_t ntasks;
+	struct dial9_idset task_ids;     /* task_ids.ids[i] == tasks[i].task_id */
+
+	struct dial9_poll *polls;        /* closed polls in POLL_END order, then open ones */
+	uint64_t npolls, npolls_closed;
+	uint64_t polls_recorded, poll_ns_recorded; /* closed recorded polls */
+	uint64_t polls_counted, poll_ns_counted;   /* POLL_SUMMARY */
+
+	struct dial9_span *idle;         /* PARK..UNPARK, by start */
+	uint64_t nidle;
+	struct dial9_span *stalls;
+	uint64_t nstalls;
+
+	struct dial9_mode_span *modes;   /* from MODE records, in order */
+	uint64_t nmodes;
+
+	uint64_t lost_records;           /* LOST records in the window */
+	uint64_t lost_ringbuf;           /* sum of their counts, by cause */
+	uint64_t lost_window;
+	uint64_t lost_other;
+	uint64_t *lost_ev;               /* indices of the LOST records */
+
+	uint64_t *panic_ev, npanics;     /* indices of PANIC records */
+	uint64_t nsignals;
+	bool exit_seen;
+	uint64_t exit_ev;
+
+	uint64_t queue_peak;             /* max runnable tasks at once */
+	uint64_t queue_peak_ns;          /* first time it was reached */
+
+	uint64_t lat_count;              /* all wake-to-poll latency samples */
+	uint64_t lat_p50_ns, lat_p99_ns, lat_max_ns;
+
+	struct dial9_wakegraph *graph;
+};
+
+/* NULL with errno set on failure (ENOMEM; EINVAL for a NULL dump). */
+struct dial9_analysis *dial9_analysis__new(const struct dial9_dump *d);
+void dial9_analysis__free(struct dial9_analysis *a); /* accepts NULL */
+
+const struct dial9_task_info *dial9_analysis__task(const struct dial9_analysis *a,
+						   uint64_t task_id);
+/* The string for a string id (an event arg), NULL if none or out of range. */
+const char *dial9_analysis__string(const struct dial9_analysis *a, uint64_t id);
+/* Spawn location, else future location, else NULL. */
+const char *dial9_analysis__task_location(const struct dial9_analysis *a,
+					  const struct dial9_task_info *t);
+
+/* The up to n longest polls (open ones included), longest first; out has
+ * room for n.  Returns how many were stored. */
+uint64_t dial9_analysis__longest_polls(const struct dial9_analysis *a,
+				       const struct dial9_poll **out, uint64_t n);
+/* The up to n tasks with the largest max wake-to-poll latency, worst first. */
+uint64_t dial9_analysis__worst_latency(const struct dial9_analysis *a,
+				       const struct dial9_task_info **out, uint64_t n);
+
+enum dial9_task_sort {
+	DIAL9_SORT_ID = 0,
+	DIAL9_SORT_POLLS,  /* recorded + counted polls, desc */
+	DIAL9_SORT_TOTAL,  /* total poll time, desc */
+	DIAL9_SORT_MAX,    /* longest poll, desc */
+	DIAL9_SORT_WAKES,  /* times woken, desc */
+	DIAL9_SORT_LATENCY,/* max wake-to-poll latency, desc */
+};
+/* All tasks sorted by key (ties by id): malloc'd array of a->ntasks pointers. */
+int dial9_analysis__sorted_tasks(const struct dial9_analysis *a, enum dial9_task_sort key,
+				 const struct dial9_task_info ***out);
+
+/* One task's lifecycle. */
+enum dial9_task_role {
+	DIAL9_ROLE_SELF = 0, /* the event is about the task (its spawn, poll, wake, ...) */
+	DIAL9_ROLE_WAKER,    /* the task woke `other` */
+	DIAL9_ROLE_PARENT,   /* the task spawned `other` */
+};
+
+struct dial9_task_event {
+	const struct dial9_event *ev;
+	uint64_t index;       /* into dump->events */
+	uint8_t role;         /* enum dial9_task_role */
+	struct dial9_node other; /* SPAWN: parent; WAKE: waker; WAKER: woken; PARENT: child */
+	uint64_t duration_ns; /* POLL_END: poll duration (0 if unknown) */
+};
+
+/* The events involving task_id in time order: malloc'd array in *out.
+ * 0, -ENOENT if the task is not in the dump, -ENOMEM. */
+int dial9_analysis__task_events(const struct dial9_analysis *a, uint64_t task_id,
+				struct dial9_task_event **out, uint64_t *n);
+
+/* Per-thread timeline. */
+enum dial9_slice_kind {
+	DIAL9_SLICE_POLL = 1,
+	DIAL9_SLICE_IDLE = 2,
+	DIAL9_SLICE_STALL = 3,
+};
+
+struct dial9_slice {
+	uint64_t start_ns, end_ns;
+	uint64_t task_id;     /* poll, stall (0 if unknown) */
+	uint32_t tid;
+	uint32_t loc;         /* poll: string id */
+	uint8_t kind;         /* enum dial9_slice_kind */
+	bool open_start, open_end;
+};
+
+struct dial9_thread {
+	uint32_t tid;
+	uint64_t first, count;   /* its slices: slices[first .. first + count) */
+	uint64_t polls;          /* poll slices in range */
+	uint64_t busy_ns, idle_ns; /* within the range */
+};
+
+struct dial9_timeline {
+	struct dial9_slice *slices; /* by tid, then start_ns */
+	uint64_t nslices;
+	struct dial9_thread *threads; /* by tid */
+	uint64_t nthreads;
+	uint64_t from_ns, to_ns;
+};
+
+/* Slices overlapping [from_ns, to_ns] (absolute, CLOCK_MONOTONIC).
+ * 0 or negative errno; free with dial9_timeline__free. */
+int dial9_timeline__build(const struct dial9_analysis *a, uint64_t from_ns, uint64_t to_ns,
+			  struct dial9_timeline **out);
+void dial9_timeline__free(struct dial9_timeline *t); /* accepts NULL */
+
+#endif /* DIAL9_ANALYSIS_H */

@@ -1,0 +1,1070 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * dump.c - dial9 dump files: writer and validating reader.
+ * The byte layout is specified in docs/FORMAT.md; keep the two in step.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "dump.h"
+
+#define MAGIC "DIAL9DMP"
+#define END_MAGIC "DIAL9END"
+#define MAGIC_LEN 8
+#define HEADER_SIZE 32
+#define MAX_HEADER_SIZE 4096
+#define TRAILER_SIZE 16
+#define SECTION_HDR_SIZE 16
+#define EVENTS_HDR_SIZE 16
+#define BLOCK_HDR_SIZE 8
+#define EVENT_SIZE 32
+#define COMM_MAX 16
+#define BUILD_ID_MAX 64
+/* deflate cannot expand data by more than this factor (RFC 1951 limit ~1032:1) */
+#define DEFLATE_MAX_RATIO 1032
+#define DEFLATE_SLACK 64
+
+enum dump_section {
+	SEC_META = 1,
+	SEC_STRINGS = 2,
+	SEC_EVENTS = 3,
+};
+
+enum meta_tag {
+	TAG_PID = 1,
+	TAG_REASON = 2,
+	TAG_SIGNAL = 3,
+	TAG_REASON_TID = 4,
+	TAG_REASON_TASK = 5,
+	TAG_COMM = 6,
+	TAG_BUILD_ID = 7,
+	TAG_EXE = 8,
+	TAG_HOSTNAME = 9,
+	TAG_CLOCK_BASE = 10,
+	TAG_START = 11,
+	TAG_END = 12,
+	TAG_DUMP_REALTIME = 13,
+	TAG_LOST_RINGBUF = 14,
+	TAG_LOST_WINDOW = 15,
+	TAG_EVICTED = 16,
+	TAG_MAX,
+};
+
+_Static_assert(__builtin_offsetof(struct dial9_event, ts_ns) == 0, "layout");
+_Static_assert(__builtin_offsetof(struct dial9_event, task_id) == 8, "layout");
+_Static_assert(__builtin_offsetof(struct dial9_event, arg) == 16, "layout");
+_Static_assert(__builtin_offsetof(struct dial9_event, tid) == 24, "layout");
+_Static_assert(__builtin_offsetof(struct dial9_event, kind) == 28, "layout");
+_Static_assert(__builtin_offsetof(struct dial9_event, flags) == 29, "layout");
+_Static_assert(__builtin_offsetof(struct dial9_event, aux) == 30, "layout");
+
+/* --- little-endian helpers ------------------------------------------------ */
+
+static void put_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint16_t get_u16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static void event_encode(uint8_t *p, const struct dial9_event *e)
+{
+	put_u64(p, e->ts_ns);
+	put_u64(p + 8, e->task_id);
+	put_u64(p + 16, e->arg);
+	put_u32(p + 24, e->tid);
+	p[28] = e->kind;
+	p[29] = e->flags;
+	put_u16(p + 30, e->aux);
+}
+
+static void event_decode(struct dial9_event *e, const uint8_t *p)
+{
+	e->ts_ns = get_u64(p);
+	e->task_id = get_u64(p + 8);
+	e->arg = get_u64(p + 16);
+	e->tid = get_u32(p + 24);
+	e->kind = p[28];
+	e->flags = p[29];
+	e->aux = get_u16(p + 30);
+}
+
+/* A block stores its records byte-plane by byte-plane: byte b of record i is
+ * at raw[b * count + i].  Neighbouring records share most high bytes, so the
+ * planes compress far better and faster than records side by side.  Records
+ * go through a small tile so that each plane is written a cache line at a time. */
+#define TILE 64
+
+static void block_encode(uint8_t *raw, const struct dial9_event *ev, uint32_t count)
+{
+	uint8_t tile[TILE][EVENT_SIZE];
+
+	for (uint32_t i0 = 0; i0 < count; i0 += TILE) {
+		uint32_t n = count - i0 < TILE ? count - i0 : TILE;
+
+		for (uint32_t i = 0; i < n; i++)
+			event_encode(tile[i], &ev[i0 + i]);
+		for (int b = 0; b < EVENT_SIZE; b++) {
+			uint8_t *plane = raw + (size_t)b * count + i0;
+
+			for (uint32_t i = 0; i < n; i++)
+				plane[i] = tile[i][b];
+		}
+	}
+}
+
+static void block_decode(struct dial9_event *ev, const uint8_t *raw, uint32_t count)
+{
+	uint8_t tile[TILE][EVENT_SIZE];
+
+	for (uint32_t i0 = 0; i0 < count; i0 += TILE) {
+		uint32_t n = count - i0 < TILE ? count - i0 : TILE;
+
+		for (int b = 0; b < EVENT_SIZE; b++) {
+			const uint8_t *plane = raw + (size_t)b * count + i0;
+
+			for (uint32_t i = 0; i < n; i++)
+				tile[i][b] = plane[i];
+		}
+		for (uint32_t i = 0; i < n; i++)
+			event_decode(&ev[i0 + i], tile[i]);
+	}
+}
+
+/* --- shared checks ---------------------------------------------------------- */
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static int kind_has_string_arg(uint8_t kind)
+{
+	return kind == DIAL9_EV_SPAWN || kind == DIAL9_EV_POLL_START || kind == DIAL9_EV_PANIC;
+}
+
+/* Kinds known, string references resolvable, sorted by ts.  0 or -EBADMSG. */
+static int check_events(const struct dial9_event *ev, uint64_t n, uint32_t nstrings,
+			char *err, size_t errlen)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		const struct dial9_event *e = &ev[i];
+
+		if (e->kind >= DIAL9_EV_KIND_MAX)
+			return fail(err, errlen, -EBADMSG,
+				    "event %llu: unknown kind %u",
+				    (unsigned long long)i, e->kind);
+		if (kind_has_string_arg(e->kind) && e->arg > nstrings)
+			return fail(err, errlen, -EBADMSG,
+				    "event %llu (%s): string id %llu not in the table (%u strings)",
+				    (unsigned long long)i, dial9_event_kind_name(e->kind),
+				    (unsigned long long)e->arg, nstrings);
+		if (i && e->ts_ns < ev[i - 1].ts_ns)
+			return fail(err, errlen, -EBADMSG,
+				    "event %llu: not sorted by time (%llu after %llu)",
+				    (unsigned long long)i, (unsigned long long)e->ts_ns,
+				    (unsigned long long)ev[i - 1].ts_ns);
+	}
+	return 0;
+}
+
+/* --- in-memory dump ------------------------------------------------------- */
+
+struct dial9_dump *dial9_dump__new(void)
+{
+	struct dial9_dump *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	dial9_strtab__init(&d->strings);
+	return d;
+}
+
+void dial9_dump__free(struct dial9_dump *d)
+{
+	if (!d)
+		return;
+	free(d->meta.exe);
+	free(d->meta.hostname);
+	dial9_strtab__free(&d->strings);
+	free(d->events);
+	free(d);
+}
+
+/* --- writer ----------------------------------------------------------------- */
+
+/* Growable output buffer with a sticky error. */
+struct wbuf {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+	int err;
+};
+
+static uint8_t *wbuf_reserve(struct wbuf *b, size_t n)
+{
+	if (b->err)
+		return NULL;
+	if (n > DIAL9_DUMP_MAX_FILE_SIZE || b->len + n > DIAL9_DUMP_MAX_FILE_SIZE) {
+		b->err = -EFBIG;
+		return NULL;
+	}
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		uint8_t *p;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->err = -ENOMEM;
+			return NULL;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	return b->p + b->len;
+}
+
+static void wbuf_u32(struct wbuf *b, uint32_t v)
+{
+	uint8_t *p = wbuf_reserve(b, 4);
+
+	if (p) {
+		put_u32(p, v);
+		b->len += 4;
+	}
+}
+
+static void wbuf_u64(struct wbuf *b, uint64_t v)
+{
+	uint8_t *p = wbuf_reserve(b, 8);
+
+	if (p) {
+		put_u64(p, v);
+		b->len += 8;
+	}
+}
+
+static void wbuf_bytes(struct wbuf *b, const void *s, size_t n)
+{
+	uint8_t *p = wbuf_reserve(b, n);
+
+	if (p && n) {
+		memcpy(p, s, n);
+		b->len += n;
+	}
+}
+
+/* Start a section; returns the offset to pass to section_end. */
+static size_t section_begin(struct wbuf *b, uint32_t type)
+{
+	size_t at = b->len;
+
+	wbuf_u32(b, type);
+	wbuf_u32(b, 0);  /* flags */
+	wbuf_u64(b, 0);  /* length, patched by section_end */
+	return at;
+}
+
+static void section_end(struct wbuf *b, size_t at)
+{
+	if (!b->err)
+		put_u64(b->p + at + 8, b->len - at - SECTION_HDR_SIZE);
+}
+
+static void meta_u32(struct wbuf *b, uint32_t tag, uint32_t v)
+{
+	wbuf_u32(b, tag);
+	wbuf_u32(b, 4);
+	wbuf_u32(b, v);
+}
+
+static void meta_u64(struct wbuf *b, uint32_t tag, uint64_t v)
+{
+	wbuf_u32(b, tag);
+	wbuf_u32(b, 8);
+	wbuf_u64(b, v);
+}
+
+static void meta_str(struct wbuf *b, uint32_t tag, const char *s, size_t len)
+{
+	wbuf_u32(b, tag);
+	wbuf_u32(b, (uint32_t)len);
+	wbuf_bytes(b, s, len);
+}
+
+static void write_meta(struct wbuf *b, const struct dial9_dump_meta *m)
+{
+	size_t at = section_begin(b, SEC_META);
+
+	meta_u32(b, TAG_PID, m->pid);
+	meta_u32(b, TAG_REASON, m->reason);
+	meta_u32(b, TAG_SIGNAL, m->signal);
+	meta_u32(b, TAG_REASON_TID, m->reason_tid);
+	meta_u64(b, TAG_REASON_TASK, m->reason_task);
+	meta_str(b, TAG_COMM, m->comm, strnlen(m->comm, COMM_MAX));
+	meta_str(b, TAG_BUILD_ID, m->build_id, strnlen(m->build_id, BUILD_ID_MAX));
+	if (m->exe)
+		meta_str(b, TAG_EXE, m->exe, strlen(m->exe));
+	if (m->hostname)
+		meta_str(b, TAG_HOSTNAME, m->hostname, strlen(m->hostname));
+	meta_u64(b, TAG_CLOCK_BASE, m->clock_base_ns);
+	meta_u64(b, TAG_START, m->start_ns);
+	meta_u64(b, TAG_END, m->end_ns);
+	meta_u64(b, TAG_DUMP_REALTIME, m->dump_realtime_ns);
+	meta_u64(b, TAG_LOST_RINGBUF, m->lost_ringbuf);
+	meta_u64(b, TAG_LOST_WINDOW, m->lost_window);
+	meta_u64(b, TAG_EVICTED, m->evicted);
+	section_end(b, at);
+}
+
+static void write_strings(struct wbuf *b, const struct dial9_strtab *t)
+{
+	size_t at = section_begin(b, SEC_STRINGS);
+
+	wbuf_u32(b, t->count);
+	for (uint32_t i = 0; i < t->count; i++) {
+		size_t len = strlen(t->strings[i]);
+
+		wbuf_u32(b, (uint32_t)len);
+		wbuf_bytes(b, t->strings[i], len);
+	}
+	section_end(b, at);
+}
+
+static void write_events(struct wbuf *b, const struct dial9_event *ev, uint64_t n)
+{
+	uint64_t nblocks = (n + DIAL9_DUMP_BLOCK_EVENTS - 1) / DIAL9_DUMP_BLOCK_EVENTS;
+	size_t raw_max = (size_t)(n < DIAL9_DUMP_BLOCK_EVENTS ? n : DIAL9_DUMP_BLOCK_EVENTS) * EVENT_SIZE;
+	uint8_t *raw = NULL;
+	z_stream zs;
+	int zinit = 0;
+	size_t at = section_begin(b, SEC_EVENTS);
+
+	wbuf_u64(b, n);
+	wbuf_u32(b, (uint32_t)nblocks);
+	wbuf_u32(b, 0);
+	if (n == 0 || b->err)
+		goto done;
+	raw = malloc(raw_max);
+	memset(&zs, 0, sizeof(zs));
+	/* Run-length matches only: byte planes are mostly runs, and this is about
+	 * twice as fast as the default strategy at the same size here. */
+	if (!raw || deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) {
+		b->err = -ENOMEM;
+		goto done;
+	}
+	zinit = 1;
+	for (uint64_t first = 0; first < n; first += DIAL9_DUMP_BLOCK_EVENTS) {
+		uint32_t count = (uint32_t)(n - first < DIAL9_DUMP_BLOCK_EVENTS ?
+					    n - first : DIAL9_DUMP_BLOCK_EVENTS);
+		size_t rawlen = (size_t)count * EVENT_SIZE;
+		size_t bound = deflateBound(&zs, rawlen);
+		uint8_t *hdr;
+
+		block_encode(raw, &ev[first], count);
+		hdr = wbuf_reserve(b, BLOCK_HDR_SIZE + bound);
+		if (!hdr)
+			goto done;
+		if (deflateReset(&zs) != Z_OK) {
+			b->err = -EIO;
+			goto done;
+		}
+		zs.next_in = raw;
+		zs.avail_in = (uInt)rawlen;
+		zs.next_out = hdr + BLOCK_HDR_SIZE;
+		zs.avail_out = (uInt)bound;
+		if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
+			b->err = -EIO;
+			goto done;
+		}
+		put_u32(hdr, count);
+		put_u32(hdr + 4, (uint32_t)zs.total_out);
+		b->len += BLOCK_HDR_SIZE + zs.total_out;
+	}
+done:
+	if (zinit)
+		deflateEnd(&zs);
+	free(raw);
+	section_end(b, at);
+}
+
+/* Refuse what the reader would refuse.  0 or negative errno. */
+static int check_for_write(const struct dial9_dump *d)
+{
+	const struct dial9_dump_meta *m = &d->meta;
+
+	if (d->nevents && !d->events)
+		return -EINVAL;
+	if (d->nevents > DIAL9_DUMP_MAX_EVENTS || d->strings.count > DIAL9_DUMP_MAX_STRINGS)
+		return -EFBIG;
+	if (d->strings.count && !d->strings.strings)
+		return -EINVAL;
+	for (uint32_t i = 0; i < d->strings.count; i++) {
+		if (!d->strings.strings[i] ||
+		    strnlen(d->strings.strings[i], DIAL9_DUMP_MAX_STRING_LEN + 1) >
+			    DIAL9_DUMP_MAX_STRING_LEN)
+			return -EINVAL;
+	}
+	if ((m->exe && strnlen(m->exe, DIAL9_DUMP_MAX_STRING_LEN + 1) > DIAL9_DUMP_MAX_STRING_LEN) ||
+	    (m->hostname &&
+	     strnlen(m->hostname, DIAL9_DUMP_MAX_STRING_LEN + 1) > DIAL9_DUMP_MAX_STRING_LEN))
+		return -EINVAL;
+	return check_events(d->events, d->nevents, d->strings.count, NULL, 0) ? -EINVAL : 0;
+}
+
+/* Encode d into a malloc'd buffer.  0 or negative errno. */
+static int dump_encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen)
+{
+	struct wbuf b = { 0 };
+	uint8_t *p;
+	int err;
+
+	err = check_for_write(d);
+	if (err)
+		return err;
+	p = wbuf_reserve(&b, HEADER_SIZE);
+	if (p) {
+		memset(p, 0, HEADER_SIZE);
+		memcpy(p, MAGIC, MAGIC_LEN);
+		put_u32(p + 8, DIAL9_FORMAT_VERSION);
+		put_u32(p + 12, HEADER_SIZE);
+		/* file size at 16 patched below; flags and reserved stay 0 */
+		b.len = HEADER_SIZE;
+	}
+	write_meta(&b, &d->meta);
+	write_strings(&b, &d->strings);
+	write_events(&b, d->events, d->nevents);
+	p = wbuf_reserve(&b, TRAILER_SIZE);
+	if (!p) {
+		free(b.p);
+		return b.err;
+	}
+	memcpy(p, END_MAGIC, MAGIC_LEN);
+	put_u32(p + 8, 0);
+	b.len += TRAILER_SIZE;
+	put_u64(b.p + 16, b.len);
+	put_u32(b.p + b.len - 4, (uint32_t)crc32(crc32(0, NULL, 0), b.p, (uInt)(b.len - 4)));
+	*out = b.p;
+	*outlen = b.len;
+	return 0;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int dial9_dump__write_fd(const struct dial9_dump *d, int fd)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!d || fd < 0)
+		return -EINVAL;
+	err = dump_encode(d, &buf, &len);
+	if (!err)
+		err = write_all(fd, buf, len);
+	free(buf);
+	return err;
+}
+
+int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int mode)
+{
+	const char *slash;
+	char *tmp = NULL, *dir = NULL;
+	int fd = -1, dfd = -1, created = 0, err;
+	size_t dirlen;
+
+	if (!d || !path || !*path)
+		return -EINVAL;
+	slash = strrchr(path, '/');
+	if (slash && !slash[1])
+		return -EISDIR;
+	dirlen = slash ? (size_t)(slash - path) : 0;
+	dir = slash ? strndup(path, dirlen ? dirlen : 1) : strdup(".");
+	tmp = malloc(strlen(path) + sizeof(".tmp.XXXXXX") + 1);
+	if (!dir || !tmp) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	/* "<dir>/.<name>.tmp.XXXXXX": hidden, same file system as the target */
+	if (slash)
+		sprintf(tmp, "%.*s/.%s.tmp.XXXXXX", (int)dirlen, path, slash + 1);
+	else
+		sprintf(tmp, ".%s.tmp.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	created = 1;
+	if (fchmod(fd, mode & 07777) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = dial9_dump__write_fd(d, fd);
+	if (err)
+		goto cleanup;
+	if (fsync(fd) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err = -errno;
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	created = 0;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = 0;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (created)
+		unlink(tmp);
+	free(tmp);
+	free(dir);
+	return err;
+}
+
+/* --- reader ----------------------------------------------------------------- */
+
+struct span {
+	const uint8_t *p;
+	size_t len;
+	int seen;
+};
+
+static const char *section_name(uint32_t type)
+{
+	switch (type) {
+	case SEC_META: return "metadata";
+	case SEC_STRINGS: return "string table";
+	case SEC_EVENTS: return "events";
+	default: return "unknown";
+	}
+}
+
+/* A string value: bounded, NUL-free.  Returns a malloc'd copy or NULL. */
+static int read_str(const uint8_t *p, uint32_t len, uint32_t max, char **out,
+		    const char *what, char *err, size_t errlen)
+{
+	char *s;
+
+	if (len > max)
+		return fail(err, errlen, -EBADMSG, "%s: string of %u bytes (limit %u)",
+			    what, len, max);
+	if (memchr(p, 0, len))
+		return fail(err, errlen, -EBADMSG, "%s: string contains a NUL byte", what);
+	s = malloc((size_t)len + 1);
+	if (!s)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	memcpy(s, p, len);
+	s[len] = 0;
+	*out = s;
+	return 0;
+}
+
+static int read_meta(const struct span *sec, struct dial9_dump_meta *m, char *err, size_t errlen)
+{
+	uint32_t seen = 0;
+	size_t off = 0;
+
+	while (off < sec->len) {
+		const uint8_t *v;
+		uint32_t tag, len;
+		char *s = NULL;
+		int rc;
+
+		if (sec->len - off < 8)
+			return fail(err, errlen, -EBADMSG, "metadata: entry header cut short");
+		tag = get_u32(sec->p + off);
+		len = get_u32(sec->p + off + 4);
+		off += 8;
+		if (len > sec->len - off)
+			return fail(err, errlen, -EBADMSG,
+				    "metadata: tag %u length %u exceeds the section", tag, len);
+		v = sec->p + off;
+		off += len;
+		if (tag == 0 || tag >= TAG_MAX)
+			continue; /* unknown: from a newer writer, skip */
+		if (seen & (1u << tag))
+			return fail(err, errlen, -EBADMSG, "metadata: duplicate tag %u", tag);
+		seen |= 1u << tag;
+		switch (tag) {
+		case TAG_PID: case TAG_REASON: case TAG_SIGNAL: case TAG_REASON_TID:
+			if (len != 4)
+				return fail(err, errlen, -EBADMSG,
+					    "metadata: tag %u has length %u (expected 4)", tag, len);
+			break;
+		case TAG_REASON_TASK: case TAG_CLOCK_BASE: case TAG_START: case TAG_END:
+		case TAG_DUMP_REALTIME: case TAG_LOST_RINGBUF: case TAG_LOST_WINDOW:
+		case TAG_EVICTED:
+			if (len != 8)
+				return fail(err, errlen, -EBADMSG,
+					    "metadata: tag %u has length %u (expected 8)", tag, len);
+			break;
+		}
+		switch (tag) {
+		case TAG_PID: m->pid = get_u32(v); break;
+		case TAG_REASON: m->reason = get_u32(v); break;
+		case TAG_SIGNAL: m->signal = get_u32(v); break;
+		case TAG_REASON_TID: m->reason_tid = get_u32(v); break;
+		case TAG_REASON_TASK: m->reason_task = get_u64(v); break;
+		case TAG_CLOCK_BASE: m->clock_base_ns = get_u64(v); break;
+		case TAG_START: m->start_ns = get_u64(v); break;
+		case TAG_END: m->end_ns = get_u64(v); break;
+		case TAG_DUMP_REALTIME: m->dump_realtime_ns = get_u64(v); break;
+		case TAG_LOST_RINGBUF: m->lost_ringbuf = get_u64(v); break;
+		case TAG_LOST_WINDOW: m->lost_window = get_u64(v); break;
+		case TAG_EVICTED: m->evicted = get_u64(v); break;
+		case TAG_COMM:
+		case TAG_BUILD_ID:
+			rc = read_str(v, len, tag == TAG_COMM ? COMM_MAX : BUILD_ID_MAX, &s,
+				      tag == TAG_COMM ? "metadata comm" : "metadata build-id",
+				      err, errlen);
+			if (rc)
+				return rc;
+			memcpy(tag == TAG_COMM ? m->comm : m->build_id, s, (size_t)len + 1);
+			free(s);
+			break;
+		case TAG_EXE:
+			rc = read_str(v, len, DIAL9_DUMP_MAX_STRING_LEN, &m->exe, "metadata exe",
+				      err, errlen);
+			if (rc)
+				return rc;
+			break;
+		case TAG_HOSTNAME:
+			rc = read_str(v, len, DIAL9_DUMP_MAX_STRING_LEN, &m->hostname,
+				      "metadata hostname", err, errlen);
+			if (rc)
+				return rc;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int read_strings(const struct span *sec, struct dial9_strtab *t, char *err, size_t errlen)
+{
+	uint32_t count;
+	size_t off = 4;
+
+	if (sec->len < 4)
+		return fail(err, errlen, -EBADMSG, "string table: cut short");
+	count = get_u32(sec->p);
+	/* every string takes at least its 4-byte length */
+	if (count > DIAL9_DUMP_MAX_STRINGS || count > (sec->len - 4) / 4)
+		return fail(err, errlen, -EBADMSG,
+			    "string table: %u strings cannot fit in %zu bytes", count, sec->len);
+	if (count) {
+		t->strings = calloc(count, sizeof(*t->strings));
+		if (!t->strings)
+			return fail(err, errlen, -ENOMEM, "out of memory");
+		t->cap = count;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t len;
+		int rc;
+
+		if (sec->len - off < 4)
+			return fail(err, errlen, -EBADMSG, "string table: string %u cut short", i + 1);
+		len = get_u32(sec->p + off);
+		off += 4;
+		if (len > sec->len - off)
+			return fail(err, errlen, -EBADMSG,
+				    "string table: string %u length %u exceeds the section", i + 1, len);
+		rc = read_str(sec->p + off, len, DIAL9_DUMP_MAX_STRING_LEN, &t->strings[i],
+			      "string table", err, errlen);
+		if (rc)
+			return rc;
+		t->count = i + 1;
+		off += len;
+	}
+	if (off != sec->len)
+		return fail(err, errlen, -EBADMSG, "string table: %zu stray bytes at the end",
+			    sec->len - off);
+	return 0;
+}
+
+static int read_events(const struct span *sec, struct dial9_dump *d, char *err, size_t errlen)
+{
+	struct dial9_event *ev = NULL;
+	uint64_t nevents, total = 0, have = 0, cap = 0;
+	uint32_t nblocks;
+	uint8_t *raw = NULL;
+	z_stream zs;
+	int zinit = 0, rc = 0;
+	size_t off;
+
+	if (sec->len < EVENTS_HDR_SIZE)
+		return fail(err, errlen, -EBADMSG, "events: header cut short");
+	nevents = get_u64(sec->p);
+	nblocks = get_u32(sec->p + 8);
+	if (nevents > DIAL9_DUMP_MAX_EVENTS)
+		return fail(err, errlen, -EBADMSG, "events: %llu events declared (limit %llu)",
+			    (unsigned long long)nevents, (unsigned long long)DIAL9_DUMP_MAX_EVENTS);
+	if (nblocks > (sec->len - EVENTS_HDR_SIZE) / BLOCK_HDR_SIZE)
+		return fail(err, errlen, -EBADMSG, "events: %u blocks cannot fit in %zu bytes",
+			    nblocks, sec->len);
+
+	/* Pass 1: block headers only, so nothing is allocated for declared sizes
+	 * that the file cannot back. */
+	off = EVENTS_HDR_SIZE;
+	for (uint32_t b = 0; b < nblocks; b++) {
+		uint32_t count, clen;
+
+		if (sec->len - off < BLOCK_HDR_SIZE)
+			return fail(err, errlen, -EBADMSG, "events: block %u header cut short", b);
+		count = get_u32(sec->p + off);
+		clen = get_u32(sec->p + off + 4);
+		off += BLOCK_HDR_SIZE;
+		if (count == 0 || count > DIAL9_DUMP_BLOCK_EVENTS)
+			return fail(err, errlen, -EBADMSG, "events: block %u holds %u events (1..%u)",
+				    b, count, DIAL9_DUMP_BLOCK_EVENTS);
+		if (clen > sec->len - off)
+			return fail(err, errlen, -EBADMSG,
+				    "events: block %u length %u exceeds the section", b, clen);
+		if ((uint64_t)count * EVENT_SIZE > (uint64_t)clen * DEFLATE_MAX_RATIO + DEFLATE_SLACK)
+			return fail(err, errlen, -EBADMSG,
+				    "events: block %u declares %u events in %u compressed bytes",
+				    b, count, clen);
+		off += clen;
+		total += count;
+	}
+	if (off != sec->len)
+		return fail(err, errlen, -EBADMSG, "events: %zu stray bytes after the blocks",
+			    sec->len - off);
+	if (total != nevents)
+		return fail(err, errlen, -EBADMSG,
+			    "events: blocks hold %llu events, header says %llu",
+			    (unsigned long long)total, (unsigned long long)nevents);
+	if (nevents == 0)
+		return 0;
+
+	/* Pass 2: decompress.  The array grows as blocks decode, so what is
+	 * allocated is backed by data that really inflated. */
+	raw = malloc((size_t)DIAL9_DUMP_BLOCK_EVENTS * EVENT_SIZE);
+	memset(&zs, 0, sizeof(zs));
+	if (!raw || inflateInit(&zs) != Z_OK) {
+		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	zinit = 1;
+	off = EVENTS_HDR_SIZE;
+	for (uint32_t b = 0; b < nblocks; b++) {
+		uint32_t count = get_u32(sec->p + off);
+		uint32_t clen = get_u32(sec->p + off + 4);
+		size_t rawlen = (size_t)count * EVENT_SIZE;
+		int zrc;
+
+		off += BLOCK_HDR_SIZE;
+		if (inflateReset(&zs) != Z_OK) {
+			rc = fail(err, errlen, -EBADMSG, "events: zlib reset failed");
+			goto cleanup;
+		}
+		zs.next_in = (Bytef *)(uintptr_t)(sec->p + off);
+		zs.avail_in = clen;
+		zs.next_out = raw;
+		zs.avail_out = (uInt)rawlen;
+		zrc = inflate(&zs, Z_FINISH);
+		if (zrc == Z_MEM_ERROR) {
+			rc = fail(err, errlen, -ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if (zrc != Z_STREAM_END || zs.avail_out || zs.avail_in) {
+			rc = fail(err, errlen, -EBADMSG,
+				  "events: block %u: compressed data corrupt or of wrong size", b);
+			goto cleanup;
+		}
+		off += clen;
+		if (have + count > cap) {
+			uint64_t ncap = cap ? cap * 2 : (nevents < (1u << 20) ? nevents : (1u << 20));
+			struct dial9_event *n;
+
+			while (ncap < have + count)
+				ncap *= 2;
+			if (ncap > nevents)
+				ncap = nevents;
+			n = realloc(ev, (size_t)ncap * sizeof(*ev));
+			if (!n) {
+				rc = fail(err, errlen, -ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			ev = n;
+			cap = ncap;
+		}
+		block_decode(&ev[have], raw, count);
+		have += count;
+	}
+	d->events = ev;
+	d->nevents = have;
+	ev = NULL;
+cleanup:
+	if (zinit)
+		inflateEnd(&zs);
+	free(raw);
+	free(ev);
+	return rc;
+}
+
+/* Header, size and checksum.  Sets *body_end to where the sections end. */
+static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size_t *body_end,
+			  char *err, size_t errlen)
+{
+	uint32_t version, hsize, crc;
+	uint64_t fsize;
+
+	if (len == 0)
+		return fail(err, errlen, -EBADMSG, "empty file");
+	if (memcmp(p, MAGIC, len < MAGIC_LEN ? len : MAGIC_LEN) != 0)
+		return fail(err, errlen, -EINVAL, "bad magic: not a dial9 dump");
+	if (len < 12)
+		return fail(err, errlen, -EBADMSG,
+			    "truncated: file is %zu bytes, shorter than the %d-byte header",
+			    len, HEADER_SIZE);
+	version = get_u32(p + 8);
+	if (version != DIAL9_FORMAT_VERSION)
+		return fail(err, errlen, -EPROTO,
+			    "unsupported format version %u (this reader supports %d)",
+			    version, DIAL9_FORMAT_VERSION);
+	if (len < HEADER_SIZE)
+		return fail(err, errlen, -EBADMSG,
+			    "truncated: file is %zu bytes, shorter than the %d-byte header",
+			    len, HEADER_SIZE);
+	hsize = get_u32(p + 12);
+	fsize = get_u64(p + 16);
+	if (fsize > len)
+		return fail(err, errlen, -EBADMSG, "truncated: file is %zu bytes, header says %llu",
+			    len, (unsigned long long)fsize);
+	if (fsize < len)
+		return fail(err, errlen, -EBADMSG,
+			    "trailing data: file is %zu bytes, header says %llu",
+			    len, (unsigned long long)fsize);
+	if (hsize < HEADER_SIZE || hsize > MAX_HEADER_SIZE || hsize > len - TRAILER_SIZE ||
+	    len < HEADER_SIZE + TRAILER_SIZE)
+		return fail(err, errlen, -EBADMSG, "corrupt header: header size %u", hsize);
+	crc = (uint32_t)crc32(crc32(0, NULL, 0), p, (uInt)(len - 4));
+	if (crc != get_u32(p + len - 4))
+		return fail(err, errlen, -EBADMSG, "checksum mismatch (file corrupt)");
+	if (memcmp(p + len - TRAILER_SIZE, END_MAGIC, MAGIC_LEN) != 0)
+		return fail(err, errlen, -EBADMSG, "corrupt trailer: end marker missing");
+	*body_start = hsize;
+	*body_end = len - TRAILER_SIZE;
+	return 0;
+}
+
+int dial9_dump__read_mem(const void *buf, size_t len, struct dial9_dump **out,
+			 char *err, size_t errlen)
+{
+	const uint8_t *p = buf;
+	struct span secs[SEC_EVENTS + 1] = { { 0 } };
+	struct dial9_dump *d = NULL;
+	size_t off = 0, end = 0;
+	int rc;
+
+	if (err && errlen)
+		err[0] = 0;
+	if (!out || (!buf && len))
+		return fail(err, errlen, -EINVAL, "invalid argument");
+	*out = NULL;
+	if (len > DIAL9_DUMP_MAX_FILE_SIZE)
+		return fail(err, errlen, -EFBIG, "file too large: %zu bytes (limit %llu)", len,
+			    (unsigned long long)DIAL9_DUMP_MAX_FILE_SIZE);
+	rc = check_envelope(p, len, &off, &end, err, errlen);
+	if (rc)
+		return rc;
+
+	while (off < end) {
+		uint32_t type;
+		uint64_t slen;
+
+		if (end - off < SECTION_HDR_SIZE)
+			return fail(err, errlen, -EBADMSG, "section header at offset %zu cut short", off);
+		type = get_u32(p + off);
+		slen = get_u64(p + off + 8);
+		off += SECTION_HDR_SIZE;
+		if (slen > end - off)
+			return fail(err, errlen, -EBADMSG,
+				    "section %u at offset %zu: length %llu exceeds the file",
+				    type, off - SECTION_HDR_SIZE, (unsigned long long)slen);
+		if (type >= SEC_META && type <= SEC_EVENTS) {
+			if (secs[type].seen)
+				return fail(err, errlen, -EBADMSG, "duplicate %s section",
+					    section_name(type));
+			secs[type].p = p + off;
+			secs[type].len = (size_t)slen;
+			secs[type].seen = 1;
+		} /* else: unknown section from a newer writer, skip */
+		off += (size_t)slen;
+	}
+	for (uint32_t t = SEC_META; t <= SEC_EVENTS; t++) {
+		if (!secs[t].seen)
+			return fail(err, errlen, -EBADMSG, "missing %s section", section_name(t));
+	}
+
+	d = dial9_dump__new();
+	if (!d)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	rc = read_meta(&secs[SEC_META], &d->meta, err, errlen);
+	if (!rc)
+		rc = read_strings(&secs[SEC_STRINGS], &d->strings, err, errlen);
+	if (!rc)
+		rc = read_events(&secs[SEC_EVENTS], d, err, errlen);
+	if (!rc)
+		rc = check_events(d->events, d->nevents, d->strings.count, err, errlen);
+	if (rc) {
+		dial9_dump__free(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+int dial9_dump__read(const char *path, struct dial9_dump **out, char *err, size_t errlen)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0, cap;
+	struct stat st;
+	int fd, rc;
+
+	if (err && errlen)
+		err[0] = 0;
+	if (!path || !out)
+		return fail(err, errlen, -EINVAL, "invalid argument");
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		return fail(err, errlen, rc, "cannot open: %s", strerror(-rc));
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		fail(err, errlen, rc, "cannot stat: %s", strerror(-rc));
+		goto cleanup;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = fail(err, errlen, -EISDIR, "is a directory");
+		goto cleanup;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > DIAL9_DUMP_MAX_FILE_SIZE) {
+		rc = fail(err, errlen, -EFBIG, "file too large: %lld bytes (limit %llu)",
+			  (long long)st.st_size, (unsigned long long)DIAL9_DUMP_MAX_FILE_SIZE);
+		goto cleanup;
+	}
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			uint8_t *nb;
+
+			if (cap > DIAL9_DUMP_MAX_FILE_SIZE) {
+				rc = fail(err, errlen, -EFBIG, "file too large (limit %llu bytes)",
+					  (unsigned long long)DIAL9_DUMP_MAX_FILE_SIZE);
+				goto cleanup;
+			}
+			/* one byte past the limit tells a too-large file from one at it */
+			cap = cap > DIAL9_DUMP_MAX_FILE_SIZE / 2 ? DIAL9_DUMP_MAX_FILE_SIZE + 1 : cap * 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				rc = fail(err, errlen, -ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			buf = nb;
+		} else if (!buf) {
+			buf = malloc(cap);
+			if (!buf) {
+				rc = fail(err, errlen, -ENOMEM, "out of memory");
+				goto cleanup;
+			}
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			fail(err, errlen, rc, "read failed: %s", strerror(-rc));
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	rc = dial9_dump__read_mem(buf, len, out, err, errlen);
+cleanup:
+	close(fd);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * dump.h - dial9 dump files: in-memory form, writer and reader.
+ * The on-disk layout is specified in docs/FORMAT.md.
+ */
+#ifndef DIAL9_DUMP_H
+#define DIAL9_DUMP_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dial9_event.h"
+
+#define DIAL9_FORMAT_VERSION 1
+
+/* Why a dump was written.  Values are part of the file format. */
+enum dial9_reason {
+	DIAL9_REASON_REQUEST = 1, /* dial9ctl dump */
+	DIAL9_REASON_PANIC = 2,   /* Rust panic machinery was entered */
+	DIAL9_REASON_SIGNAL = 3,  /* fatal signal; see signal */
+	DIAL9_REASON_EXIT = 4,    /* process exited (--dump-on-exit) */
+};
+
+/* String table: id 0 means "none"; ids 1..count index strings[id - 1]. */
+struct dial9_strtab {
+	char **strings;
+	uint32_t count;
+	uint32_t cap;
+	/* Private hash index (string -> id) kept by dial9_strtab__add; rebuilt
+	 * when NULL or stale, freed by dial9_strtab__free. */
+	uint32_t *index;
+	uint32_t index_cap;  /* slots, a power of two */
+	uint32_t index_count; /* strings indexed */
+};
+
+/* Limits shared by writer and reader (docs/FORMAT.md). */
+#define DIAL9_DUMP_MAX_STRING_LEN 65535u         /* bytes, without NUL */
+#define DIAL9_DUMP_MAX_STRINGS (1u << 24)
+#define DIAL9_DUMP_MAX_EVENTS (1ull << 26)       /* 2 GiB of records */
+#define DIAL9_DUMP_MAX_FILE_SIZE (1ull << 31)    /* bytes */
+#define DIAL9_DUMP_BLOCK_EVENTS 65536u           /* max events per block */
+
+struct dial9_dump_meta {
+	uint32_t pid;
+	uint32_t reason;       /* enum dial9_reason */
+	uint32_t signal;       /* signal number for DIAL9_REASON_SIGNAL, else 0 */
+	uint32_t reason_tid;   /* panicking / faulting thread, 0 if unknown */
+	uint64_t reason_task;  /* task polled on reason_tid then, 0 if none */
+	char comm[17];         /* command name (TASK_COMM_LEN + NUL) */
+	char build_id[65];     /* hex GNU build-id of the executable, "" if none */
+	char *exe;             /* executable path, malloc'd, may be NULL */
+	char *hostname;        /* malloc'd, may be NULL */
+	uint64_t clock_base_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC at dump time */
+	uint64_t start_ns;       /* window start, CLOCK_MONOTONIC */
+	uint64_t end_ns;         /* window end (dump time), CLOCK_MONOTONIC */
+	uint64_t dump_realtime_ns; /* wall clock when the dump was taken */
+	uint64_t lost_ringbuf;   /* events the BPF ring buffer could not take */
+	uint64_t lost_window;    /* events dropped by the window's byte budget */
+	uint64_t evicted;        /* events older than the window (not lost) */
+};
+
+struct dial9_dump {
+	struct dial9_dump_meta meta;
+	struct dial9_strtab strings;
+	struct dial9_event *events; /* sorted by ts_ns */
+	uint64_t nevents;
+};
+
+/* String table.  Returned ids are stable; add returns the existing id for a
+ * string already present.  Returns id >= 1, or 0 with errno set. */
+void dial9_strtab__init(struct dial9_strtab *t);
+void dial9_strtab__free(struct dial9_strtab *t);
+uint32_t dial9_strtab__add(struct dial9_strtab *t, const char *s);
+const char *dial9_strtab__get(const struct dial9_strtab *t, uint32_t id); /* NULL if none */
+
+struct dial9_dump *dial9_dump__new(void);
+void dial9_dump__free(struct dial9_dump *d); /* accepts NULL */
+
+/* Write d to path atomically: temp file in the same directory, fsync, rename,
+ * fsync of the directory.  mode is the file mode (e.g. 0600).
+ * Returns 0 or a negative errno. */
+int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int mode);
+
+/* Write d to an open file descriptor (no atomicity).  0 or negative errno. */
+int dial9_dump__write_fd(const struct dial9_dump *d, int fd);
+
+/* Read and fully validate a dump.  On failure returns a negative errno
+ * (-EINVAL bad magic, -EPROTO unsupported version, -EBADMSG corrupt or
+ * truncated, -ENOMEM, or the open/read error) and writes a one-line reason
+ * without trailing newline into err (errlen bytes). */
+int dial9_dump__read(const char *path, struct dial9_dump **out, char *err, size_t errlen);
+int dial9_dump__read_mem(const void *buf, size_t len, struct dial9_dump **out,
+			 char *err, size_t errlen);
+
+const char *dial9_reason_name(uint32_t reason);   /* "request", "panic", … */
+const char *dial9_event_kind_name(uint32_t kind); /* "spawn", "poll_start", … */
+const char *dial9_waker_kind_name(uint32_t kind); /* "task", "io_driver", … */
+
+#endif /* DIAL9_DUMP_H */

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * names.c - printable names for the numbered values of the dump format.
+ * Out-of-range values map to "unknown".
+ */
+#include "dump.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *dial9_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[DIAL9_REASON_REQUEST] = "request",
+		[DIAL9_REASON_PANIC] = "panic",
+		[DIAL9_REASON_SIGNAL] = "signal",
+		[DIAL9_REASON_EXIT] = "exit",
+	};
+
+	if (reason < ARRAY_SIZE(names) && names[reason])
+		return names[reason];
+	return "unknown";
+}
+
+const char *dial9_event_kind_name(uint32_t kind)
+{
+	static const char *const names[] = {
+		[DIAL9_EV_NONE] = "none",
+		[DIAL9_EV_SPAWN] = "spawn",
+		[DIAL9_EV_POLL_START] = "poll_start",
+		[DIAL9_EV_POLL_END] = "poll_end",
+		[DIAL9_EV_WAKE] = "wake",
+		[DIAL9_EV_TERMINATE] = "terminate",
+		[DIAL9_EV_PARK] = "park",
+		[DIAL9_EV_UNPARK] = "unpark",
+		[DIAL9_EV_PANIC] = "panic",
+		[DIAL9_EV_SIGNAL] = "signal",
+		[DIAL9_EV_LOST] = "lost",
+		[DIAL9_EV_POLL_SUMMARY] = "poll_summary",
+		[DIAL9_EV_MODE] = "mode",
+		[DIAL9_EV_STALL] = "stall",
+		[DIAL9_EV_EXIT] = "exit",
+	};
+
+	_Static_assert(ARRAY_SIZE(names) == DIAL9_EV_KIND_MAX, "a kind has no name");
+	if (kind < ARRAY_SIZE(names) && names[kind])
+		return names[kind];
+	return "unknown";
+}
+
+const char *dial9_waker_kind_name(uint32_t kind)
+{
+	static const char *const names[] = {
+		[DIAL9_WAKER_UNKNOWN] = "unknown",
+		[DIAL9_WAKER_TASK] = "task",
+		[DIAL9_WAKER_IO_DRIVER] = "io_driver",
+		[DIAL9_WAKER_TIMER] = "timer",
+		[DIAL9_WAKER_RUNTIME] = "runtime",
+		[DIAL9_WAKER_THREAD] = "thread",
+	};
+
+	if (kind < ARRAY_SIZE(names) && names[kind])
+		return names[kind];
+	return "unknown";
+}

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * symbolizer.c - runtime addresses of one process to readable locations:
+ * the executable's symbols (demangled) and, when it has them, its DWARF line
+ * tables.  Only the main executable's mappings are known; addresses in
+ * shared libraries or anonymous memory come back as hex.
+ *
+ * The process's executable is read through /proc/PID/exe (so a deleted or
+ * replaced file still works) and its mappings from /proc/PID/maps, once, at
+ * creation.  Results are cached per address.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <elfutils/libdw.h>
+#include <dwarf.h>
+
+#include "tokio_syms.h"
+
+#define MAX_EXE_MAPS 64
+#define MAX_MAPS_LINES 100000
+#define CACHE_SLOTS 512
+#define NAME_MAX_OUT 1024
+
+struct exe_map {
+	uint64_t start, end, offset;
+};
+
+struct cache_slot {
+	uint64_t addr;
+	bool future;
+	int ret;
+	char *text;
+};
+
+struct dial9_symbolizer {
+	pid_t pid;
+	struct dial9_elf_file *elf;
+	Dwarf *dw; /* NULL without debug info */
+	struct exe_map maps[MAX_EXE_MAPS];
+	size_t nmaps;
+	struct cache_slot cache[CACHE_SLOTS];
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Parse one /proc/PID/maps line; keep it when it maps the executable. */
+static void consider_map_line(struct dial9_symbolizer *s, const char *line,
+			      const char *exe_path, const struct stat *exe_st)
+{
+	unsigned long long start, end, off, ino;
+	unsigned int maj, min;
+	char perms[8];
+	int path_at = 0;
+	const char *path;
+	bool same;
+
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off,
+		   &maj, &min, &ino, &path_at) < 7 || !path_at || end <= start)
+		return;
+	path = line + path_at;
+	same = exe_st && ino == (unsigned long long)exe_st->st_ino && ino != 0 &&
+	       maj == major(exe_st->st_dev) && min == minor(exe_st->st_dev);
+	if (!same && exe_path[0]) {
+		size_t n = strlen(exe_path);
+
+		same = strncmp(path, exe_path, n) == 0 &&
+		       (path[n] == '\0' || path[n] == '\n' || strncmp(path + n, " (deleted)", 10) == 0);
+	}
+	if (!same || s->nmaps >= MAX_EXE_MAPS)
+		return;
+	s->maps[s->nmaps++] = (struct exe_map){ .start = start, .end = end, .offset = off };
+}
+
+static int read_maps(struct dial9_symbolizer *s, char *err, size_t errlen)
+{
+	char path[64], exe_path[4096] = "";
+	struct stat st, *stp = NULL;
+	char *line = NULL;
+	size_t cap = 0, lines = 0;
+	ssize_t n;
+	FILE *f;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)s->pid);
+	n = readlink(path, exe_path, sizeof(exe_path) - 1);
+	exe_path[n > 0 ? n : 0] = '\0';
+	if (n > 10 && strcmp(exe_path + n - 10, " (deleted)") == 0)
+		exe_path[n - 10] = '\0';
+	if (stat(path, &st) == 0)
+		stp = &st;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)s->pid);
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		set_err(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	while (lines++ < MAX_MAPS_LINES && getline(&line, &cap, f) > 0)
+		consider_map_line(s, line, exe_path, stp);
+	free(line);
+	fclose(f);
+	if (!s->nmaps) {
+		set_err(err, errlen, "no mapping of the executable in %s", path);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+struct dial9_symbolizer *dial9_symbolizer__new(pid_t pid, char *err, size_t errlen)
+{
+	struct dial9_symbolizer *s = NULL;
+	char exe[64];
+	int ret;
+
+	if (pid <= 0) {
+		set_err(err, errlen, "invalid pid %d", (int)pid);
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		set_err(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	s->pid = pid;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	ret = dial9_elf_file__open(exe, &s->elf, err, errlen);
+	if (ret)
+		goto cleanup;
+	ret = read_maps(s, err, errlen);
+	if (ret)
+		goto cleanup;
+	/* Shares the libelf handle; NULL (no debug info) is fine. */
+	s->dw = dwarf_begin_elf(s->elf->elf, DWARF_C_READ, NULL);
+	return s;
+
+cleanup:
+	dial9_symbolizer__free(s);
+	errno = -ret;
+	return NULL;
+}
+
+void dial9_symbolizer__free(struct dial9_symbolizer *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		free(s->cache[i].text);
+	if (s->dw)
+		dwarf_end(s->dw);
+	dial9_elf_file__free(s->elf);
+	free(s);
+}
+
+/* Runtime address -> ELF virtual address of the executable. */
+static int to_vaddr(const struct dial9_symbolizer *s, uint64_t addr, uint64_t *vaddr)
+{
+	for (size_t i = 0; i < s->nmaps; i++) {
+		const struct exe_map *m = &s->maps[i];
+
+		if (addr >= m->start && addr < m->end)
+			return dial9_elf_file__offset_to_vaddr(s->elf, addr - m->start + m->offset,
+							       vaddr);
+	}
+	return -ENOENT;
+}
+
+/* "/usr/share/cargo/registry/tokio-1.24.2/src/runtime/task/raw.rs" ->
+ * "tokio-1.24.2/src/runtime/task/raw.rs": keep from the directory that
+ * holds the last "src/".  Other paths are kept whole. */
+static const char *short_path(const char *path)
+{
+	const char *src = NULL, *p = path, *q;
+
+	while ((q = strstr(p, "/src/"))) {
+		src = q;
+		p = q + 1;
+	}
+	if (!src)
+		return path;
+	for (q = src; q > path && q[-1] != '/'; q--)
+		;
+	return q;
+}
+
+static bool line_of(struct dial9_symbolizer *s, uint64_t vaddr, const char **file, int *line)
+{
+	Dwarf_Die cu;
+	Dwarf_Line *l;
+
+	if (!s->dw || !dwarf_addrdie(s->dw, vaddr, &cu))
+		return false;
+	l = dwarf_getsrc_die(&cu, vaddr);
+	if (!l)
+		return false;
+	*file = dwarf_linesrc(l, NULL, NULL);
+	if (!*file || dwarf_lineno(l, line) != 0 || *line <= 0)
+		return false;
+	return true;
+}
+
+/* Find the out-of-line subprogram DIE starting at vaddr below die; depth
+ * bounds the recursion on hostile debug info.  (dwarf_getscopes does not
+ * look inside the namespaces rustc nests functions in.) */
+static const char *find_subprogram(Dwarf_Die *die, uint64_t vaddr, int depth)
+{
+	Dwarf_Die child;
+	Dwarf_Addr lo;
+	const char *name;
+	int tag;
+
+	if (depth > 32 || dwarf_child(die, &child) != 0)
+		return NULL;
+	do {
+		tag = dwarf_tag(&child);
+		if (tag == DW_TAG_subprogram) {
+			if (dwarf_lowpc(&child, &lo) == 0 && lo == vaddr)
+				return dwarf_diename(&child);
+			continue; /* functions nested in functions: not ours */
+		}
+		if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine ||
+		    tag == DW_TAG_variable || tag == DW_TAG_formal_parameter)
+			continue;
+		name = find_subprogram(&child, vaddr, depth + 1);
+		if (name)
+			return name;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return NULL;
+}
+
+/* Name of the function DIE starting at vaddr, as rustc writes it:
+ * "poll<relay::stage::{async_fn_env#0}, …>" for generics. */
+static const char *dwarf_function_name(struct dial9_symbolizer *s, uint64_t vaddr)
+{
+	Dwarf_Die cu;
+
+	if (!s->dw || !dwarf_addrdie(s->dw, vaddr, &cu))
+		return NULL;
+	return find_subprogram(&cu, vaddr, 0);
+}
+
+/* rustc's debuginfo names closures/async bodies "{closure_env#N}",
+ * "{async_fn_env#N}", "{async_block_env#N}"; v0 symbols say "{closure#N}".
+ * Rewrite the former to the latter in place so both manglings read alike. */
+static void normalize_env_names(char *s)
+{
+	static const char *const envs[] = { "{closure_env#", "{async_fn_env#", "{async_block_env#" };
+
+	for (size_t k = 0; k < sizeof(envs) / sizeof(envs[0]); k++) {
+		char *p;
+		size_t el = strlen(envs[k]), cl = strlen("{closure#");
+
+		while ((p = strstr(s, envs[k]))) {
+			memcpy(p, "{closure#", cl);
+			memmove(p + cl, p + el, strlen(p + el) + 1);
+		}
+	}
+}
+
+/* Remember what buf now holds for addr, and return ret. */
+static int finish(struct cache_slot *slot, uint64_t addr, bool future, int ret, const char *buf)
+{
+	free(slot->text);
+	slot->text = strdup(buf);
+	slot->addr = addr;
+	slot->future = future;
+	slot->ret = ret;
+	if (!slot->text)
+		slot->addr = 0;
+	return ret;
+}
+
+static int describe(struct dial9_symbolizer *s, uint64_t addr, bool future, char *buf,
+		    size_t len)
+{
+	struct cache_slot *slot;
+	struct dial9_elf_sym *sym;
+	const char *name, *file;
+	char arg[NAME_MAX_OUT];
+	uint64_t vaddr;
+	int line;
+
+	if (!buf || !len)
+		return -EINVAL;
+	snprintf(buf, len, "0x%" PRIx64, addr);
+	if (!s)
+		return -EINVAL;
+	slot = &s->cache[(addr ^ (addr >> 9) ^ future) % CACHE_SLOTS];
+	if (slot->text && slot->addr == addr && slot->future == future) {
+		snprintf(buf, len, "%s", slot->text);
+		return slot->ret;
+	}
+	if (to_vaddr(s, addr, &vaddr))
+		return finish(slot, addr, future, -ENOENT, buf);
+	sym = dial9_elf_file__lookup(s->elf, vaddr);
+	name = sym ? dial9_elf_file__sym_name(sym) : NULL;
+	if (!name)
+		return finish(slot, addr, future, 0, buf);
+
+	if (future) {
+		/* v0: the symbol's own generic arguments name the future. */
+		if (dial9_rust_first_generic_arg(name, arg, sizeof(arg)) > 0) {
+			snprintf(buf, len, "%s", arg);
+			return finish(slot, addr, future, 0, buf);
+		}
+		/* Legacy: the symbol holds only a hash.  The DWARF subprogram of
+		 * the same code names the instance ("poll<T, S>").  Without debug
+		 * info we fall back to the symbol: tying a legacy raw::poll copy
+		 * to a sibling symbol that names its type (drop_in_place<Cell<T,
+		 * S>>) would need the task vtable and code analysis, not done. */
+		const char *dn = dwarf_function_name(s, sym->vaddr);
+
+		if (dn && dial9_rust_first_generic_arg(dn, arg, sizeof(arg)) > 0) {
+			normalize_env_names(arg);
+			snprintf(buf, len, "%s", arg);
+			return finish(slot, addr, future, 0, buf);
+		}
+		snprintf(buf, len, "%s", name);
+		return finish(slot, addr, future, 0, buf);
+	}
+
+	/* The line is the innermost (possibly inlined) code at the address;
+	 * the name is the out-of-line function that holds it. */
+	if (line_of(s, vaddr, &file, &line))
+		snprintf(buf, len, "%s (%s:%d)", name, short_path(file), line);
+	else
+		snprintf(buf, len, "%s", name);
+	return finish(slot, addr, future, 0, buf);
+}
+
+int dial9_symbolizer__describe(struct dial9_symbolizer *s, uint64_t addr, char *buf, size_t len)
+{
+	return describe(s, addr, false, buf, len);
+}
+
+int dial9_symbolizer__describe_future(struct dial9_symbolizer *s, uint64_t addr, char *buf,
+				      size_t len)
+{
+	return describe(s, addr, true, buf, len);
+}

@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tokio_syms.c - read an ELF file's function symbols and segments, and find
+ * the probe points of the Tokio runtime in it by demangled path.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gelf.h>
+#include <libelf.h>
+
+#include "tokio_syms.h"
+
+/* Refuse symbol tables larger than this (a hostile file could claim more). */
+#define MAX_SYMS (16u << 20)
+#define MAX_SEGS 256u
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* --- ELF file ---------------------------------------------------------- */
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct dial9_elf_sym *x = a, *y = b;
+
+	if (x->vaddr != y->vaddr)
+		return x->vaddr < y->vaddr ? -1 : 1;
+	/* Prefer the sized symbol first among aliases. */
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return 0;
+}
+
+static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *shdr_out)
+{
+	Elf_Scn *scn = NULL, *dynsym = NULL;
+	GElf_Shdr shdr, dyn_shdr;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		if (shdr.sh_type == SHT_SYMTAB) {
+			*shdr_out = shdr;
+			return scn;
+		}
+		if (shdr.sh_type == SHT_DYNSYM && !dynsym) {
+			dynsym = scn;
+			dyn_shdr = shdr;
+		}
+	}
+	if (dynsym)
+		*shdr_out = dyn_shdr;
+	return dynsym;
+}
+
+static int load_syms(struct dial9_elf_file *f)
+{
+	Elf *elf = f->elf;
+	GElf_Shdr shdr;
+	Elf_Scn *scn = find_symtab(elf, &shdr);
+	Elf_Data *data;
+	size_t n, cap = 0;
+
+	if (!scn)
+		return 0; /* stripped: no symbols, not an error here */
+	data = elf_getdata(scn, NULL);
+	if (!data || !shdr.sh_entsize)
+		return 0;
+	n = shdr.sh_size / shdr.sh_entsize;
+	if (n > MAX_SYMS)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Sym sym;
+		const char *name;
+		int type;
+
+		if (!gelf_getsym(data, (int)i, &sym))
+			break;
+		type = GELF_ST_TYPE(sym.st_info);
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
+		    !sym.st_value)
+			continue;
+		name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		if (f->nsyms == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			struct dial9_elf_sym *p = reallocarray(f->syms, ncap, sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			f->syms = p;
+			cap = ncap;
+		}
+		f->syms[f->nsyms++] = (struct dial9_elf_sym){
+			.vaddr = sym.st_value, .size = sym.st_size, .mangled = name,
+		};
+	}
+	if (f->nsyms)
+		qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
+	return 0;
+}
+
+static int load_segs(struct dial9_elf_file *f)
+{
+	size_t phnum;
+
+	if (elf_getphdrnum(f->elf, &phnum) != 0)
+		return -ENOEXEC;
+	if (phnum > MAX_SEGS)
+		return -E2BIG;
+	f->segs = calloc(phnum ? phnum : 1, sizeof(*f->segs));
+	if (!f->segs)
+		return -ENOMEM;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(f->elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		f->segs[f->nsegs++] = (struct dial9_elf_segment){
+			.vaddr = ph.p_vaddr, .memsz = ph.p_memsz, .offset = ph.p_offset,
+			.filesz = ph.p_filesz, .flags = ph.p_flags,
+		};
+	}
+	return 0;
+}
+
+/* Look for NT_GNU_BUILD_ID in one note buffer. */
+static bool build_id_in(Elf_Data *data, char out[65])
+{
+	size_t off = 0, next, name_off, desc_off;
+	GElf_Nhdr nh;
+
+	while ((next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+		    memcmp((char *)data->d_buf + name_off, "GNU", 4) == 0 &&
+		    nh.n_descsz > 0 && nh.n_descsz <= 32) {
+			const unsigned char *d = (unsigned char *)data->d_buf + desc_off;
+
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				snprintf(out + 2 * i, 3, "%02x", d[i]);
+			return true;
+		}
+		off = next;
+	}
+	return false;
+}
+
+static void load_build_id(struct dial9_elf_file *f)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	size_t phnum;
+
+	f->build_id[0] = '\0';
+	while ((scn = elf_nextscn(f->elf, scn))) {
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (data && build_id_in(data, f->build_id))
+			return;
+	}
+	/* No section headers (or no note section): try the PT_NOTE segments. */
+	if (elf_getphdrnum(f->elf, &phnum) != 0)
+		return;
+	for (size_t i = 0; i < phnum && i < MAX_SEGS; i++) {
+		GElf_Phdr ph;
+		Elf_Data *data;
+
+		if (!gelf_getphdr(f->elf, (int)i, &ph) || ph.p_type != PT_NOTE)
+			continue;
+		data = elf_getdata_rawchunk(f->elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
+		if (data && build_id_in(data, f->build_id))
+			return;
+	}
+}
+
+int dial9_elf_file__open(const char *path, struct dial9_elf_file **out,
+			 char *err, size_t errlen)
+{
+	struct dial9_elf_file *f = NULL;
+	int ret;
+
+	*out = NULL;
+	if (!path) {
+		set_err(err, errlen, "no file name");
+		return -EINVAL;
+	}
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		set_err(err, errlen, "libelf: %s", elf_errmsg(-1));
+		return -ENOSYS;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		ret = -ENOMEM;
+		set_err(err, errlen, "%s: out of memory", path);
+		goto cleanup;
+	}
+	f->fd = -1;
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0) {
+		ret = -errno;
+		set_err(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		goto cleanup;
+	}
+	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
+	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF || gelf_getclass(f->elf) == ELFCLASSNONE) {
+		ret = -ENOEXEC;
+		set_err(err, errlen, "%s: not an ELF file", path);
+		goto cleanup;
+	}
+	ret = load_segs(f);
+	if (!ret)
+		ret = load_syms(f);
+	if (ret) {
+		set_err(err, errlen, "%s: cannot read ELF headers or symbols: %s", path,
+			strerror(-ret));
+		goto cleanup;
+	}
+	load_build_id(f);
+	*out = f;
+	return 0;
+
+cleanup:
+	dial9_elf_file__free(f);
+	return ret;
+}
+
+void dial9_elf_file__free(struct dial9_elf_file *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nsyms; i++)
+		free(f->syms[i].name);
+	free(f->syms);
+	free(f->segs);
+	if (f->elf)
+		elf_end(f->elf);
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f);
+}
+
+int dial9_elf_file__vaddr_to_offset(const struct dial9_elf_file *f, uint64_t vaddr,
+				    uint64_t *offset)
+{
+	for (size_t i = 0; i < f->nsegs; i++) {
+		const struct dial9_elf_segment *s = &f->segs[i];
+
+		if (vaddr >= s->vaddr && vaddr - s->vaddr < s->filesz) {
+			*offset = vaddr - s->vaddr + s->offset;
+			return 0;
+		}
+	}
+	return -ERANGE;
+}
+
+int dial9_elf_file__offset_to_vaddr(const struct dial9_elf_file *f, uint64_t offset,
+				    uint64_t *vaddr)
+{
+	for (size_t i = 0; i < f->nsegs; i++) {
+		const struct dial9_elf_segment *s = &f->segs[i];
+
+		if (offset >= s->offset && offset - s->offset < s->filesz) {
+			*vaddr = offset - s->offset + s->vaddr;
+			return 0;
+		}
+	}
+	return -ERANGE;
+}
+
+struct dial9_elf_sym *dial9_elf_file__lookup(const struct dial9_elf_file *f, uint64_t vaddr)
+{
+	size_t lo = 0, hi = f->nsyms;
+
+	/* Last symbol with value <= vaddr. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->syms[mid].vaddr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Among aliases and nested symbols at or below vaddr, take the first
+	 * that covers it; a bounded look back is enough for those. */
+	for (size_t i = lo, steps = 0; i > 0 && steps < 16; i--, steps++) {
+		struct dial9_elf_sym *s = &f->syms[i - 1];
+
+		if (vaddr - s->vaddr < s->size || (s->size == 0 && s->vaddr == vaddr))
+			return s;
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+const char *dial9_elf_file__sym_name(struct dial9_elf_sym *s)
+{
+	if (!s->name)
+		s->name = dial9_rust_demangle(s->mangled);
+	return s->name;
+}
+
+/* --- probe points ------------------------------------------------------- */
+
+static const char *const kind_names[DIAL9_PROBE_KIND_MAX] = {
+	[DIAL9_PROBE_RAW_POLL] = "raw_poll",
+	[DIAL9_PROBE_WAKE_BY_VAL] = "wake_by_val",
+	[DIAL9_PROBE_WAKE_BY_REF] = "wake_by_ref",
+	[DIAL9_PROBE_SPAWN] = "spawn",
+	[DIAL9_PROBE_RAW_DEALLOC] = "raw_dealloc",
+	[DIAL9_PROBE_RAW_SHUTDOWN] = "raw_shutdown",
+	[DIAL9_PROBE_PARK] = "park",
+	[DIAL9_PROBE_IO_WAKE] = "io_wake",
+	[DIAL9_PROBE_TIMER_FIRE] = "timer_fire",
+	[DIAL9_PROBE_PANIC] = "panic",
+	[DIAL9_PROBE_COMPLETE] = "complete",
+};
+
+const char *dial9_probe_kind_name(enum dial9_probe_kind kind)
+{
+	if ((unsigned)kind >= DIAL9_PROBE_KIND_MAX)
+		return "unknown";
+	return kind_names[kind];
+}
+
+/*
+ * Paths, after demangling and normalisation (see normalize()).  A symbol
+ * matches a path when it is the path itself or the path followed by
+ * "::<…>" (v0 generic arguments), so "raw::poll" does not match
+ * "raw::poll_future" nor "RawTask::poll".
+ */
+struct path_rule {
+	enum dial9_probe_kind kind;
+	const char *path;
+};
+
+static const struct path_rule rules[] = {
+	{ DIAL9_PROBE_RAW_POLL, "tokio::runtime::task::raw::poll" },
+	{ DIAL9_PROBE_WAKE_BY_VAL, "tokio::runtime::task::waker::wake_by_val" },
+	{ DIAL9_PROBE_WAKE_BY_REF, "tokio::runtime::task::waker::wake_by_ref" },
+	{ DIAL9_PROBE_SPAWN, "tokio::task::spawn::spawn_inner" },
+	{ DIAL9_PROBE_SPAWN, "tokio::task::local::spawn_local_inner" },
+	{ DIAL9_PROBE_RAW_DEALLOC, "tokio::runtime::task::raw::dealloc" },
+	{ DIAL9_PROBE_RAW_SHUTDOWN, "tokio::runtime::task::raw::shutdown" },
+	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::multi_thread::worker::Context::park" },
+	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::multi_thread::worker::Context::park_timeout" },
+	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::current_thread::Context::park" },
+	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::current_thread::Context::park_yield" },
+	{ DIAL9_PROBE_IO_WAKE, "tokio::runtime::io::scheduled_io::ScheduledIo::wake" },
+	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::entry::TimerShared::fire" },
+	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::entry::StateCell::fire" },
+	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::entry::TimerHandle::fire" },
+	/* tokio 1.24: fire() is inlined; the wheel is processed here */
+	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::handle::Handle::process_at_time" },
+	{ DIAL9_PROBE_TIMER_FIRE,
+	  "tokio::runtime::time::<impl tokio::runtime::time::handle::Handle>::process_at_time" },
+	/* the rest of the spawn path, for when spawn_inner is inlined; types'
+	 * generic arguments are removed before matching (OwnedTasks<S>) */
+	{ DIAL9_PROBE_SPAWN, "tokio::runtime::scheduler::Handle::spawn" },
+	{ DIAL9_PROBE_SPAWN, "tokio::runtime::scheduler::multi_thread::handle::Handle::bind_new_task" },
+	{ DIAL9_PROBE_SPAWN, "tokio::runtime::scheduler::current_thread::Handle::spawn" },
+	{ DIAL9_PROBE_SPAWN, "tokio::runtime::task::list::OwnedTasks::bind" },
+	{ DIAL9_PROBE_SPAWN, "tokio::runtime::task::list::LocalOwnedTasks::bind" },
+	{ DIAL9_PROBE_COMPLETE, "tokio::runtime::task::harness::Harness::complete" },
+};
+
+/*
+ * Panic markers, best first.  Only the best one present is used, so one
+ * panic gives one hit: rust_begin_unwind runs before the panic hook (so it
+ * fires even when a hook exits the process) but misses std::panic::panic_any
+ * payloads; rust_panic (the common tail) is the fallback for binaries
+ * without it.
+ */
+static const char *const panic_paths[] = {
+	"__rustc::rust_begin_unwind",
+	"rust_begin_unwind",
+	"__rustc::rust_panic",
+	"rust_panic",
+};
+#define N_PANIC (sizeof(panic_paths) / sizeof(panic_paths[0]))
+
+static bool path_match_exact(const char *name, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (strncmp(name, path, n) != 0)
+		return false;
+	return name[n] == '\0' || strncmp(name + n, "::<", 3) == 0;
+}
+
+/* Copy name without the generic arguments of types ("OwnedTasks<S>::bind"
+ * -> "OwnedTasks::bind"); a function's own "::<…>" stays.  NULL if nothing
+ * was removed or buf is too small. */
+static const char *strip_type_generics(const char *name, char *buf, size_t len)
+{
+	size_t o = 0;
+	bool stripped = false;
+	const char *p;
+
+	for (p = name; *p; p++) {
+		if (*p == '<' && p > name && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) {
+			int depth = 1;
+
+			for (p++; *p && depth; p++)
+				depth += (*p == '<') - (*p == '>');
+			if (!*p && depth)
+				return NULL;
+			p--;
+			stripped = true;
+			continue;
+		}
+		if (o + 1 >= len)
+			return NULL;
+		buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	return stripped ? buf : NULL;
+}
+
+static bool path_match(const char *name, const char *path)
+{
+	char buf[512];
+	const char *plain;
+
+	if (path_match_exact(name, path))
+		return true;
+	plain = strip_type_generics(name, buf, sizeof(buf));
+	return plain && path_match_exact(plain, path);
+}
+
+/*
+ * v0 renders inherent methods as "<tokio::…::Context>::park"; legacy as
+ * "tokio::…::Context::park".  Rewrite the first form into the second (into
+ * buf) so one rule matches both.  Trait impls ("<A as B>::f") stay as they are.
+ */
+static const char *normalize(const char *name, char *buf, size_t len)
+{
+	int depth = 0;
+	const char *p;
+
+	if (name[0] != '<')
+		return name;
+	for (p = name; *p; p++) {
+		if (*p == '<')
+			depth++;
+		else if (*p == '>' && --depth == 0)
+			break;
+	}
+	if (!*p || strncmp(p, ">::", 3) != 0)
+		return name;
+	if ((size_t)(p - name) >= len || memmem(name, (size_t)(p - name), " as ", 4))
+		return name;
+	if ((size_t)snprintf(buf, len, "%.*s%s", (int)(p - name - 1), name + 1, p + 1) >= len)
+		return name;
+	return buf;
+}
+
+/* Cheap filter before demangling: Rust encodes identifiers as <len><ident>
+ * in both manglings, so every Tokio symbol holds "5tokio". */
+static bool worth_demangling(const char *mangled)
+{
+	return strstr(mangled, "5tokio") || strstr(mangled, "rust_begin_unwind") ||
+	       strstr(mangled, "rust_panic");
+}
+
+static bool in_exec_segment(const struct dial9_elf_file *f, uint64_t vaddr)
+{
+	for (size_t i = 0; i < f->nsegs; i++) {
+		const struct dial9_elf_segment *s = &f->segs[i];
+
+		if ((s->flags & PF_X) && vaddr >= s->vaddr && vaddr - s->vaddr < s->filesz)
+			return true;
+	}
+	return false;
+}
+
+static int add_point(struct dial9_probe_set *s, size_t *cap, enum dial9_probe_kind kind,
+		     const struct dial9_elf_sym *sym, uint64_t offset, const char *name)
+{
+	struct dial9_probe_point *p;
+
+	/* Aliases (.symtab and .dynsym, or two names) must not be probed twice. */
+	for (size_t i = 0; i < s->count; i++)
+		if (s->points[i].kind == kind && s->points[i].vaddr == sym->vaddr)
+			return 0;
+	if (s->count == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+
+		p = reallocarray(s->points, ncap, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		s->points = p;
+		*cap = ncap;
+	}
+	p = &s->points[s->count];
+	*p = (struct dial9_probe_point){
+		.kind = kind, .vaddr = sym->vaddr, .offset = offset, .size = sym->size,
+		.name = strdup(name),
+	};
+	if (!p->name)
+		return -ENOMEM;
+	s->count++;
+	s->per_kind[kind]++;
+	return 0;
+}
+
+int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
+			  char *err, size_t errlen)
+{
+	struct dial9_elf_file *f = NULL;
+	struct dial9_probe_set *s = NULL;
+	struct dial9_elf_sym *panic_sym[N_PANIC] = { 0 };
+	size_t cap = 0;
+	char norm[1024];
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	ret = dial9_elf_file__open(path, &f, err, errlen);
+	if (ret)
+		return ret;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		ret = -ENOMEM;
+		goto oom;
+	}
+	snprintf(s->build_id, sizeof(s->build_id), "%s", f->build_id);
+
+	for (size_t i = 0; i < f->nsyms; i++) {
+		struct dial9_elf_sym *sym = &f->syms[i];
+		const char *name, *n;
+		uint64_t offset;
+
+		if (!worth_demangling(sym->mangled))
+			continue;
+		if (!in_exec_segment(f, sym->vaddr) ||
+		    dial9_elf_file__vaddr_to_offset(f, sym->vaddr, &offset))
+			continue;
+		name = dial9_elf_file__sym_name(sym);
+		if (!name) {
+			ret = -ENOMEM;
+			goto oom;
+		}
+		n = normalize(name, norm, sizeof(norm));
+		for (size_t j = 0; j < N_PANIC; j++)
+			if (strcmp(n, panic_paths[j]) == 0 && !panic_sym[j])
+				panic_sym[j] = sym;
+		for (size_t j = 0; j < sizeof(rules) / sizeof(rules[0]); j++) {
+			if (!path_match(n, rules[j].path))
+				continue;
+			ret = add_point(s, &cap, rules[j].kind, sym, offset, name);
+			if (ret)
+				goto oom;
+			break;
+		}
+	}
+	for (size_t j = 0; j < N_PANIC; j++) {
+		uint64_t offset = 0;
+
+		if (!panic_sym[j])
+			continue;
+		dial9_elf_file__vaddr_to_offset(f, panic_sym[j]->vaddr, &offset);
+		ret = add_point(s, &cap, DIAL9_PROBE_PANIC, panic_sym[j], offset,
+				dial9_elf_file__sym_name(panic_sym[j]));
+		if (ret)
+			goto oom;
+		break;
+	}
+
+	if (!s->per_kind[DIAL9_PROBE_RAW_POLL] && !s->per_kind[DIAL9_PROBE_WAKE_BY_VAL] &&
+	    !s->per_kind[DIAL9_PROBE_WAKE_BY_REF]) {
+		ret = -ESRCH;
+		set_err(err, errlen, "no Tokio runtime symbols in %s (stripped?)", path);
+		goto cleanup;
+	}
+	*out = s;
+	s = NULL;
+	ret = 0;
+	goto cleanup;
+
+oom:
+	set_err(err, errlen, "%s: out of memory", path);
+cleanup:
+	dial9_probe_set__free(s);
+	dial9_elf_file__free(f);
+	return ret;
+}
+
+void dial9_probe_set__free(struct dial9_probe_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->count; i++)
+		free(s->points[i].name);
+	free(s->points);
+	free(s);
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tokio_syms.h - find the probe points of a Tokio binary (ELF symbols,
+ * demangled), and turn addresses of a running process into locations a
+ * person can read.
+ */
+#ifndef DIAL9_TOKIO_SYMS_H
+#define DIAL9_TOKIO_SYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* What a probe point is.  One binary may hold many copies of a generic
+ * function (e.g. one raw::poll per future type). */
+enum dial9_probe_kind {
+	DIAL9_PROBE_RAW_POLL = 0,   /* tokio::runtime::task::raw::poll::<T,S> (arg0 = Header*) */
+	DIAL9_PROBE_WAKE_BY_VAL,    /* tokio::runtime::task::waker::wake_by_val (arg0 = Header*) */
+	DIAL9_PROBE_WAKE_BY_REF,    /* tokio::runtime::task::waker::wake_by_ref (arg0 = Header*) */
+	DIAL9_PROBE_SPAWN,          /* the spawn path, outermost first: spawn_inner,
+				     * spawn_local_inner, scheduler::Handle::spawn, the
+				     * schedulers' bind/spawn, OwnedTasks::bind.  Each returns
+				     * the JoinHandle (a Header*) first; any of them may be
+				     * inlined, so every copy found is probed. */
+	DIAL9_PROBE_RAW_DEALLOC,    /* tokio::runtime::task::raw::dealloc::<T,S> (arg0 = Header*) */
+	DIAL9_PROBE_RAW_SHUTDOWN,   /* tokio::runtime::task::raw::shutdown::<T,S> (arg0 = Header*) */
+	DIAL9_PROBE_PARK,           /* scheduler park: multi_thread worker Context::park / park_timeout,
+				     * current_thread Context::park / park_yield */
+	DIAL9_PROBE_IO_WAKE,        /* tokio::runtime::io::scheduled_io::ScheduledIo::wake (I/O driver) */
+	DIAL9_PROBE_TIMER_FIRE,     /* timer wheel firing an entry (time::entry::…::fire) */
+	DIAL9_PROBE_PANIC,          /* rust_begin_unwind / __rustc::rust_begin_unwind / rust_panic … */
+	DIAL9_PROBE_COMPLETE,       /* tokio::runtime::task::harness::Harness<T,S>::complete (arg0 =
+				     * Header*): the task finished or was cancelled */
+	DIAL9_PROBE_KIND_MAX,
+};
+
+struct dial9_probe_point {
+	enum dial9_probe_kind kind;
+	uint64_t vaddr;   /* st_value: ELF virtual address */
+	uint64_t offset;  /* file offset, what uprobe attach wants */
+	uint64_t size;    /* st_size */
+	char *name;       /* demangled name, without hash or .llvm suffix */
+};
+
+struct dial9_probe_set {
+	struct dial9_probe_point *points;
+	size_t count;
+	size_t per_kind[DIAL9_PROBE_KIND_MAX];
+	char build_id[65];   /* hex GNU build-id, "" if none */
+};
+
+/* Scan the ELF file at path for Tokio runtime probe points.  Returns 0, or a
+ * negative errno with a one-line reason in err: -ENOENT/-EACCES for the file,
+ * -ENOEXEC not an ELF file, -ESRCH "no Tokio runtime symbols in PATH
+ * (stripped?)" when there is no raw::poll and no waker function. */
+int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
+			  char *err, size_t errlen);
+void dial9_probe_set__free(struct dial9_probe_set *s); /* accepts NULL */
+
+const char *dial9_probe_kind_name(enum dial9_probe_kind kind);
+
+/* Demangle a Rust symbol (legacy _ZN…17h<hash>E or v0 _R…), strip the hash
+ * and any .llvm.NNN suffix.  Returns a malloc'd string (a copy of sym when it
+ * is not a Rust symbol), or NULL with errno set. */
+char *dial9_rust_demangle(const char *sym);
+
+/* Symbolizer for one process: maps runtime addresses of the process (PIE load
+ * bias from /proc/PID/maps) to "function (file:line)" using the executable's
+ * symbols and, when present, its DWARF line info. */
+struct dial9_symbolizer;
+
+struct dial9_symbolizer *dial9_symbolizer__new(pid_t pid, char *err, size_t errlen);
+void dial9_symbolizer__free(struct dial9_symbolizer *s); /* accepts NULL */
+
+/* Describe a runtime address of the process: "crate::func (src/main.rs:12)",
+ * "crate::func" without debug info, or "0x55d0…" when nothing is known.
+ * Always writes a NUL-terminated string; returns 0, or -ENOENT when the
+ * address is in no known mapping (buf still gets the hex form). */
+int dial9_symbolizer__describe(struct dial9_symbolizer *s, uint64_t addr,
+			       char *buf, size_t len);
+
+/* Describe the future behind a raw::poll copy at runtime address addr:
+ * the future's type (e.g. "app::main::{closure#0}") recovered from the
+ * generic arguments of the symbol (v0) or of a sibling symbol of the same
+ * type, else the raw::poll symbol itself.  Same contract as describe(). */
+int dial9_symbolizer__describe_future(struct dial9_symbolizer *s, uint64_t addr,
+				      char *buf, size_t len);
+
+/* --- ELF files (shared by the probe finder and the symbolizer) ----------- */
+
+/* One function symbol of an ELF file. */
+struct dial9_elf_sym {
+	uint64_t vaddr;
+	uint64_t size;
+	const char *mangled; /* into the file's string table; valid while open */
+	char *name;          /* demangled, filled on demand by dial9_elf_file__sym_name() */
+};
+
+/* One PT_LOAD program header. */
+struct dial9_elf_segment {
+	uint64_t vaddr, memsz, offset, filesz;
+	uint32_t flags; /* PF_X | PF_W | PF_R */
+};
+
+/* An ELF file opened for reading: its defined function symbols (.symtab,
+ * else .dynsym), sorted by address, its PT_LOAD segments and GNU build-id.
+ * The fields are read-only for callers. */
+struct dial9_elf_file {
+	struct dial9_elf_sym *syms;
+	size_t nsyms;
+	struct dial9_elf_segment *segs;
+	size_t nsegs;
+	char build_id[65];   /* hex GNU build-id, "" if none */
+	int fd;              /* private */
+	void *elf;           /* private: the libelf handle */
+};
+
+/* Open path: 0, or -ENOENT/-EACCES/... (open), -ENOEXEC (not ELF) with a
+ * one-line reason in err. */
+int dial9_elf_file__open(const char *path, struct dial9_elf_file **out,
+			 char *err, size_t errlen);
+void dial9_elf_file__free(struct dial9_elf_file *f); /* accepts NULL */
+/* ELF virtual address <-> file offset through the PT_LOAD segments (file-
+ * backed part only).  0, or -ERANGE when no segment holds it. */
+int dial9_elf_file__vaddr_to_offset(const struct dial9_elf_file *f, uint64_t vaddr,
+				    uint64_t *offset);
+int dial9_elf_file__offset_to_vaddr(const struct dial9_elf_file *f, uint64_t offset,
+				    uint64_t *vaddr);
+/* The function symbol holding vaddr (vaddr in [value, value+size), or equal
+ * to value for a size-0 symbol), or NULL with errno ENOENT. */
+struct dial9_elf_sym *dial9_elf_file__lookup(const struct dial9_elf_file *f, uint64_t vaddr);
+/* Demangled name of a symbol (cached in s->name), or NULL with errno set. */
+const char *dial9_elf_file__sym_name(struct dial9_elf_sym *s);
+
+/* The first generic argument of a demangled path whose last segment is
+ * "name::<A, B>" or "name<A, B>" (DWARF style), copied to buf.  Returns its
+ * length, or -ENOENT when there is none, -ENOSPC when buf is too small. */
+int dial9_rust_first_generic_arg(const char *name, char *buf, size_t len);
+
+#endif /* DIAL9_TOKIO_SYMS_H */
