@@ -33,7 +33,7 @@ endif
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CFLAGS  += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuserspace -I$(BUILD) $(SAN) \
+CFLAGS  += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuserspace -Itests/helpers -I$(BUILD) $(SAN) \
            -DDIAL9_BUILD_DIR='"$(abspath $(BUILD))"' -DDIAL9_SRC_DIR='"$(CURDIR)"'
 LDLIBS  := -lbpf -ldw -lelf -liberty -lz
 LDFLAGS += $(SAN)
@@ -80,6 +80,13 @@ $(OBJ)/%.o: %.c $(wildcard bpf/*.h userspace/*.h daemon/*.h tools/dial9/*.h tool
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(DAEMON_SRCS:%.c=$(OBJ)/%.o): $(SKELS)
+
+# The HTML report's template (tools/report/) inlined into dial9.
+$(BUILD)/report_assets.h: tools/report/embed.sh $(wildcard tools/report/report.*) | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)tools/report/embed.sh tools/report > $@
+
+$(OBJ)/tools/dial9/report.o: $(BUILD)/report_assets.h
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -150,11 +157,22 @@ bench: all targets
 deps:
 	$(Q)tools/install-deps.sh
 
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+
+$(BUILD)/dial9d.service: daemon/dial9d.service.in | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@PREFIX@|$(PREFIX)|g' $< > $@
+
 .PHONY: install
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+install: all $(BUILD)/dial9d.service
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)/etc/dial9 $(DESTDIR)$(PREFIX)/share/doc/dial9
 	install -m 0755 $(BUILD)/dial9 $(BUILD)/dial9ctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BUILD)/dial9d $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(BUILD)/dial9d.service $(DESTDIR)$(UNITDIR)/dial9d.service
+	test -e $(DESTDIR)/etc/dial9/dial9d.conf || \
+		install -m 0644 daemon/dial9d.conf $(DESTDIR)/etc/dial9/dial9d.conf
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/dial9/
 
 .PHONY: clean
 clean:

@@ -31,6 +31,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u64 hdr_vtable_off = 16; /* Header.vtable */
 const volatile __u64 vtable_id_off = 72;  /* Vtable.id_offset (tokio >= 1.23) */
 const volatile __u64 wakeup_bytes = 1 << 20; /* wake the daemon past this much unread data */
+const volatile bool discover = false;          /* report every exec (dial9d --all) */
 
 /* Per-process ring buffer, created by the daemon at attach time. */
 struct ring_map {
@@ -44,6 +45,14 @@ struct {
 	__type(key, __u32); /* tgid */
 	__array(values, struct ring_map);
 } rings SEC(".maps");
+
+/* Execs the daemon should look at: a pid per record. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} execs SEC(".maps");
+
+__u64 execs_lost = 0;
 
 /* Failed reservations, per CPU, per process. */
 struct {
@@ -155,9 +164,9 @@ static __always_inline void emit(__u8 kind, __u64 task_id, __u64 arg, __u8 flags
 }
 
 /* tokio::runtime::task::raw::poll::<T, S>(ptr: NonNull<Header>) */
-SEC("uprobe")
-int BPF_KPROBE(poll_enter, __u64 hdr)
+static __always_inline int poll_enter(struct pt_regs *ctx)
 {
+	__u64 hdr = PT_REGS_PARM1(ctx);
 	struct thread_state *st;
 	__u64 id;
 
@@ -173,8 +182,7 @@ int BPF_KPROBE(poll_enter, __u64 hdr)
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(poll_exit)
+static __always_inline int poll_exit(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(false);
 	__u64 id, dur;
@@ -191,9 +199,9 @@ int BPF_KRETPROBE(poll_exit)
 }
 
 /* tokio::runtime::task::waker::wake_by_val / wake_by_ref (ptr: *const ()) */
-SEC("uprobe")
-int BPF_KPROBE(wake_enter, __u64 hdr)
+static __always_inline int wake_enter(struct pt_regs *ctx)
 {
+	__u64 hdr = PT_REGS_PARM1(ctx);
 	struct thread_state *st;
 	__u64 waker = 0;
 	__u16 kind = DIAL9_WAKER_THREAD;
@@ -225,8 +233,7 @@ int BPF_KPROBE(wake_enter, __u64 hdr)
  * innermost return reports the new task, and the outer returns of the same
  * spawn are recognised by its id and skipped.
  */
-SEC("uprobe")
-int BPF_KPROBE(spawn_enter)
+static __always_inline int spawn_enter(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
 	__u64 ret = 0;
@@ -239,9 +246,9 @@ int BPF_KPROBE(spawn_enter)
 
 /* Each returns the JoinHandle's Header* first: in rax, or in rax:rdx for
  * OwnedTasks::bind's (JoinHandle, Option<Notified>). */
-SEC("uretprobe")
-int BPF_KRETPROBE(spawn_exit, __u64 handle)
+static __always_inline int spawn_exit(struct pt_regs *ctx)
 {
+	__u64 handle = PT_REGS_RC(ctx);
 	struct thread_state *st = thread_state(true);
 	__u64 id = task_id_of(handle), site;
 
@@ -257,25 +264,24 @@ int BPF_KRETPROBE(spawn_exit, __u64 handle)
 }
 
 /* Harness<T, S>::complete(self): the task finished (or was cancelled). */
-SEC("uprobe")
-int BPF_KPROBE(complete_enter, __u64 hdr)
+static __always_inline int complete_enter(struct pt_regs *ctx)
 {
+	__u64 hdr = PT_REGS_PARM1(ctx);
 	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, 0, 0);
 	return 0;
 }
 
 /* raw::dealloc::<T, S>(ptr): the task's memory is released.  This catches
  * the end of tasks whose Harness::complete was inlined. */
-SEC("uprobe")
-int BPF_KPROBE(dealloc_enter, __u64 hdr)
+static __always_inline int dealloc_enter(struct pt_regs *ctx)
 {
+	__u64 hdr = PT_REGS_PARM1(ctx);
 	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, DIAL9_TERMINATE_F_RELEASED, 0);
 	return 0;
 }
 
 /* Scheduler park: the worker thread goes idle (and runs the drivers). */
-SEC("uprobe")
-int BPF_KPROBE(park_enter)
+static __always_inline int park_enter(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
 
@@ -286,8 +292,7 @@ int BPF_KPROBE(park_enter)
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(park_exit)
+static __always_inline int park_exit(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
 
@@ -299,8 +304,7 @@ int BPF_KRETPROBE(park_exit)
 }
 
 /* Wakes that follow, until the next poll or park, come from the I/O driver. */
-SEC("uprobe")
-int BPF_KPROBE(io_wake_enter)
+static __always_inline int io_wake_enter(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
 
@@ -310,8 +314,7 @@ int BPF_KPROBE(io_wake_enter)
 }
 
 /* Wakes that follow, until the next poll or park, come from the timer wheel. */
-SEC("uprobe")
-int BPF_KPROBE(timer_enter)
+static __always_inline int timer_enter(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
 
@@ -321,14 +324,61 @@ int BPF_KPROBE(timer_enter)
 }
 
 /* rust_begin_unwind and friends: a panic starts on this thread. */
-SEC("uprobe")
-int BPF_KPROBE(panic_enter)
+static __always_inline int panic_enter(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(false);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	emit_to(pid_tgid >> 32, (__u32)pid_tgid, DIAL9_EV_PANIC, st ? st->task_id : 0, 0, 0, 0,
 		true);
+	return 0;
+}
+
+/*
+ * Two programs serve every probe point: one for function entries, one for
+ * returns.  Each is attached to all of a process's points with a single
+ * multi-uprobe link whose per-point cookie is the point's enum
+ * dial9_probe_kind: two links per process, so attaching and detaching cost
+ * two kernel synchronisations, not one per function.
+ */
+SEC("uprobe")
+int probe_entry(struct pt_regs *ctx)
+{
+	switch (bpf_get_attach_cookie(ctx)) {
+	case DIAL9_PROBE_RAW_POLL:
+		return poll_enter(ctx);
+	case DIAL9_PROBE_WAKE_BY_VAL:
+	case DIAL9_PROBE_WAKE_BY_REF:
+		return wake_enter(ctx);
+	case DIAL9_PROBE_SPAWN:
+		return spawn_enter(ctx);
+	case DIAL9_PROBE_COMPLETE:
+		return complete_enter(ctx);
+	case DIAL9_PROBE_RAW_DEALLOC:
+		return dealloc_enter(ctx);
+	case DIAL9_PROBE_PARK:
+		return park_enter(ctx);
+	case DIAL9_PROBE_IO_WAKE:
+		return io_wake_enter(ctx);
+	case DIAL9_PROBE_TIMER_FIRE:
+		return timer_enter(ctx);
+	case DIAL9_PROBE_PANIC:
+		return panic_enter(ctx);
+	}
+	return 0;
+}
+
+SEC("uretprobe")
+int probe_return(struct pt_regs *ctx)
+{
+	switch (bpf_get_attach_cookie(ctx)) {
+	case DIAL9_PROBE_RAW_POLL:
+		return poll_exit(ctx);
+	case DIAL9_PROBE_SPAWN:
+		return spawn_exit(ctx);
+	case DIAL9_PROBE_PARK:
+		return park_exit(ctx);
+	}
 	return 0;
 }
 
@@ -385,5 +435,25 @@ int BPF_PROG(process_exit, struct task_struct *task, bool group_dead)
 		emit_to(tgid, tid, DIAL9_EV_EXIT, 0, code & 0x7f, DIAL9_EXIT_F_SIGNALED, 0, true);
 	else
 		emit_to(tgid, tid, DIAL9_EV_EXIT, 0, (code >> 8) & 0xff, 0, 0, true);
+	return 0;
+}
+
+/* A process replaced its image: with discovery on, a candidate for
+ * recording; if it was recorded, its probes now point at the old binary. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u32 *e;
+
+	if (!discover && !bpf_map_lookup_elem(&rings, &tgid))
+		return 0;
+	e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&execs_lost, 1);
+		return 0;
+	}
+	*e = tgid;
+	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

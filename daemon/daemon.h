@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "addr_cache.h"
+#include "config.h"
 #include "dump.h"
 #include "recorder.h"
 #include "tokio_syms.h"
@@ -28,12 +29,15 @@ struct daemon_opts {
 	uint32_t drain_ms;        /* ring drain period */
 	uint32_t max_procs;       /* processes recorded at once */
 	uint32_t panic_dumps_per_min; /* rate limit of panic dumps per process */
+	uint64_t max_dumps;       /* retention: files kept in the dumps directory */
+	uint64_t max_dump_bytes;  /* retention: bytes kept in the dumps directory */
 	bool dump_on_exit;        /* dump a window when its process exits normally */
+	bool all;                 /* discover Tokio processes system-wide */
 	bool verbose;
 };
 
 /* What an epoll event is about. */
-enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_TIMER, EP_SIGNAL, EP_PIDFD, EP_RING };
+enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_TIMER, EP_SIGNAL, EP_PIDFD, EP_RING, EP_EXECS };
 
 struct ep_source {
 	enum ep_kind kind;
@@ -77,6 +81,8 @@ struct tracked {
 	struct dial9_window *win;
 	struct dial9_strtab strings;     /* locations referenced by the window */
 	struct addr_cache locations;     /* runtime address -> string id */
+	struct addr_cache pool_polls;    /* raw::poll addresses of the blocking pool */
+	struct addr_cache pool_tasks;    /* task ids run by the blocking pool */
 	struct dial9_symbolizer *sym;
 
 	uint64_t events;                 /* records ingested */
@@ -101,7 +107,8 @@ struct daemon {
 	int listen_fd;
 	int timer_fd;
 	int signal_fd;
-	struct ep_source src_listen, src_timer, src_signal;
+	struct ep_source src_listen, src_timer, src_signal, src_execs;
+	struct dial9_rules rules;        /* discovery include/exclude */
 	struct client clients[DIAL9D_MAX_CLIENTS];
 	struct tracked *procs;
 	uint32_t nprocs;
@@ -114,7 +121,9 @@ uint64_t now_mono_ns(void);
 uint64_t now_real_ns(void);
 
 /* tracked.c */
-int tracked__attach(struct daemon *d, pid_t pid, struct tracked **out, char *err, size_t errlen);
+/* Record pid.  ps: its probe points if already known, else NULL. */
+int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *ps,
+		    struct tracked **out, char *err, size_t errlen);
 void tracked__detach(struct daemon *d, struct tracked *t);
 struct tracked *tracked__find(struct daemon *d, pid_t pid);
 /* Drain the ring, account losses, expire the window. */
@@ -128,6 +137,15 @@ void tracked__tick(struct daemon *d, struct tracked *t, uint64_t now_ns);
  * state directory, path returned in path_out.  0 or negative errno. */
 int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump *why, int fd,
 		  char *path_out, size_t path_len, uint64_t *events_out);
+
+/* retention.c: keep the dumps directory within max_dumps / max_dump_bytes,
+ * oldest first, never removing keep (the dump just written). */
+void retention__enforce(struct daemon *d, const char *keep);
+
+/* discovery.c */
+void discovery__scan(struct daemon *d);
+void discovery__on_exec(void *ctx, pid_t pid);
+void discovery__free(void);
 
 /* control.c */
 int control__open(struct daemon *d);

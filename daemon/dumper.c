@@ -86,6 +86,8 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 			err = -errno;
 		if (!err && path_out)
 			snprintf(path_out, path_len, "%s", path);
+		if (!err)
+			retention__enforce(d, path);
 	}
 	if (!err) {
 		t->dumps++;

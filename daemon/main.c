@@ -13,10 +13,14 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
+#include <stddef.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ctl_proto.h"
 #include "daemon.h"
 
@@ -32,6 +36,11 @@ static const char usage_text[] =
 	"      --drain-ms N       ring drain period in ms (default 20)\n"
 	"      --max-procs N      processes recorded at once (default 256)\n"
 	"      --dump-on-exit     also dump when a recorded process exits normally\n"
+	"  -a, --all              discover and record Tokio processes system-wide\n"
+	"  -c, --config FILE      configuration (default " DIAL9_CONFIG_DEFAULT_PATH ");\n"
+	"                         command-line options override it\n"
+	"      --max-dumps N      keep at most N dumps (default 100)\n"
+	"      --max-dump-bytes N keep at most N bytes of dumps (default 1G)\n"
 	"  -f, --foreground       stay in the foreground (always true; for systemd)\n"
 	"  -v, --verbose          more logging, libbpf debug output\n"
 	"  -h, --help             this text\n";
@@ -52,29 +61,9 @@ uint64_t now_real_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
-	enum { OPT_DRAIN = 256, OPT_MAX_PROCS, OPT_DUMP_ON_EXIT };
+	enum { OPT_DRAIN = 256, OPT_MAX_PROCS, OPT_DUMP_ON_EXIT, OPT_MAX_DUMPS, OPT_MAX_DUMP_BYTES };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -84,6 +73,10 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		{ "drain-ms", required_argument, NULL, OPT_DRAIN },
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "dump-on-exit", no_argument, NULL, OPT_DUMP_ON_EXIT },
+		{ "all", no_argument, NULL, 'a' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "max-dumps", required_argument, NULL, OPT_MAX_DUMPS },
+		{ "max-dump-bytes", required_argument, NULL, OPT_MAX_DUMP_BYTES },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -92,7 +85,8 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:d:w:m:r:fvh", longopts, NULL)) != -1) {
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:d:w:m:r:ac:fvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->socket_path = optarg;
@@ -101,21 +95,21 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 			o->state_dir = optarg;
 			break;
 		case 'w':
-			if (parse_size(optarg, &v) || v == 0 || v > 3600) {
+			if (dial9_parse_size(optarg, &v) || v == 0 || v > 3600) {
 				fprintf(stderr, "Error: --window takes 1..3600 seconds, not '%s'\n", optarg);
 				return -EINVAL;
 			}
 			o->window_ns = v * 1000000000ULL;
 			break;
 		case 'm':
-			if (parse_size(optarg, &v) || v < (1 << 20) || v > (64ULL << 30)) {
+			if (dial9_parse_size(optarg, &v) || v < (1 << 20) || v > (64ULL << 30)) {
 				fprintf(stderr, "Error: --max-bytes takes 1M..64G, not '%s'\n", optarg);
 				return -EINVAL;
 			}
 			o->max_bytes = v;
 			break;
 		case 'r':
-			if (parse_size(optarg, &v) || v < (64 << 10) || v > (1ULL << 30) || (v & (v - 1))) {
+			if (dial9_parse_size(optarg, &v) || v < (64 << 10) || v > (1ULL << 30) || (v & (v - 1))) {
 				fprintf(stderr, "Error: --ring-bytes takes a power of two in 64K..1G, not '%s'\n",
 					optarg);
 				return -EINVAL;
@@ -123,14 +117,14 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 			o->ring_bytes = (uint32_t)v;
 			break;
 		case OPT_DRAIN:
-			if (parse_size(optarg, &v) || v == 0 || v > 1000) {
+			if (dial9_parse_size(optarg, &v) || v == 0 || v > 1000) {
 				fprintf(stderr, "Error: --drain-ms takes 1..1000, not '%s'\n", optarg);
 				return -EINVAL;
 			}
 			o->drain_ms = (uint32_t)v;
 			break;
 		case OPT_MAX_PROCS:
-			if (parse_size(optarg, &v) || v == 0 || v > 4096) {
+			if (dial9_parse_size(optarg, &v) || v == 0 || v > 4096) {
 				fprintf(stderr, "Error: --max-procs takes 1..4096, not '%s'\n", optarg);
 				return -EINVAL;
 			}
@@ -138,6 +132,27 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 			break;
 		case OPT_DUMP_ON_EXIT:
 			o->dump_on_exit = true;
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'c':
+			break; /* read before the other options: see main() */
+		case OPT_MAX_DUMPS:
+			if (dial9_parse_size(optarg, &v) || v == 0) {
+				fprintf(stderr, "Error: --max-dumps takes a positive number, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->max_dumps = v;
+			break;
+		case OPT_MAX_DUMP_BYTES:
+			if (dial9_parse_size(optarg, &v) || v < (1 << 20)) {
+				fprintf(stderr, "Error: --max-dump-bytes takes at least 1M, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->max_dump_bytes = v;
 			break;
 		case 'f':
 			break;
@@ -156,6 +171,51 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		fprintf(stderr, "Error: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The configuration file named by --config (or the default one, if it
+ * exists) sets defaults that the command line then overrides. */
+static int load_config(int argc, char **argv, struct daemon *d, struct dial9_config *cfg)
+{
+	const char *path = NULL;
+	char err[512];
+	int i, ret;
+
+	for (i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc)
+			path = argv[i + 1];
+		else if (!strncmp(argv[i], "--config=", 9))
+			path = argv[i] + 9;
+	}
+	ret = dial9_config__load(path ? path : DIAL9_CONFIG_DEFAULT_PATH, cfg, err, sizeof(err));
+	if (ret == -ENOENT && !path)
+		return 0;
+	if (ret) {
+		fprintf(stderr, "Error: %s\n", err);
+		return ret;
+	}
+	if (cfg->has_window)
+		d->o.window_ns = cfg->window_s * 1000000000ULL;
+	if (cfg->has_max_bytes)
+		d->o.max_bytes = cfg->max_bytes;
+	if (cfg->has_ring_bytes)
+		d->o.ring_bytes = (uint32_t)cfg->ring_bytes;
+	if (cfg->has_max_procs)
+		d->o.max_procs = (uint32_t)cfg->max_procs;
+	if (cfg->has_dump_on_exit)
+		d->o.dump_on_exit = cfg->dump_on_exit;
+	if (cfg->has_max_dumps)
+		d->o.max_dumps = cfg->max_dumps;
+	if (cfg->has_max_dump_bytes)
+		d->o.max_dump_bytes = cfg->max_dump_bytes;
+	if (cfg->has_all)
+		d->o.all = cfg->all;
+	if (cfg->has_state_dir)
+		d->o.state_dir = cfg->state_dir;
+	if (cfg->has_socket)
+		d->o.socket_path = cfg->socket;
+	d->rules = cfg->rules;
 	return 0;
 }
 
@@ -210,6 +270,31 @@ static int setup_loop(struct daemon *d)
 	    add_fd(d, &d->src_timer, EP_TIMER, d->timer_fd))
 		return -errno;
 	return 0;
+}
+
+/* Tell systemd (Type=notify) that the socket is up: sd_notify without
+ * libsystemd, as the protocol is one datagram. */
+static void notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	len = strlen(path);
+	if (len >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+	close(fd);
 }
 
 static void on_tick(struct daemon *d)
@@ -273,6 +358,9 @@ static void run_loop(struct daemon *d)
 				tracked__tick(d, t, now_mono_ns());
 				break;
 			}
+			case EP_EXECS:
+				recorder__drain_execs(d->rec);
+				break;
 			case EP_PIDFD:
 				tracked__on_exit(d, src->owner);
 				/* t is gone: later events of this batch may name it */
@@ -295,17 +383,24 @@ int main(int argc, char **argv)
 			.drain_ms = 20,
 			.max_procs = 256,
 			.panic_dumps_per_min = 3,
+			.max_dumps = 100,
+			.max_dump_bytes = 1ULL << 30,
 		},
 		.epfd = -1, .listen_fd = -1, .timer_fd = -1, .signal_fd = -1,
 	};
+	struct dial9_config cfg;
 	struct recorder_opts ro;
 	int err;
 
-	err = parse_args(argc, argv, &d.o);
-	if (err)
+	dial9_config__init(&cfg);
+	if (load_config(argc, argv, &d, &cfg) || parse_args(argc, argv, &d.o)) {
+		dial9_config__free(&cfg);
 		return 2;
+	}
 	d.start_ns = now_mono_ns();
-	ro = (struct recorder_opts){ .ring_bytes = d.o.ring_bytes, .verbose = d.o.verbose };
+	ro = (struct recorder_opts){ .ring_bytes = d.o.ring_bytes, .discover = d.o.all,
+				     .verbose = d.o.verbose, .on_exec = discovery__on_exec,
+				     .exec_ctx = &d };
 
 	err = setup_dirs(&d.o);
 	if (err) {
@@ -323,14 +418,22 @@ int main(int argc, char **argv)
 			err == -EPERM ? " (dial9d needs root or CAP_BPF+CAP_PERFMON)" : "");
 		goto cleanup;
 	}
+	err = add_fd(&d, &d.src_execs, EP_EXECS, recorder__execs_epoll_fd(d.rec));
+	if (err) {
+		fprintf(stderr, "Error: event loop setup: %s\n", strerror(-err));
+		goto cleanup;
+	}
 	err = control__open(&d);
 	if (err) {
 		fprintf(stderr, "Error: control socket %s: %s\n", d.o.socket_path, strerror(-err));
 		goto cleanup;
 	}
-	fprintf(stderr, "dial9d %s: listening on %s, window %llus, dumps in %s/dumps\n",
+	fprintf(stderr, "dial9d %s: listening on %s, window %llus, dumps in %s/dumps%s\n",
 		DIAL9D_VERSION, d.o.socket_path, (unsigned long long)(d.o.window_ns / 1000000000ULL),
-		d.o.state_dir);
+		d.o.state_dir, d.o.all ? ", discovering Tokio processes system-wide" : "");
+	if (d.o.all)
+		discovery__scan(&d);
+	notify_ready();
 	run_loop(&d);
 	fprintf(stderr, "dial9d: stopping\n");
 
@@ -345,5 +448,7 @@ cleanup:
 		close(d.signal_fd);
 	if (d.epfd >= 0)
 		close(d.epfd);
+	discovery__free();
+	dial9_config__free(&cfg);
 	return err ? 1 : 0;
 }

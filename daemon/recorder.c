@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -17,8 +18,16 @@
 #include "dial9_ctl.h"
 #include "recorder.h"
 
+/* BPF_TRACE_UPROBE_MULTI (Linux 6.6) is newer than the uapi headers and
+ * libbpf this builds against: the link is created with the raw syscall. */
+#define DIAL9_TRACE_UPROBE_MULTI 48
+#define DIAL9_F_UPROBE_MULTI_RETURN 1U
+
 struct recorder {
 	struct dial9_bpf *skel;
+	struct ring_buffer *execs;
+	recorder_exec_fn on_exec;
+	void *exec_ctx;
 	uint32_t ring_bytes;
 	int ncpus;
 };
@@ -28,8 +37,8 @@ struct recorder_proc {
 	pid_t pid;
 	int ring_fd;
 	struct ring_buffer *rb;
-	struct bpf_link **links;
-	uint32_t nlinks;
+	int link_fds[2];        /* entry and return multi-uprobe links, -1 if none */
+	uint32_t npoints;       /* uprobes behind them */
 	recorder_event_fn fn;
 	void *ctx;
 };
@@ -41,6 +50,18 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (level == LIBBPF_DEBUG && !verbose_libbpf)
 		return 0;
 	return vfprintf(stderr, fmt, args);
+}
+
+static int handle_exec(void *ctx, void *data, size_t size)
+{
+	struct recorder *r = ctx;
+	__u32 pid;
+
+	if (size < sizeof(pid) || !r->on_exec)
+		return 0;
+	memcpy(&pid, data, sizeof(pid));
+	r->on_exec(r->exec_ctx, (pid_t)pid);
+	return 0;
 }
 
 int recorder__new(struct recorder **out, const struct recorder_opts *o)
@@ -55,6 +76,8 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 	if (!r)
 		return -ENOMEM;
 	r->ring_bytes = o->ring_bytes;
+	r->on_exec = o->on_exec;
+	r->exec_ctx = o->exec_ctx;
 	r->ncpus = libbpf_num_possible_cpus();
 	if (r->ncpus <= 0) {
 		err = r->ncpus ? r->ncpus : -EINVAL;
@@ -67,6 +90,9 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 		goto cleanup;
 	}
 	r->skel->rodata->wakeup_bytes = o->ring_bytes / 4;
+	r->skel->rodata->discover = o->discover;
+	bpf_program__set_expected_attach_type(r->skel->progs.probe_entry, DIAL9_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(r->skel->progs.probe_return, DIAL9_TRACE_UPROBE_MULTI);
 	err = dial9_bpf__load(r->skel);
 	if (err)
 		goto cleanup;
@@ -82,6 +108,16 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 		err = -errno;
 		goto cleanup;
 	}
+	r->skel->links.process_exec = bpf_program__attach(r->skel->progs.process_exec);
+	if (!r->skel->links.process_exec) {
+		err = -errno;
+		goto cleanup;
+	}
+	r->execs = ring_buffer__new(bpf_map__fd(r->skel->maps.execs), handle_exec, r, NULL);
+	if (!r->execs) {
+		err = -errno;
+		goto cleanup;
+	}
 	*out = r;
 	return 0;
 
@@ -94,8 +130,24 @@ void recorder__free(struct recorder *r)
 {
 	if (!r)
 		return;
+	ring_buffer__free(r->execs);
 	dial9_bpf__destroy(r->skel);
 	free(r);
+}
+
+int recorder__execs_epoll_fd(const struct recorder *r)
+{
+	return ring_buffer__epoll_fd(r->execs);
+}
+
+int recorder__drain_execs(struct recorder *r)
+{
+	return ring_buffer__consume(r->execs);
+}
+
+uint64_t recorder__execs_lost(const struct recorder *r)
+{
+	return r->skel->bss->execs_lost;
 }
 
 static int handle_sample(void *ctx, void *data, size_t size)
@@ -108,80 +160,94 @@ static int handle_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-struct probe_binding {
-	struct bpf_program *prog;
-	bool retprobe;
+struct uprobe_multi_link_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 um_flags;
+	__u32 pid;
+	__u32 pad;
 };
 
-/* Which programs go on a probe point of each kind (up to two). */
-static int bindings_for(struct dial9_bpf *s, enum dial9_probe_kind kind,
-			struct probe_binding b[2])
+static int uprobe_multi_attach(int prog_fd, const char *path, const __u64 *offsets,
+			       const __u64 *cookies, __u32 cnt, bool retprobe, pid_t pid)
 {
-	switch (kind) {
-	case DIAL9_PROBE_RAW_POLL:
-		b[0] = (struct probe_binding){ s->progs.poll_enter, false };
-		b[1] = (struct probe_binding){ s->progs.poll_exit, true };
-		return 2;
-	case DIAL9_PROBE_WAKE_BY_VAL:
-	case DIAL9_PROBE_WAKE_BY_REF:
-		b[0] = (struct probe_binding){ s->progs.wake_enter, false };
-		return 1;
-	case DIAL9_PROBE_SPAWN:
-		b[0] = (struct probe_binding){ s->progs.spawn_enter, false };
-		b[1] = (struct probe_binding){ s->progs.spawn_exit, true };
-		return 2;
-	case DIAL9_PROBE_RAW_DEALLOC:
-		b[0] = (struct probe_binding){ s->progs.dealloc_enter, false };
-		return 1;
-	case DIAL9_PROBE_COMPLETE:
-		b[0] = (struct probe_binding){ s->progs.complete_enter, false };
-		return 1;
-	case DIAL9_PROBE_PARK:
-		b[0] = (struct probe_binding){ s->progs.park_enter, false };
-		b[1] = (struct probe_binding){ s->progs.park_exit, true };
-		return 2;
-	case DIAL9_PROBE_IO_WAKE:
-		b[0] = (struct probe_binding){ s->progs.io_wake_enter, false };
-		return 1;
-	case DIAL9_PROBE_TIMER_FIRE:
-		b[0] = (struct probe_binding){ s->progs.timer_enter, false };
-		return 1;
-	case DIAL9_PROBE_PANIC:
-		b[0] = (struct probe_binding){ s->progs.panic_enter, false };
-		return 1;
-	default:
-		return 0;
-	}
+	struct uprobe_multi_link_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (__u32)prog_fd;
+	a.attach_type = DIAL9_TRACE_UPROBE_MULTI;
+	a.path = (__u64)(uintptr_t)path;
+	a.offsets = (__u64)(uintptr_t)offsets;
+	a.cookies = (__u64)(uintptr_t)cookies;
+	a.cnt = cnt;
+	a.um_flags = retprobe ? DIAL9_F_UPROBE_MULTI_RETURN : 0;
+	a.pid = (__u32)pid;
+	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	return fd < 0 ? -errno : fd;
+}
+
+static bool has_entry(enum dial9_probe_kind k)
+{
+	return k != DIAL9_PROBE_RAW_SHUTDOWN && k < DIAL9_PROBE_KIND_MAX;
+}
+
+static bool has_return(enum dial9_probe_kind k)
+{
+	return k == DIAL9_PROBE_RAW_POLL || k == DIAL9_PROBE_SPAWN || k == DIAL9_PROBE_PARK;
 }
 
 static int attach_probes(struct recorder_proc *p, const char *exe,
 			 const struct dial9_probe_set *ps)
 {
 	struct dial9_bpf *s = p->r->skel;
-	uint32_t polls = 0;
+	__u64 *off = NULL, *cookie = NULL;
+	uint32_t n, polls = 0, pass;
 	size_t i;
+	int err = 0, fd;
 
-	p->links = calloc(ps->count * 2 + 1, sizeof(*p->links));
-	if (!p->links)
-		return -ENOMEM;
-	for (i = 0; i < ps->count; i++) {
-		const struct dial9_probe_point *pt = &ps->points[i];
-		struct probe_binding b[2];
-		int n = bindings_for(s, pt->kind, b), j;
-
-		for (j = 0; j < n; j++) {
-			LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = b[j].retprobe);
-			struct bpf_link *l;
-
-			l = bpf_program__attach_uprobe_opts(b[j].prog, p->pid, exe, pt->offset, &uo);
-			if (!l)
-				return -errno;
-			p->links[p->nlinks++] = l;
-		}
-		if (pt->kind == DIAL9_PROBE_RAW_POLL)
-			polls++;
+	off = calloc(ps->count + 1, sizeof(*off));
+	cookie = calloc(ps->count + 1, sizeof(*cookie));
+	if (!off || !cookie) {
+		err = -ENOMEM;
+		goto cleanup;
 	}
-	return polls ? 0 : -ESRCH;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0, n = 0; i < ps->count; i++) {
+			enum dial9_probe_kind k = ps->points[i].kind;
+
+			if (pass ? !has_return(k) : !has_entry(k))
+				continue;
+			off[n] = ps->points[i].offset;
+			cookie[n] = k;
+			n++;
+			polls += !pass && k == DIAL9_PROBE_RAW_POLL;
+		}
+		if (!n)
+			continue;
+		fd = uprobe_multi_attach(bpf_program__fd(pass ? s->progs.probe_return
+							      : s->progs.probe_entry),
+					 exe, off, cookie, n, pass, p->pid);
+		if (fd < 0) {
+			err = fd;
+			goto cleanup;
+		}
+		p->link_fds[pass] = fd;
+		p->npoints += n;
+	}
+	if (!polls)
+		err = -ESRCH;
+cleanup:
+	free(off);
+	free(cookie);
+	return err;
 }
 
 int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
@@ -199,6 +265,7 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		return -ENOMEM;
 	p->r = r;
 	p->pid = pid;
+	p->link_fds[0] = p->link_fds[1] = -1;
 	p->fn = fn;
 	p->ctx = ctx;
 	p->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "dial9_ring", 0, 0, r->ring_bytes, NULL);
@@ -247,9 +314,9 @@ void recorder__detach(struct recorder *r, struct recorder_proc *p)
 	if (!p)
 		return;
 	key = p->pid;
-	for (i = 0; i < p->nlinks; i++)
-		bpf_link__destroy(p->links[i]);
-	free(p->links);
+	for (i = 0; i < 2; i++)
+		if (p->link_fds[i] >= 0)
+			close(p->link_fds[i]);
 	bpf_map__delete_elem(r->skel->maps.rings, &key, sizeof(key), 0);
 	bpf_map__delete_elem(r->skel->maps.procs, &key, sizeof(key), 0);
 	if (p->rb) {
@@ -286,9 +353,9 @@ uint64_t recorder_proc__lost(const struct recorder_proc *p)
 	return sum;
 }
 
-uint32_t recorder_proc__links(const struct recorder_proc *p)
+uint32_t recorder_proc__uprobes(const struct recorder_proc *p)
 {
-	return p->nlinks;
+	return p->npoints;
 }
 
 int recorder_proc__set_polls_off(struct recorder_proc *p, bool off)

@@ -20,13 +20,25 @@ struct recorder_proc;
 /* Called for every record drained from a process's ring buffer. */
 typedef void (*recorder_event_fn)(void *ctx, const struct dial9_event *e);
 
+/* Called with the pid of a process that exec'd (see recorder_opts.discover). */
+typedef void (*recorder_exec_fn)(void *ctx, pid_t pid);
+
 struct recorder_opts {
 	uint32_t ring_bytes;   /* per-process ring buffer size, power of two */
+	bool discover;         /* report every exec, not only recorded processes' */
 	bool verbose;          /* libbpf debug output */
+	recorder_exec_fn on_exec;
+	void *exec_ctx;
 };
 
 int recorder__new(struct recorder **out, const struct recorder_opts *o);
 void recorder__free(struct recorder *r);
+
+/* Epoll fd readable when exec reports are waiting; drain calls on_exec. */
+int recorder__execs_epoll_fd(const struct recorder *r);
+int recorder__drain_execs(struct recorder *r);
+/* Exec reports lost because their ring was full. */
+uint64_t recorder__execs_lost(const struct recorder *r);
 
 /* Start recording pid, whose executable is exe (a path the kernel can open,
  * e.g. /proc/PID/exe) with probe points ps.  Returns 0 or a negative errno;
@@ -43,8 +55,8 @@ int recorder_proc__epoll_fd(const struct recorder_proc *p);
 int recorder_proc__drain(struct recorder_proc *p);
 /* Total failed reservations so far (sum over CPUs). */
 uint64_t recorder_proc__lost(const struct recorder_proc *p);
-/* Number of uprobe links attached. */
-uint32_t recorder_proc__links(const struct recorder_proc *p);
+/* Number of uprobes attached (probe points, entries and returns). */
+uint32_t recorder_proc__uprobes(const struct recorder_proc *p);
 /* Turn the high-frequency poll/wake probes off or on (duty cycling). */
 int recorder_proc__set_polls_off(struct recorder_proc *p, bool off);
 

@@ -82,17 +82,63 @@ static bool is_fatal(uint32_t sig)
 	return false;
 }
 
+/*
+ * The blocking pool runs its work, the runtime's worker threads included,
+ * as tasks of its own (BlockingTask<F> under BlockingSchedule): one "poll"
+ * of a worker's launcher lasts as long as the worker and holds every poll of
+ * that worker.  Those are the runtime's threads, not the program's tasks:
+ * they are left out, and wakes they appear to make are the runtime's.
+ */
+static bool is_pool_future(const char *loc)
+{
+	return loc && (strstr(loc, "BlockingTask<") || strstr(loc, "BlockingSchedule"));
+}
+
+/* false: drop the event */
+static bool filter_pool(struct tracked *t, struct dial9_event *ev, uint64_t poll_addr)
+{
+	switch (ev->kind) {
+	case DIAL9_EV_POLL_START:
+		if (!addr_cache__get(&t->pool_polls, poll_addr))
+			return true;
+		if (ev->task_id)
+			addr_cache__put(&t->pool_tasks, ev->task_id, 1);
+		return false;
+	case DIAL9_EV_POLL_END:
+	case DIAL9_EV_TERMINATE:
+		return !(ev->task_id && addr_cache__get(&t->pool_tasks, ev->task_id));
+	case DIAL9_EV_WAKE:
+		if (ev->task_id && addr_cache__get(&t->pool_tasks, ev->task_id))
+			return false;
+		if (ev->aux == DIAL9_WAKER_TASK && addr_cache__get(&t->pool_tasks, ev->arg)) {
+			ev->aux = DIAL9_WAKER_RUNTIME;
+			ev->arg = 0;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
 static void on_event(void *ctx, const struct dial9_event *e)
 {
 	struct tracked *t = ctx;
 	struct dial9_event ev = *e;
+	uint64_t poll_addr = 0;
 
 	switch (ev.kind) {
 	case DIAL9_EV_SPAWN:
 		ev.arg = location_id(t, ev.arg, false);
 		break;
 	case DIAL9_EV_POLL_START:
-		ev.arg = location_id(t, ev.arg, true);
+		poll_addr = ev.arg;
+		if (!addr_cache__get(&t->locations, poll_addr)) {
+			ev.arg = location_id(t, poll_addr, true);
+			if (is_pool_future(dial9_strtab__get(&t->strings, (uint32_t)ev.arg)))
+				addr_cache__put(&t->pool_polls, poll_addr, 1);
+		} else {
+			ev.arg = addr_cache__get(&t->locations, poll_addr);
+		}
 		break;
 	case DIAL9_EV_PANIC:
 		if (!t->pending.reason) {
@@ -116,6 +162,8 @@ static void on_event(void *ctx, const struct dial9_event *e)
 	default:
 		break;
 	}
+	if (!filter_pool(t, &ev, poll_addr))
+		return;
 	if (!dial9_window__push(t->win, &ev))
 		t->events++;
 }
@@ -157,15 +205,19 @@ static void free_tracked(struct tracked *t)
 	dial9_window__free(t->win);
 	dial9_strtab__free(&t->strings);
 	addr_cache__free(&t->locations);
+	addr_cache__free(&t->pool_polls);
+	addr_cache__free(&t->pool_tasks);
 	dial9_symbolizer__free(t->sym);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	free(t);
 }
 
-int tracked__attach(struct daemon *d, pid_t pid, struct tracked **out, char *err, size_t errlen)
+int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *known,
+		    struct tracked **out, char *err, size_t errlen)
 {
-	struct dial9_probe_set *ps = NULL;
+	struct dial9_probe_set *found = NULL;
+	const struct dial9_probe_set *ps = known;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct tracked *t;
 	char exe_link[64];
@@ -189,6 +241,8 @@ int tracked__attach(struct daemon *d, pid_t pid, struct tracked **out, char *err
 	t->pid = pid;
 	dial9_strtab__init(&t->strings);
 	addr_cache__init(&t->locations);
+	addr_cache__init(&t->pool_polls);
+	addr_cache__init(&t->pool_tasks);
 
 	/* The pidfd pins the identity of the process we check and attach to. */
 	t->pidfd = pidfd_open_cloexec(pid);
@@ -212,12 +266,18 @@ int tracked__attach(struct daemon *d, pid_t pid, struct tracked **out, char *err
 	}
 	t->exe[n] = '\0';
 
-	ret = dial9_probe_set__find(exe_link, &ps, err, errlen);
-	if (ret) {
-		/* Name the real path, not /proc/PID/exe, in the message. */
-		if (ret == -ESRCH)
-			snprintf(err, errlen, "no Tokio runtime symbols in %s (stripped?)", t->exe);
-		goto cleanup;
+	if (!ps) {
+		ret = dial9_probe_set__find(exe_link, &found, err, errlen);
+		if (ret) {
+			/* Name the real path, not /proc/PID/exe, in the message. */
+			if (ret == -ESRCH)
+				snprintf(err, errlen, "no Tokio runtime symbols in %s (stripped?)",
+					 t->exe);
+			else if (ret == -ENOEXEC)
+				snprintf(err, errlen, "%s is not an ELF executable", t->exe);
+			goto cleanup;
+		}
+		ps = found;
 	}
 	t->probes = ps->count;
 	snprintf(t->build_id, sizeof(t->build_id), "%s", ps->build_id);
@@ -253,13 +313,13 @@ int tracked__attach(struct daemon *d, pid_t pid, struct tracked **out, char *err
 	t->next = d->procs;
 	d->procs = t;
 	d->nprocs++;
-	dial9_probe_set__free(ps);
+	dial9_probe_set__free(found);
 	*out = t;
 	return 0;
 
 cleanup:
 	recorder__detach(d->rec, t->rp);
-	dial9_probe_set__free(ps);
+	dial9_probe_set__free(found);
 	free_tracked(t);
 	return ret;
 }

@@ -219,44 +219,99 @@ static bool line_of(struct dial9_symbolizer *s, uint64_t vaddr, const char **fil
 	return true;
 }
 
-/* Find the out-of-line subprogram DIE starting at vaddr below die; depth
- * bounds the recursion on hostile debug info.  (dwarf_getscopes does not
- * look inside the namespaces rustc nests functions in.) */
-static const char *find_subprogram(Dwarf_Die *die, uint64_t vaddr, int depth)
+/* Find, below die, the out-of-line subprogram DIE that starts at vaddr
+ * (starts_at) or whose ranges hold vaddr, into *out; depth bounds the
+ * recursion on hostile debug info.  (dwarf_getscopes does not look inside
+ * the namespaces rustc nests functions in.) */
+static bool find_subprogram(Dwarf_Die *die, uint64_t vaddr, bool starts_at, Dwarf_Die *out,
+			    int depth)
 {
 	Dwarf_Die child;
 	Dwarf_Addr lo;
-	const char *name;
 	int tag;
 
 	if (depth > 32 || dwarf_child(die, &child) != 0)
-		return NULL;
+		return false;
 	do {
 		tag = dwarf_tag(&child);
 		if (tag == DW_TAG_subprogram) {
-			if (dwarf_lowpc(&child, &lo) == 0 && lo == vaddr)
-				return dwarf_diename(&child);
+			if (starts_at ? dwarf_lowpc(&child, &lo) == 0 && lo == vaddr
+				      : dwarf_haspc(&child, vaddr) > 0) {
+				*out = child;
+				return true;
+			}
 			continue; /* functions nested in functions: not ours */
 		}
 		if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine ||
 		    tag == DW_TAG_variable || tag == DW_TAG_formal_parameter)
 			continue;
-		name = find_subprogram(&child, vaddr, depth + 1);
-		if (name)
-			return name;
+		if (find_subprogram(&child, vaddr, starts_at, out, depth + 1))
+			return true;
 	} while (dwarf_siblingof(&child, &child) == 0);
-	return NULL;
+	return false;
 }
 
 /* Name of the function DIE starting at vaddr, as rustc writes it:
  * "poll<relay::stage::{async_fn_env#0}, …>" for generics. */
 static const char *dwarf_function_name(struct dial9_symbolizer *s, uint64_t vaddr)
 {
-	Dwarf_Die cu;
+	Dwarf_Die cu, fn;
 
-	if (!s->dw || !dwarf_addrdie(s->dw, vaddr, &cu))
+	if (!s->dw || !dwarf_addrdie(s->dw, vaddr, &cu) ||
+	    !find_subprogram(&cu, vaddr, true, &fn, 0))
 		return NULL;
-	return find_subprogram(&cu, vaddr, 0);
+	return dwarf_diename(&fn);
+}
+
+/* The outermost DW_TAG_inlined_subroutine below scope (through lexical
+ * blocks) whose ranges hold vaddr, into *out. */
+static bool outermost_inline(Dwarf_Die *scope, uint64_t vaddr, Dwarf_Die *out, int depth)
+{
+	Dwarf_Die child;
+	int tag;
+
+	if (depth > 32 || dwarf_child(scope, &child) != 0)
+		return false;
+	do {
+		tag = dwarf_tag(&child);
+		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_lexical_block)
+			continue;
+		if (dwarf_haspc(&child, vaddr) <= 0)
+			continue;
+		if (tag == DW_TAG_inlined_subroutine) {
+			*out = child;
+			return true;
+		}
+		if (outermost_inline(&child, vaddr, out, depth + 1))
+			return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* When vaddr lies in code inlined into an out-of-line function, the place
+ * in that function's own source that the inlining started from: the
+ * DW_AT_call_file/DW_AT_call_line of the outermost inlined_subroutine. */
+static bool call_site_of(struct dial9_symbolizer *s, uint64_t vaddr, const char **file,
+			 int *line)
+{
+	Dwarf_Die cu, fn, inl;
+	Dwarf_Attribute attr;
+	Dwarf_Files *files;
+	Dwarf_Word fidx, lno;
+	size_t nfiles;
+
+	if (!s->dw || !dwarf_addrdie(s->dw, vaddr, &cu) ||
+	    !find_subprogram(&cu, vaddr, false, &fn, 0) || !outermost_inline(&fn, vaddr, &inl, 0))
+		return false;
+	if (!dwarf_attr(&inl, DW_AT_call_file, &attr) || dwarf_formudata(&attr, &fidx) != 0 ||
+	    !dwarf_attr(&inl, DW_AT_call_line, &attr) || dwarf_formudata(&attr, &lno) != 0 ||
+	    lno == 0 || lno > INT32_MAX)
+		return false;
+	if (dwarf_getsrcfiles(&cu, &files, &nfiles) != 0 || fidx >= nfiles)
+		return false;
+	*file = dwarf_filesrc(files, fidx, NULL, NULL);
+	*line = (int)lno;
+	return *file != NULL;
 }
 
 /* rustc's debuginfo names closures/async bodies "{closure_env#N}",
@@ -339,9 +394,12 @@ static int describe(struct dial9_symbolizer *s, uint64_t addr, bool future, char
 		return finish(slot, addr, future, 0, buf);
 	}
 
-	/* The line is the innermost (possibly inlined) code at the address;
-	 * the name is the out-of-line function that holds it. */
-	if (line_of(s, vaddr, &file, &line))
+	/* The name is the out-of-line function that holds the address; the
+	 * line is where that function's own source stands there: the call
+	 * site of inlined code (Tokio's spawn inlined into the user's
+	 * function reads as the user's tokio::spawn line), else the line
+	 * table's line. */
+	if (call_site_of(s, vaddr, &file, &line) || line_of(s, vaddr, &file, &line))
 		snprintf(buf, len, "%s (%s:%d)", name, short_path(file), line);
 	else
 		snprintf(buf, len, "%s", name);

@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +15,6 @@
 #include <unistd.h>
 
 #include "itest.h"
-
-extern char **environ;
 
 static long long now_ms(void)
 {
@@ -40,40 +38,37 @@ bool itest_can_run(void)
 	return true;
 }
 
-/* Spawn argv with stdout/stderr to files (NULL: /dev/null) and env extras. */
+/* Fork and exec argv with stdout/stderr to files (NULL: /dev/null), extra
+ * env strings, and (uid >= 0) as that user with its primary group = uid. */
+static pid_t spawn_as(const char *const argv[], const char *out, const char *err,
+		      const char *const env[], int uid)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	{
+		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int i;
+
+		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		for (i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		if (uid >= 0 && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+				 setresuid(uid, uid, uid)))
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+}
+
 static pid_t spawn_to(const char *const argv[], const char *out, const char *err,
 		      const char *const env[])
 {
-	posix_spawn_file_actions_t fa;
-	char **envp = environ, **merged = NULL;
-	size_t n = 0, m = 0, i;
-	pid_t pid;
-	int rc;
-
-	if (env) {
-		while (environ[n])
-			n++;
-		while (env[m])
-			m++;
-		merged = calloc(n + m + 1, sizeof(char *));
-		if (!merged)
-			return -1;
-		for (i = 0; i < n; i++)
-			merged[i] = environ[i];
-		for (i = 0; i < m; i++)
-			merged[n + i] = (char *)env[i];
-		envp = merged;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, err ? err : "/dev/null",
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	free(merged);
-	return rc ? -1 : pid;
+	return spawn_as(argv, out, err, env, -1);
 }
 
 static int wait_timeout(pid_t pid, int timeout_ms, int *status)
@@ -187,6 +182,12 @@ void itest_daemon_stop(struct itest_daemon *d)
 int itest_target_start(struct itest_target *t, const struct itest_daemon *d, const char *name,
 		       const char *const args[], const char *const env[])
 {
+	return itest_target_start_as(t, d, name, args, env, -1);
+}
+
+int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, const char *name,
+			  const char *const args[], const char *const env[], int uid)
+{
 	static int seq;
 	const char *argv[32];
 	const char *envs[16];
@@ -214,7 +215,7 @@ int itest_target_start(struct itest_target *t, const struct itest_daemon *d, con
 		fprintf(stderr, "missing target %s: run `make targets`\n", bin);
 		return -ENOENT;
 	}
-	t->pid = spawn_to(argv, t->out, errpath, envs);
+	t->pid = spawn_as(argv, t->out, errpath, envs, uid);
 	if (t->pid < 0)
 		return -errno;
 	return itest_target_wait_line(t, "ready pid=", 10000) ? 0 : -ETIMEDOUT;
@@ -314,6 +315,11 @@ char *itest_target_fact(const struct itest_target *t, const char *key)
 
 int itest_run(const char *const argv[], char **out, char **err, int timeout_ms)
 {
+	return itest_run_as(-1, argv, out, err, timeout_ms);
+}
+
+int itest_run_as(int uid, const char *const argv[], char **out, char **err, int timeout_ms)
+{
 	char outp[] = "/tmp/dial9-run-out.XXXXXX", errp[] = "/tmp/dial9-run-err.XXXXXX";
 	int fo = mkstemp(outp), fe = mkstemp(errp), status = -1;
 	pid_t pid;
@@ -322,7 +328,11 @@ int itest_run(const char *const argv[], char **out, char **err, int timeout_ms)
 		close(fo);
 	if (fe >= 0)
 		close(fe);
-	pid = spawn_to(argv, outp, errp, NULL);
+	if (uid >= 0) { /* the user must be able to write its output files */
+		chown(outp, uid, uid);
+		chown(errp, uid, uid);
+	}
+	pid = spawn_as(argv, outp, errp, NULL, uid);
 	if (pid > 0 && wait_timeout(pid, timeout_ms, &status)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
@@ -339,6 +349,12 @@ int itest_run(const char *const argv[], char **out, char **err, int timeout_ms)
 
 int itest_ctl(const struct itest_daemon *d, char **out, char **err, const char *const args[])
 {
+	return itest_ctl_as(-1, d, out, err, args);
+}
+
+int itest_ctl_as(int uid, const struct itest_daemon *d, char **out, char **err,
+		 const char *const args[])
+{
 	const char *argv[32];
 	int i = 0, j, status;
 
@@ -348,7 +364,7 @@ int itest_ctl(const struct itest_daemon *d, char **out, char **err, const char *
 	for (j = 0; args[j] && i < 31; j++)
 		argv[i++] = args[j];
 	argv[i] = NULL;
-	status = itest_run(argv, out, err, 30000);
+	status = itest_run_as(uid, argv, out, err, 30000);
 	if (status < 0 || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);

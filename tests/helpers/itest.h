@@ -38,6 +38,9 @@ void itest_daemon_stop(struct itest_daemon *d);
  * until itest_target_go().  env: extra "K=V" strings or NULL. */
 int itest_target_start(struct itest_target *t, const struct itest_daemon *d, const char *name,
 		       const char *const args[], const char *const env[]);
+/* The same, running the target as user uid (its group = uid). */
+int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, const char *name,
+			  const char *const args[], const char *const env[], int uid);
 int itest_target_go(struct itest_target *t);
 /* Wait up to timeout_ms for the target to exit; kills it after that.
  * Returns the wait status, or -1 on timeout. */
@@ -53,9 +56,12 @@ int itest_target_facts(const struct itest_target *t, const char *key, char ***va
 /* Run a program (argv[0] is a path), capture stdout and stderr (malloc'd,
  * may be NULL).  Returns the wait status, or -1. */
 int itest_run(const char *const argv[], char **out, char **err, int timeout_ms);
+int itest_run_as(int uid, const char *const argv[], char **out, char **err, int timeout_ms);
 
 /* dial9ctl --socket D ARGS...; returns the exit code (or -1), output in *out. */
 int itest_ctl(const struct itest_daemon *d, char **out, char **err, const char *const args[]);
+int itest_ctl_as(int uid, const struct itest_daemon *d, char **out, char **err,
+		 const char *const args[]);
 /* dial9 ARGS... --json parsed; NULL on failure (message printed). */
 json_t *itest_dial9_json(const char *const args[]);
 

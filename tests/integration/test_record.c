@@ -122,10 +122,11 @@ static long long edge_count(json_t *graph, long long from, long long to)
 	size_t i;
 
 	json_array_foreach(edges, i, e) {
-		json_t *f = json_object_get(e, "from_task"), *t = json_object_get(e, "to_task");
+		json_t *w = json_object_get(e, "waker");
+		json_t *f = json_object_get(w, "task_id"), *t = json_object_get(e, "woken");
 
-		if (json_is_integer(f) && json_is_integer(t) && json_integer_value(f) == from &&
-		    json_integer_value(t) == to)
+		if (!strcmp(jstr(w, "kind"), "task") && json_is_integer(f) && json_is_integer(t) &&
+		    json_integer_value(f) == from && json_integer_value(t) == to)
 			return jint(e, "count");
 	}
 	return 0;
@@ -244,7 +245,7 @@ static void test_io_driver_wakes(void **state)
 	record_to_exit("io_pingpong", args, dump, sizeof(dump));
 	graph = dial9_json("wakegraph", dump);
 	json_array_foreach(json_object_get(graph, "edges"), i, e)
-		if (!strcmp(jstr(e, "from"), "io_driver"))
+		if (!strcmp(jstr(json_object_get(e, "waker"), "kind"), "io_driver"))
 			io += jint(e, "count");
 	/* each of the 200 round trips parks a task on a socket read */
 	assert_true(io >= 200);

@@ -19,6 +19,8 @@ enum {
 	OPT_LIMIT = 1 << 3,
 	OPT_DOT = 1 << 4,
 	OPT_RANGE = 1 << 5, /* --from, --to */
+	OPT_OUTPUT = 1 << 6, /* -o FILE */
+	OPT_FORMAT = 1 << 7, /* --format NAME */
 };
 
 struct options {
@@ -28,6 +30,8 @@ struct options {
 	bool has_from, has_to;
 	uint64_t from_ns, to_ns; /* offsets from window start */
 	const char *args[2];    /* positional arguments */
+	const char *output;     /* -o FILE, NULL if not given */
+	const char *format;     /* --format NAME, NULL if not given */
 	int nargs;
 };
 
@@ -93,5 +97,7 @@ int cmd_tasks(const struct options *o);
 int cmd_task(const struct options *o);
 int cmd_wakegraph(const struct options *o);
 int cmd_timeline(const struct options *o);
+int cmd_report(const struct options *o);  /* report.c */
+int cmd_export(const struct options *o);  /* export_perfetto.c */
 
 #endif /* DIAL9_TOOL_H */

@@ -35,6 +35,13 @@ static const struct cmd cmds[] = {
 	  "per worker thread: polls and idle periods over time",
 	  "      --from MS      start, in ms from the window start\n"
 	  "      --to MS        end, in ms from the window start\n" },
+	{ "report", cmd_report, OPT_OUTPUT, 1, "FILE",
+	  "a self-contained HTML page: timeline, charts, task table, wake graph",
+	  "  -o, --output FILE  the HTML file to write (required)\n" },
+	{ "export", cmd_export, OPT_OUTPUT | OPT_FORMAT, 1, "FILE",
+	  "convert for other tools: --format perfetto (Chrome trace-event JSON)",
+	  "      --format NAME  perfetto (required)\n"
+	  "  -o, --output FILE  where to write (default: stdout)\n" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -147,7 +154,7 @@ static int parse_sort(const char *s, enum dial9_task_sort *key)
 	return -EINVAL;
 }
 
-enum { LOPT_DOT = 256, LOPT_FROM, LOPT_TO };
+enum { LOPT_DOT = 256, LOPT_FROM, LOPT_TO, LOPT_FORMAT };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -158,6 +165,8 @@ static const struct option long_opts[] = {
 	{ "dot", no_argument, NULL, LOPT_DOT },
 	{ "from", required_argument, NULL, LOPT_FROM },
 	{ "to", required_argument, NULL, LOPT_TO },
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, LOPT_FORMAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -171,6 +180,8 @@ static unsigned int opt_bit(int c)
 	case LOPT_DOT: return OPT_DOT;
 	case LOPT_FROM:
 	case LOPT_TO: return OPT_RANGE;
+	case 'o': return OPT_OUTPUT;
+	case LOPT_FORMAT: return OPT_FORMAT;
 	default: return 0;
 	}
 }
@@ -183,7 +194,7 @@ static int parse_cmd_args(const struct cmd *c, int argc, char **argv, struct opt
 
 	opterr = 0;
 	optind = 0; /* full reset of GNU getopt */
-	while ((ch = getopt_long(argc, argv, ":jphs:n:", long_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":jphs:n:o:", long_opts, NULL)) != -1) {
 		if (ch == 'h') {
 			cmd_usage(c);
 			return 1;
@@ -221,6 +232,12 @@ static int parse_cmd_args(const struct cmd *c, int argc, char **argv, struct opt
 			break;
 		case LOPT_DOT:
 			o->dot = true;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case LOPT_FORMAT:
+			o->format = optarg;
 			break;
 		case LOPT_FROM:
 		case LOPT_TO:

@@ -236,7 +236,7 @@ static int cmd_attach(struct ctl *c)
 	else
 		printf("recording pid %lld (%s, %s): %llu probe points, %llu uprobes\n",
 		       jnum(r, "pid") ? (long long)jnum(r, "pid") : (long long)c->pid,
-		       jstr(r, "comm"), jstr(r, "exe"), jnum(r, "probe_points"), jnum(r, "links"));
+		       jstr(r, "comm"), jstr(r, "exe"), jnum(r, "probe_points"), jnum(r, "uprobes"));
 	json_decref(r);
 	return 0;
 }

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* test_config.c - dial9d.conf parsing and discovery rules. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static int parse(const char *text, struct dial9_config *c, char *err)
+{
+	dial9_config__init(c);
+	return dial9_config__parse(text, strlen(text), c, err, 256);
+}
+
+static void test_settings(void **state)
+{
+	const char *text = "# comment\n"
+			   "window = 10   # seconds\n"
+			   "max-bytes = 128M\n"
+			   "ring-bytes=8M\n"
+			   "max-procs = 12\n"
+			   "dump-on-exit = yes\n"
+			   "all = no\n"
+			   "max-dumps = 7\n"
+			   "max-dump-bytes = 2G\n"
+			   "state-dir = /srv/dial9\n"
+			   "socket = /run/x.sock\n"
+			   "\n   \t\n";
+	struct dial9_config c;
+	char err[256];
+
+	assert_int_equal(parse(text, &c, err), 0);
+	assert_true(c.has_window);
+	assert_int_equal(c.window_s, 10);
+	assert_int_equal(c.max_bytes, 128ULL << 20);
+	assert_int_equal(c.ring_bytes, 8ULL << 20);
+	assert_int_equal(c.max_procs, 12);
+	assert_true(c.has_dump_on_exit && c.dump_on_exit);
+	assert_true(c.has_all && !c.all);
+	assert_int_equal(c.max_dumps, 7);
+	assert_int_equal(c.max_dump_bytes, 2ULL << 30);
+	assert_string_equal(c.state_dir, "/srv/dial9");
+	assert_string_equal(c.socket, "/run/x.sock");
+	dial9_config__free(&c);
+}
+
+static void test_errors_name_the_line(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "window = 0\n", "line 1: '0' is not a size in 1..3600" },
+		{ "\nwindow = ten\n", "line 2: 'ten' is not a size" },
+		{ "ring-bytes = 3M\n", "line 1: ring-bytes must be a power of two" },
+		{ "bogus = 1\n", "line 1: unknown setting 'bogus'" },
+		{ "just words\n", "line 1: expected 'key = value'" },
+		{ "dump-on-exit = maybe\n", "line 1: 'maybe' is not yes or no" },
+		{ "state-dir = relative\n", "line 1: needs an absolute path" },
+		{ "include-exe =\n", "line 1: empty pattern" },
+		{ "max-bytes = 99999999999999999999G\n", "line 1: '99999999999999999999G' is not a size" },
+	};
+	struct dial9_config c;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].text, &c, err), -EINVAL);
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)))
+			fail_msg("case %zu: got '%s', want prefix '%s'", i, err, cases[i].want);
+		assert_null(strchr(err, '\n'));
+		dial9_config__free(&c);
+	}
+}
+
+static void test_limits(void **state)
+{
+	struct dial9_config c;
+	char err[256], *text, *p;
+	size_t i;
+
+	/* 65 patterns of one kind: the 65th is refused */
+	text = malloc(65 * 32);
+	assert_non_null(text);
+	for (p = text, i = 0; i < 65; i++)
+		p += sprintf(p, "include-comm = c%zu\n", i);
+	assert_int_equal(parse(text, &c, err), -EINVAL);
+	assert_non_null(strstr(err, "line 65: more than 64 patterns"));
+	assert_int_equal(c.rules.include[DIAL9_RULE_COMM].count, 64);
+	dial9_config__free(&c);
+	free(text);
+
+	/* an over-long line */
+	text = malloc(2000);
+	assert_non_null(text);
+	memset(text, 'a', 1999);
+	text[1999] = '\0';
+	assert_int_equal(parse(text, &c, err), -EINVAL);
+	assert_non_null(strstr(err, "line 1: longer than"));
+	dial9_config__free(&c);
+	free(text);
+}
+
+static void test_rules(void **state)
+{
+	struct dial9_config c;
+	char err[256];
+
+	/* no rules: everything */
+	assert_int_equal(parse("", &c, err), 0);
+	assert_true(dial9_rules__match(&c.rules, "/usr/bin/x", "x", "/"));
+	assert_true(dial9_rules__match(&c.rules, NULL, NULL, NULL));
+	dial9_config__free(&c);
+
+	/* includes limit, excludes win */
+	assert_int_equal(parse("include-exe = /srv/*\n"
+			       "include-cgroup = /system.slice/app-*.service\n"
+			       "exclude-comm = noisy*\n", &c, err), 0);
+	assert_true(dial9_rules__match(&c.rules, "/srv/api/server", "server", "/user.slice"));
+	assert_true(dial9_rules__match(&c.rules, "/usr/bin/y", "y", "/system.slice/app-a.service"));
+	assert_false(dial9_rules__match(&c.rules, "/usr/bin/y", "y", "/system.slice/db.service"));
+	assert_false(dial9_rules__match(&c.rules, "/srv/api/noisy", "noisy-worker", "/"));
+	assert_false(dial9_rules__match(&c.rules, NULL, NULL, NULL));
+	dial9_config__free(&c);
+
+	/* only excludes: everything else */
+	assert_int_equal(parse("exclude-exe = /usr/lib/*\n", &c, err), 0);
+	assert_false(dial9_rules__match(&c.rules, "/usr/lib/foo", "foo", NULL));
+	assert_true(dial9_rules__match(&c.rules, "/usr/bin/foo", "foo", NULL));
+	dial9_config__free(&c);
+}
+
+static void test_parse_size(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(dial9_parse_size("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(dial9_parse_size("4k", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(dial9_parse_size("3G", &v), 0);
+	assert_int_equal(v, 3ULL << 30);
+	assert_int_equal(dial9_parse_size("-1", &v), -EINVAL);
+	assert_int_equal(dial9_parse_size("1T", &v), -EINVAL);
+	assert_int_equal(dial9_parse_size("", &v), -EINVAL);
+	assert_int_equal(dial9_parse_size(NULL, &v), -EINVAL);
+	assert_int_equal(dial9_parse_size("17179869184G", &v), -EINVAL);
+}
+
+static void test_load_missing_and_bad(void **state)
+{
+	struct dial9_config c;
+	char err[256], path[] = "/tmp/dial9-conf.XXXXXX";
+	FILE *f;
+	int fd;
+
+	dial9_config__init(&c);
+	assert_int_equal(dial9_config__load("/nonexistent/dial9d.conf", &c, err, sizeof(err)),
+			 -ENOENT);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("window = 5\nfoo = bar\n", f);
+	fclose(f);
+	assert_int_equal(dial9_config__load(path, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "line 2: unknown setting 'foo'"));
+	assert_non_null(strstr(err, path));
+	dial9_config__free(&c);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_errors_name_the_line),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_load_missing_and_bad),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
