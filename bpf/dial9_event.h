@@ -30,7 +30,9 @@
  *               first TERMINATE of a task marks its end).
  *  PARK/UNPARK  a runtime worker thread `tid` goes idle / resumes.
  *  PANIC        task_id = task polled on `tid` when it panicked (0 if none);
- *               arg = panic location string id (0 if unknown).
+ *               arg = panic location string id ("src/x.rs:12:5", 0 if
+ *               unknown; inside the ring buffer: the address of the
+ *               panic's core::panic::Location in the process).
  *  SIGNAL       aux = signal number; arg = sending pid (0 = kernel);
  *               tid = thread the signal was sent to.
  *  LOST         arg = number of events lost before ts_ns;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -71,6 +72,33 @@ static uint64_t location_id(struct tracked *t, uint64_t addr, bool future)
 	if (id)
 		addr_cache__put(&t->locations, addr, id);
 	return id;
+}
+
+/* Read the panic's core::panic::Location from the (still unwinding)
+ * process and make "file:line:col" of it; 0 when it cannot be read. */
+static uint64_t panic_location_id(struct tracked *t, uint64_t addr)
+{
+	struct { uint64_t file_ptr, file_len; uint32_t line, col; } loc;
+	char file[4097], buf[4200];
+	struct iovec local, remote;
+
+	if (!addr)
+		return 0;
+	local = (struct iovec){ &loc, sizeof(loc) };
+	remote = (struct iovec){ (void *)(uintptr_t)addr, sizeof(loc) };
+	if (process_vm_readv(t->pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(loc))
+		return 0;
+	if (!loc.file_len || loc.file_len >= sizeof(file))
+		return 0;
+	local = (struct iovec){ file, loc.file_len };
+	remote = (struct iovec){ (void *)(uintptr_t)loc.file_ptr, loc.file_len };
+	if (process_vm_readv(t->pid, &local, 1, &remote, 1, 0) != (ssize_t)loc.file_len)
+		return 0;
+	file[loc.file_len] = '\0';
+	if (strlen(file) != loc.file_len)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s:%u:%u", file, loc.line, loc.col);
+	return dial9_strtab__add(&t->strings, buf);
 }
 
 static bool is_fatal(uint32_t sig)
@@ -141,6 +169,7 @@ static void on_event(void *ctx, const struct dial9_event *e)
 		}
 		break;
 	case DIAL9_EV_PANIC:
+		ev.arg = panic_location_id(t, ev.arg);
 		if (!t->pending.reason) {
 			t->pending.reason = DIAL9_REASON_PANIC;
 			t->pending.signal = 0;

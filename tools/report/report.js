@@ -534,7 +534,9 @@
       const dx = new Float64Array(n), dy = new Float64Array(n);
       for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
         let x = G.nodes[i].x - G.nodes[j].x, y = G.nodes[i].y - G.nodes[j].y;
-        const d2 = Math.max(1, x * x + y * y), f = k * k / d2;
+        const d2 = Math.max(1, x * x + y * y);
+        if (d2 > 16 * k * k) continue; // far apart: no push, so gravity keeps components together
+        const f = k * k / d2;
         dx[i] += x * f; dy[i] += y * f; dx[j] -= x * f; dy[j] -= y * f;
       }
       for (const e of G.edges) {
@@ -544,7 +546,7 @@
       }
       for (let i = 0; i < n; i++) {
         const v = G.nodes[i];
-        dx[i] += (W / 2 - v.x) * 0.12; dy[i] += (H / 2 - v.y) * 0.12;
+        dx[i] += (W / 2 - v.x) * 0.06; dy[i] += (H / 2 - v.y) * 0.06;
         const d = Math.max(1e-9, Math.hypot(dx[i], dy[i])), s = Math.min(d, temp) / d;
         v.x = Math.max(24, Math.min(W - 24, v.x + dx[i] * s));
         v.y = Math.max(18, Math.min(H - 18, v.y + dy[i] * s));
