@@ -123,7 +123,7 @@ targets:
 	$(call msg,CARGO,tests/targets)
 	$(Q)tests/targets/build.sh $(CURDIR)/build/targets
 
-.PHONY: unit unit-plain unit-san test integration
+.PHONY: unit unit-plain unit-san test integration browser
 unit-plain: $(UNIT_BINS) $(BUILD)/dial9 targets
 	$(Q)tests/run-tests.sh unit $(UNIT_BINS)
 
@@ -138,11 +138,16 @@ unit: unit-plain unit-san
 integration: all $(ITEST_BINS) targets
 	$(Q)tests/run-tests.sh integration $(ITEST_BINS)
 
+# The HTML report in a real headless browser (installs chromium if missing).
+browser: all
+	$(Q)tests/run-tests.sh browser tests/browser/run.sh
+
 test:
 	$(Q)rm -f build/test-tally
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)if [ "$$(id -u)" -eq 0 ]; then $(MAKE) --no-print-directory integration; \
 	else echo "test: not root: integration tests (real uprobes) skipped"; fi
+	$(Q)$(MAKE) --no-print-directory browser
 	$(Q)tests/run-tests.sh total
 
 .PHONY: demo

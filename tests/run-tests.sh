@@ -32,6 +32,11 @@ for bin in "$@"; do
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n1)
 	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$out" | tail -n1)
+	# scripts (not cmocka) end with "NAME: N passed, M failed"
+	if [ -z "$p$f" ]; then
+		p=$(sed -n 's/^[a-z]*: \([0-9]*\) passed, [0-9]* failed.*/\1/p' "$out" | tail -n1)
+		f=$(sed -n 's/^[a-z]*: [0-9]* passed, \([0-9]*\) failed.*/\1/p' "$out" | tail -n1)
+	fi
 	p=${p:-0} f=${f:-0} s=${s:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "== $group: $(basename "$bin") exited with status $rc"

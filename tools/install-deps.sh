@@ -7,7 +7,7 @@ packages=(
 	make gcc clang llvm pkg-config
 	libbpf-dev bpftool libelf-dev libdw-dev libiberty-dev zlib1g-dev libcmocka-dev libjansson-dev
 	cargo rustc librust-tokio-dev
-	redis-tools
+	redis-tools chromium systemd
 )
 
 missing=()

@@ -10,11 +10,15 @@
 
 #include "analysis.h"
 
+/* Event capacity of the dump being built (doubles: no quadratic copying). */
+static uint64_t cap;
+
 static struct dial9_dump *new_dump(void)
 {
 	struct dial9_dump *d = dial9_dump__new();
 
 	assert_non_null(d);
+	cap = 0;
 	d->meta.start_ns = 1000;
 	d->meta.end_ns = 1000000000;
 	return d;
@@ -22,7 +26,10 @@ static struct dial9_dump *new_dump(void)
 
 static void reserve(struct dial9_dump *d, uint64_t n)
 {
-	d->events = realloc(d->events, (d->nevents + n) * sizeof(*d->events));
+	if (d->nevents + n <= cap && d->events)
+		return;
+	cap = (d->nevents + n) * 2;
+	d->events = realloc(d->events, cap * sizeof(*d->events));
 	assert_non_null(d->events);
 }
 
