@@ -83,7 +83,7 @@ struct thread_state {
 	__u64 spawn_site;    /* where the spawn in progress was called from */
 	__u64 last_spawn_id; /* task of the last SPAWN emitted on this thread */
 	__u32 ctx;           /* enum thread_ctx when task_id == 0 */
-	__u32 pad;
+	__u32 parked;        /* PARK emitted, UNPARK not yet */
 };
 
 struct {
@@ -129,7 +129,7 @@ static __always_inline void count_lost(__u32 tgid)
 		*n += 1;
 }
 
-static __always_inline void emit_to(__u32 tgid, __u32 tid, __u8 kind, __u64 task_id,
+static __always_inline void emit_to(__u32 tgid, __u32 tid, __u64 ts, __u8 kind, __u64 task_id,
 				    __u64 arg, __u8 flags, __u16 aux, bool urgent)
 {
 	struct dial9_event *e;
@@ -143,7 +143,7 @@ static __always_inline void emit_to(__u32 tgid, __u32 tid, __u8 kind, __u64 task
 		count_lost(tgid);
 		return;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = ts ? ts : bpf_ktime_get_ns();
 	e->task_id = task_id;
 	e->arg = arg;
 	e->tid = tid;
@@ -156,45 +156,66 @@ static __always_inline void emit_to(__u32 tgid, __u32 tid, __u8 kind, __u64 task
 		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-static __always_inline void emit(__u8 kind, __u64 task_id, __u64 arg, __u8 flags, __u16 aux)
+/* ts 0: now */
+static __always_inline void emit_at(__u64 ts, __u8 kind, __u64 task_id, __u64 arg, __u8 flags,
+				    __u16 aux)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	emit_to(pid_tgid >> 32, (__u32)pid_tgid, kind, task_id, arg, flags, aux, false);
+	emit_to(pid_tgid >> 32, (__u32)pid_tgid, ts, kind, task_id, arg, flags, aux, false);
+}
+
+static __always_inline void emit(__u8 kind, __u64 task_id, __u64 arg, __u8 flags, __u16 aux)
+{
+	emit_at(0, kind, task_id, arg, flags, aux);
+}
+
+/*
+ * A poll ends where the worker does the next thing the probes see: it polls
+ * the next task, or parks.  There is no return probe on raw::poll: a return
+ * probe keeps an instance alive for as long as the function runs, and the
+ * blocking pool runs each worker thread inside one raw::poll that returns
+ * only at shutdown; the kernel cannot remove a probe while such instances
+ * live.  It also halves the probe hits per poll.
+ */
+static __always_inline void end_poll(struct thread_state *st, __u64 now)
+{
+	if (!st->poll_start_ns)
+		return;
+	emit_at(now, DIAL9_EV_POLL_END, st->task_id, now - st->poll_start_ns,
+		DIAL9_POLL_F_INFERRED, 0);
+	st->task_id = 0;
+	st->poll_start_ns = 0;
+}
+
+/* Likewise a park ends when the worker polls again. */
+static __always_inline void end_park(struct thread_state *st, __u64 now)
+{
+	if (!st->parked)
+		return;
+	st->parked = 0;
+	emit_at(now, DIAL9_EV_UNPARK, 0, 0, 0, 0);
 }
 
 /* tokio::runtime::task::raw::poll::<T, S>(ptr: NonNull<Header>) */
 static __always_inline int poll_enter(struct pt_regs *ctx)
 {
-	__u64 hdr = PT_REGS_PARM1(ctx);
+	__u64 hdr = PT_REGS_PARM1(ctx), id, now;
 	struct thread_state *st;
-	__u64 id;
 
 	if (polls_off(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	st = thread_state(true);
 	if (!st)
 		return 0;
+	now = bpf_ktime_get_ns();
+	end_poll(st, now);
+	end_park(st, now);
 	id = task_id_of(hdr);
 	st->task_id = id;
-	st->poll_start_ns = bpf_ktime_get_ns();
-	emit(DIAL9_EV_POLL_START, id, PT_REGS_IP(ctx), 0, 0);
-	return 0;
-}
-
-static __always_inline int poll_exit(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state(false);
-	__u64 id, dur;
-
-	if (!st || !st->poll_start_ns)
-		return 0;
-	id = st->task_id;
-	dur = bpf_ktime_get_ns() - st->poll_start_ns;
-	st->task_id = 0;
-	st->poll_start_ns = 0;
+	st->poll_start_ns = now;
 	st->ctx = CTX_RUNTIME;
-	emit(DIAL9_EV_POLL_END, id, dur, 0, 0);
+	emit_at(now, DIAL9_EV_POLL_START, id, PT_REGS_IP(ctx), 0, 0);
 	return 0;
 }
 
@@ -284,22 +305,21 @@ static __always_inline int dealloc_enter(struct pt_regs *ctx)
 static __always_inline int park_enter(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
+	__u64 now = bpf_ktime_get_ns();
 
-	if (st)
-		st->ctx = CTX_RUNTIME;
-	if (!polls_off(bpf_get_current_pid_tgid() >> 32))
-		emit(DIAL9_EV_PARK, 0, 0, 0, 0);
-	return 0;
-}
-
-static __always_inline int park_exit(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state(true);
-
-	if (st)
-		st->ctx = CTX_RUNTIME;
-	if (!polls_off(bpf_get_current_pid_tgid() >> 32))
-		emit(DIAL9_EV_UNPARK, 0, 0, 0, 0);
+	if (!st)
+		return 0;
+	st->ctx = CTX_RUNTIME;
+	if (polls_off(bpf_get_current_pid_tgid() >> 32)) {
+		st->task_id = 0;
+		st->poll_start_ns = 0;
+		return 0;
+	}
+	end_poll(st, now);
+	if (!st->parked) {
+		st->parked = 1;
+		emit_at(now, DIAL9_EV_PARK, 0, 0, 0, 0);
+	}
 	return 0;
 }
 
@@ -364,7 +384,7 @@ static __always_inline int panic_enter(struct pt_regs *ctx)
 		else if (is_location(refs[0]))
 			loc = refs[0];
 	}
-	emit_to(pid_tgid >> 32, (__u32)pid_tgid, DIAL9_EV_PANIC, st ? st->task_id : 0, loc, 0, 0,
+	emit_to(pid_tgid >> 32, (__u32)pid_tgid, 0, DIAL9_EV_PANIC, st ? st->task_id : 0, loc, 0, 0,
 		true);
 	return 0;
 }
@@ -407,12 +427,8 @@ SEC("uretprobe")
 int probe_return(struct pt_regs *ctx)
 {
 	switch (bpf_get_attach_cookie(ctx)) {
-	case DIAL9_PROBE_RAW_POLL:
-		return poll_exit(ctx);
 	case DIAL9_PROBE_SPAWN:
 		return spawn_exit(ctx);
-	case DIAL9_PROBE_PARK:
-		return park_exit(ctx);
 	}
 	return 0;
 }
@@ -448,7 +464,7 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	/* A fault is raised by the kernel on the faulting thread itself. */
 	if (sender == tgid && sig != 6 && sig != 9)
 		sender = 0;
-	emit_to(tgid, tid, DIAL9_EV_SIGNAL, 0, sender, 0, sig, true);
+	emit_to(tgid, tid, 0, DIAL9_EV_SIGNAL, 0, sender, 0, sig, true);
 	return 0;
 }
 
@@ -467,9 +483,9 @@ int BPF_PROG(process_exit, struct task_struct *task, bool group_dead)
 	if (!code)
 		code = BPF_CORE_READ(task, exit_code);
 	if (code & 0x7f)
-		emit_to(tgid, tid, DIAL9_EV_EXIT, 0, code & 0x7f, DIAL9_EXIT_F_SIGNALED, 0, true);
+		emit_to(tgid, tid, 0, DIAL9_EV_EXIT, 0, code & 0x7f, DIAL9_EXIT_F_SIGNALED, 0, true);
 	else
-		emit_to(tgid, tid, DIAL9_EV_EXIT, 0, (code >> 8) & 0xff, 0, 0, true);
+		emit_to(tgid, tid, 0, DIAL9_EV_EXIT, 0, (code >> 8) & 0xff, 0, 0, true);
 	return 0;
 }
 

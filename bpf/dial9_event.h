@@ -21,14 +21,17 @@
  *  POLL_START   task_id; arg = future location (string id in a dump, the
  *               task's raw::poll address inside the ring buffer).
  *  POLL_END     task_id; arg = poll duration in ns (0 if the start was not
- *               seen); flags & DIAL9_POLL_F_COMPLETE when the task finished.
+ *               seen); flags & DIAL9_POLL_F_COMPLETE when the task finished,
+ *               & DIAL9_POLL_F_INFERRED when the end is the worker's next
+ *               poll or park (the recorder has no return probe on polls).
  *  WAKE         task_id = woken task; arg = waking task id (0 if the waker is
  *               not a task); aux = enum dial9_waker_kind.
  *  TERMINATE    task_id = task that completed or was cancelled; with
  *               flags & DIAL9_TERMINATE_F_RELEASED it is the release of the
  *               task's memory instead (may follow a plain TERMINATE: the
  *               first TERMINATE of a task marks its end).
- *  PARK/UNPARK  a runtime worker thread `tid` goes idle / resumes.
+ *  PARK/UNPARK  a runtime worker thread `tid` goes idle / resumes (UNPARK
+ *               is placed at its next poll).
  *  PANIC        task_id = task polled on `tid` when it panicked (0 if none);
  *               arg = panic location string id ("src/x.rs:12:5", 0 if
  *               unknown; inside the ring buffer: the address of the
@@ -84,6 +87,7 @@ enum dial9_record_mode {
 };
 
 #define DIAL9_POLL_F_COMPLETE 0x01 /* POLL_END: the task completed in this poll */
+#define DIAL9_POLL_F_INFERRED 0x02 /* POLL_END: placed at the worker's next poll or park */
 #define DIAL9_EXIT_F_SIGNALED 0x01 /* EXIT: arg is the killing signal number */
 #define DIAL9_TERMINATE_F_RELEASED 0x01 /* TERMINATE: seen at deallocation */
 

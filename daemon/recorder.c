@@ -201,7 +201,9 @@ static bool has_entry(enum dial9_probe_kind k)
 
 static bool has_return(enum dial9_probe_kind k)
 {
-	return k == DIAL9_PROBE_RAW_POLL || k == DIAL9_PROBE_SPAWN || k == DIAL9_PROBE_PARK;
+	/* Only functions that return soon: a return probe pins the probe
+	 * until the function returns (see end_poll() in dial9.bpf.c). */
+	return k == DIAL9_PROBE_SPAWN;
 }
 
 static int attach_probes(struct recorder_proc *p, const char *exe,

@@ -16,6 +16,52 @@
 
 #include "itest.h"
 
+/* Every process started here, so that none outlives the tests whatever
+ * assertion fails (a left-over target keeps the kernel's probes busy). */
+#define ITEST_MAX_CHILDREN 256
+static pid_t children[ITEST_MAX_CHILDREN];
+static int nchildren;
+
+static void kill_children(void)
+{
+	int i;
+
+	for (i = 0; i < nchildren; i++) {
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+		}
+	}
+	nchildren = 0;
+}
+
+static void remember_child(pid_t pid)
+{
+	static bool registered;
+
+	if (!registered) {
+		atexit(kill_children);
+		registered = true;
+	}
+	if (nchildren < ITEST_MAX_CHILDREN)
+		children[nchildren++] = pid;
+}
+
+/* A reaped pid may be reused: never signal it again. */
+static void forget_child(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < nchildren; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
+void itest_kill_all(void)
+{
+	kill_children();
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -45,6 +91,8 @@ static pid_t spawn_as(const char *const argv[], const char *out, const char *err
 {
 	pid_t pid = fork();
 
+	if (pid > 0)
+		remember_child(pid);
 	if (pid != 0)
 		return pid;
 	{
@@ -78,8 +126,10 @@ static int wait_timeout(pid_t pid, int timeout_ms, int *status)
 
 	for (;;) {
 		r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
+		if (r == pid) {
+			forget_child(pid);
 			return 0;
+		}
 		if (r < 0)
 			return -errno;
 		if (now_ms() >= end)
@@ -148,6 +198,7 @@ int itest_daemon_start(struct itest_daemon *d, const char *const extra[])
 		if (access(d->socket, F_OK) == 0)
 			return 0;
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			forget_child(d->pid);
 			char *log = slurp(d->log);
 
 			fprintf(stderr, "dial9d exited at start:\n%s\n", log ? log : "");
@@ -168,6 +219,7 @@ void itest_daemon_stop(struct itest_daemon *d)
 		if (wait_timeout(d->pid, 10000, &status)) {
 			kill(d->pid, SIGKILL);
 			waitpid(d->pid, &status, 0);
+			forget_child(d->pid);
 		}
 		d->pid = 0;
 	}
@@ -238,6 +290,7 @@ int itest_target_wait(struct itest_target *t, int timeout_ms)
 	if (wait_timeout(t->pid, timeout_ms, &t->status)) {
 		kill(t->pid, SIGKILL);
 		waitpid(t->pid, &t->status, 0);
+		forget_child(t->pid);
 		t->reaped = true;
 		return -1;
 	}
@@ -336,6 +389,7 @@ int itest_run_as(int uid, const char *const argv[], char **out, char **err, int 
 	if (pid > 0 && wait_timeout(pid, timeout_ms, &status)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
+		forget_child(pid);
 		status = -1;
 	}
 	if (out)

@@ -27,6 +27,10 @@ struct itest_target {
 	bool reaped;
 };
 
+/* Kill every process the helpers started that is still alive (also done
+ * at exit). */
+void itest_kill_all(void);
+
 /* Skip (return non-zero) when not root or BPF is unavailable. */
 bool itest_can_run(void);
 

@@ -34,6 +34,7 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
+	itest_kill_all();
 	itest_daemon_stop(&daemon_);
 	return 0;
 }
