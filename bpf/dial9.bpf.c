@@ -32,6 +32,8 @@ const volatile __u64 hdr_vtable_off = 16; /* Header.vtable */
 const volatile __u64 vtable_id_off = 72;  /* Vtable.id_offset (tokio >= 1.23) */
 const volatile __u64 wakeup_bytes = 1 << 20; /* wake the daemon past this much unread data */
 const volatile bool discover = false;          /* report every exec (dial9d --all) */
+const volatile __u64 poll_threshold_ns = 0;    /* shorter polls are counted, not recorded */
+const volatile __u64 stall_ns = 10000000;      /* a worker away from the scheduler this long stalls */
 
 /* Per-process ring buffer, created by the daemon at attach time. */
 struct ring_map {
@@ -53,6 +55,14 @@ struct {
 } execs SEC(".maps");
 
 __u64 execs_lost = 0;
+
+/* Short polls, counted per task; the daemon drains it periodically. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct dial9_poll_key);
+	__type(value, struct dial9_poll_count);
+} poll_counts SEC(".maps");
 
 /* Failed reservations, per CPU, per process. */
 struct {
@@ -82,8 +92,13 @@ struct thread_state {
 	__u64 poll_start_ns;
 	__u64 spawn_site;    /* where the spawn in progress was called from */
 	__u64 last_spawn_id; /* task of the last SPAWN emitted on this thread */
+	__u64 poll_fn;       /* raw::poll copy of the poll in progress */
 	__u32 ctx;           /* enum thread_ctx when task_id == 0 */
 	__u32 parked;        /* PARK emitted, UNPARK not yet */
+	__u32 epoch;         /* process epoch when the poll began */
+	__u32 idle;          /* asleep in the runtime's park (futex or epoll wait) */
+	__u64 run_since_ns;  /* last passed through the scheduler (poll, park, wakeup) */
+	__u64 site[3];       /* where it last blocked off-CPU (stall site candidates) */
 };
 
 struct {
@@ -114,11 +129,26 @@ static __always_inline __u64 task_id_of(__u64 hdr)
 	return id;
 }
 
-static __always_inline bool polls_off(__u32 tgid)
+static __always_inline __u32 proc_epoch(__u32 tgid)
 {
 	struct dial9_proc_ctl *c = bpf_map_lookup_elem(&procs, &tgid);
 
-	return c && c->poll_wake_off;
+	return c ? c->epoch : 0;
+}
+
+/* Count a short poll; false when it must be recorded after all. */
+static __always_inline bool count_short_poll(__u32 tgid, __u64 task_id, __u64 dur)
+{
+	struct dial9_poll_key key = { .tgid = tgid, .task_id = task_id };
+	struct dial9_poll_count *c, init = { 1, dur };
+
+	c = bpf_map_lookup_elem(&poll_counts, &key);
+	if (c) {
+		__sync_fetch_and_add(&c->count, 1);
+		__sync_fetch_and_add(&c->ns, dur);
+		return true;
+	}
+	return bpf_map_update_elem(&poll_counts, &key, &init, BPF_NOEXIST) == 0;
 }
 
 static __always_inline void count_lost(__u32 tgid)
@@ -178,14 +208,28 @@ static __always_inline void emit(__u8 kind, __u64 task_id, __u64 arg, __u8 flags
  * only at shutdown; the kernel cannot remove a probe while such instances
  * live.  It also halves the probe hits per poll.
  */
-static __always_inline void end_poll(struct thread_state *st, __u64 now)
+static __always_inline void end_poll(struct thread_state *st, __u64 now, __u32 epoch)
 {
+	__u64 dur = now - st->poll_start_ns;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
 	if (!st->poll_start_ns)
 		return;
-	emit_at(now, DIAL9_EV_POLL_END, st->task_id, now - st->poll_start_ns,
-		DIAL9_POLL_F_INFERRED, 0);
-	st->task_id = 0;
 	st->poll_start_ns = 0;
+	if (st->epoch != epoch) { /* the probes were off meanwhile */
+		st->task_id = 0;
+		return;
+	}
+	if (poll_threshold_ns) {
+		/* sampled: POLL_START was held back until the length was known */
+		if (dur < poll_threshold_ns && count_short_poll(tgid, st->task_id, dur)) {
+			st->task_id = 0;
+			return;
+		}
+		emit_at(now - dur, DIAL9_EV_POLL_START, st->task_id, st->poll_fn, 0, 0);
+	}
+	emit_at(now, DIAL9_EV_POLL_END, st->task_id, dur, DIAL9_POLL_F_INFERRED, 0);
+	st->task_id = 0;
 }
 
 /* Likewise a park ends when the worker polls again. */
@@ -198,24 +242,52 @@ static __always_inline void end_park(struct thread_state *st, __u64 now)
 }
 
 /* tokio::runtime::task::raw::poll::<T, S>(ptr: NonNull<Header>) */
+/*
+ * The stall detector, on in every mode: a worker that goes more than
+ * stall_ns between two passes through the scheduler (a poll starting, a
+ * park) was stuck in one poll or in code that blocks.  Its cost does not
+ * grow with the poll rate: park probes and context switches only, plus the
+ * poll probes when they are on.
+ */
+static __always_inline void check_stall(struct thread_state *st, __u64 now, __u32 epoch)
+{
+	__u64 stretch = st->run_since_ns ? now - st->run_since_ns : 0;
+	int i;
+
+	if (!st->idle && stretch >= stall_ns) {
+		for (i = 0; i < 3; i++)
+			if (st->site[i])
+				emit_at(now, DIAL9_EV_STALL, 0, st->site[i], DIAL9_STALL_F_SITE, i);
+		emit_at(now, DIAL9_EV_STALL,
+			st->poll_start_ns && st->epoch == epoch ? st->task_id : 0, stretch, 0, 0);
+	}
+	st->site[0] = st->site[1] = st->site[2] = 0;
+	st->run_since_ns = now;
+}
+
 static __always_inline int poll_enter(struct pt_regs *ctx)
 {
 	__u64 hdr = PT_REGS_PARM1(ctx), id, now;
 	struct thread_state *st;
+	__u32 epoch;
 
-	if (polls_off(bpf_get_current_pid_tgid() >> 32))
-		return 0;
 	st = thread_state(true);
 	if (!st)
 		return 0;
+	epoch = proc_epoch(bpf_get_current_pid_tgid() >> 32);
 	now = bpf_ktime_get_ns();
-	end_poll(st, now);
+	check_stall(st, now, epoch);
+	st->idle = 0;
+	end_poll(st, now, epoch);
 	end_park(st, now);
 	id = task_id_of(hdr);
 	st->task_id = id;
 	st->poll_start_ns = now;
+	st->poll_fn = PT_REGS_IP(ctx);
+	st->epoch = epoch;
 	st->ctx = CTX_RUNTIME;
-	emit_at(now, DIAL9_EV_POLL_START, id, PT_REGS_IP(ctx), 0, 0);
+	if (!poll_threshold_ns)
+		emit_at(now, DIAL9_EV_POLL_START, id, st->poll_fn, 0, 0);
 	return 0;
 }
 
@@ -227,8 +299,6 @@ static __always_inline int wake_enter(struct pt_regs *ctx)
 	__u64 waker = 0;
 	__u16 kind = DIAL9_WAKER_THREAD;
 
-	if (polls_off(bpf_get_current_pid_tgid() >> 32))
-		return 0;
 	st = thread_state(false);
 	if (st) {
 		if (st->task_id) {
@@ -306,16 +376,14 @@ static __always_inline int park_enter(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
 	__u64 now = bpf_ktime_get_ns();
+	__u32 epoch;
 
 	if (!st)
 		return 0;
 	st->ctx = CTX_RUNTIME;
-	if (polls_off(bpf_get_current_pid_tgid() >> 32)) {
-		st->task_id = 0;
-		st->poll_start_ns = 0;
-		return 0;
-	}
-	end_poll(st, now);
+	epoch = proc_epoch(bpf_get_current_pid_tgid() >> 32);
+	check_stall(st, now, epoch);
+	end_poll(st, now, epoch);
 	if (!st->parked) {
 		st->parked = 1;
 		emit_at(now, DIAL9_EV_PARK, 0, 0, 0, 0);
@@ -423,6 +491,20 @@ int probe_entry(struct pt_regs *ctx)
 	return 0;
 }
 
+/* dial9d --floor: the same probe points with nothing behind them, to
+ * measure what the traps alone cost. */
+SEC("uprobe")
+int probe_floor(struct pt_regs *ctx)
+{
+	return 0;
+}
+
+SEC("uretprobe")
+int probe_floor_return(struct pt_regs *ctx)
+{
+	return 0;
+}
+
 SEC("uretprobe")
 int probe_return(struct pt_regs *ctx)
 {
@@ -506,5 +588,79 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	}
 	*e = tgid;
 	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* Return addresses in the executable on a user stack, innermost first. */
+static __always_inline void scan_stack(struct task_struct *task, struct dial9_proc_ctl *c,
+				       struct thread_state *st)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	__u64 words[48], sp;
+	int i, n = 0;
+
+	if (!regs)
+		return;
+	sp = PT_REGS_SP_CORE(regs);
+	if (!sp || bpf_probe_read_user(words, sizeof(words), (void *)sp))
+		return;
+	for (i = 0; i < 48 && n < 3; i++) {
+		if (words[i] >= c->text_lo && words[i] < c->text_hi) {
+			if (n == 0)
+				st->site[0] = words[i];
+			else if (n == 1)
+				st->site[1] = words[i];
+			else
+				st->site[2] = words[i];
+			n++;
+		}
+	}
+}
+
+/* Is the thread asleep where a parked worker sleeps (futex, epoll wait)?
+ * Anything else it sleeps in was called by the code of a poll. */
+static __always_inline bool parked_syscall(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	long nr = BPF_CORE_READ(regs, orig_ax);
+
+	return nr == 202 || nr == 232 || nr == 281 || nr == 441 || nr == 449;
+#else
+	long nr = BPF_CORE_READ(regs, syscallno);
+
+	return nr == 98 || nr == 22 || nr == 441 || nr == 449;
+#endif
+}
+
+/* A runtime worker leaves the CPU to sleep: in the runtime's park it is
+ * idle; anywhere else it is blocked, and where is remembered in case this
+ * becomes a stall.  An idle worker that comes back starts a new stretch. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	struct thread_state *st;
+	struct dial9_proc_ctl *c;
+	struct pt_regs *regs;
+	__u32 tgid = BPF_CORE_READ(prev, tgid);
+
+	c = bpf_map_lookup_elem(&procs, &tgid);
+	if (c && prev_state) { /* going to sleep, not preempted */
+		st = bpf_task_storage_get(&threads, prev, 0, 0);
+		regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+		if (st && regs) {
+			st->idle = parked_syscall(regs);
+			if (!st->idle && st->run_since_ns)
+				scan_stack(prev, c, st);
+		}
+	}
+	tgid = BPF_CORE_READ(next, tgid);
+	if (bpf_map_lookup_elem(&procs, &tgid)) {
+		st = bpf_task_storage_get(&threads, next, 0, 0);
+		if (st && st->idle) {
+			st->idle = 0;
+			st->run_since_ns = bpf_ktime_get_ns();
+		}
+	}
 	return 0;
 }

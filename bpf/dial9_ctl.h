@@ -32,10 +32,25 @@ enum dial9_probe_kind {
 	DIAL9_PROBE_KIND_MAX,
 };
 
-/* procs map value: per-process switches flipped at run time. */
+/* procs map value: per-process state the daemon changes at run time. */
 struct dial9_proc_ctl {
-	__u32 poll_wake_off; /* non-zero: poll and wake probes record nothing */
+	__u32 epoch; /* bumped when the poll/wake probes go off or on: a poll
+		      * begun in another epoch is not ended (its end was not seen) */
 	__u32 pad;
+	__u64 text_lo, text_hi; /* the executable's code, runtime addresses:
+				 * where stall sites are looked for */
+};
+
+/* poll_counts map: short polls counted per task instead of recorded. */
+struct dial9_poll_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 task_id;
+};
+
+struct dial9_poll_count {
+	__u64 count;
+	__u64 ns;
 };
 
 #endif /* DIAL9_CTL_H */

@@ -43,8 +43,14 @@
  *  POLL_SUMMARY task_id; arg = total ns of short polls not recorded one by one;
  *               aux = how many (saturating at 65535).
  *  MODE         aux = enum dial9_record_mode in force from ts_ns on.
- *  STALL        a worker blocked for arg ns ending at ts_ns; task_id if known;
- *               aux = 0.
+ *  STALL        a worker ran arg ns without coming back to the scheduler (one
+ *               long poll, or a blocking stretch), ending at ts_ns; task_id
+ *               if known; aux = location string id of the code it was in
+ *               when it blocked (0 if unknown or above 65535).  Inside the
+ *               ring buffer the candidates come first, as STALL records with
+ *               flags & DIAL9_STALL_F_SITE (arg = a return address in the
+ *               executable found on the blocked thread's stack, aux = rank);
+ *               the daemon turns them into aux and drops them.
  *  EXIT         the process exited; arg = exit code (or signal, see flags).
  */
 enum dial9_event_kind {
@@ -90,6 +96,7 @@ enum dial9_record_mode {
 #define DIAL9_POLL_F_INFERRED 0x02 /* POLL_END: placed at the worker's next poll or park */
 #define DIAL9_EXIT_F_SIGNALED 0x01 /* EXIT: arg is the killing signal number */
 #define DIAL9_TERMINATE_F_RELEASED 0x01 /* TERMINATE: seen at deallocation */
+#define DIAL9_STALL_F_SITE 0x01 /* STALL: a site candidate (ring buffer only) */
 
 struct dial9_event {
 	__u64 ts_ns;   /* CLOCK_MONOTONIC, ns (bpf_ktime_get_ns) */

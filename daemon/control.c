@@ -222,7 +222,12 @@ static void write_proc(struct json_writer *w, struct tracked *t, uint64_t now)
 	json_writer__kv_u64(w, "lost", t->lost_ringbuf);
 	json_writer__kv_u64(w, "dropped", st.dropped);
 	json_writer__kv_u64(w, "dumps", t->dumps);
-	json_writer__kv_string(w, "mode", "full");
+	json_writer__kv_string(w, "mode", tracked__mode(t));
+	json_writer__kv_double(w, "hits_per_sec", t->gov.hits_per_sec);
+	/* average over the duty cycle */
+	json_writer__kv_double(w, "overhead_pct", t->gov.cost * t->gov.duty * 100.0);
+	json_writer__kv_double(w, "overhead_on_pct", t->gov.cost * 100.0);
+	json_writer__kv_double(w, "duty", t->gov.duty);
 	json_writer__end_object(w);
 }
 
@@ -371,6 +376,10 @@ static void handle_status(struct daemon *d, struct client *c, int fd)
 		json_writer__kv_u64(r.w, "window_ns", d->o.window_ns);
 		json_writer__kv_u64(r.w, "max_bytes", d->o.max_bytes);
 		json_writer__kv_u64(r.w, "ring_bytes", d->o.ring_bytes);
+		json_writer__kv_u64(r.w, "poll_threshold_ns", d->o.poll_threshold_ns);
+		json_writer__kv_double(r.w, "overhead_budget_pct", d->o.overhead_budget * 100.0);
+		json_writer__kv_u64(r.w, "hit_cost_ns", d->o.hit_cost_ns);
+		json_writer__kv_bool(r.w, "floor", d->o.floor);
 		json_writer__kv_u64(r.w, "dumps_written", d->dumps_written);
 		json_writer__kv_string(r.w, "socket", d->o.socket_path);
 		json_writer__kv_string(r.w, "state_dir", d->o.state_dir);

@@ -33,6 +33,10 @@ struct daemon_opts {
 	uint64_t max_dump_bytes;  /* retention: bytes kept in the dumps directory */
 	bool dump_on_exit;        /* dump a window when its process exits normally */
 	bool all;                 /* discover Tokio processes system-wide */
+	uint64_t poll_threshold_ns; /* shorter polls are counted, not recorded (0: all) */
+	double overhead_budget;   /* governor: fraction of one CPU per process (0: off) */
+	uint64_t hit_cost_ns;     /* governor: estimated cost of one probe hit */
+	bool floor;               /* benchmarks: empty programs at the same points */
 	bool verbose;
 };
 
@@ -83,9 +87,19 @@ struct tracked {
 	struct addr_cache locations;     /* runtime address -> string id */
 	struct addr_cache pool_polls;    /* raw::poll addresses of the blocking pool */
 	struct addr_cache pool_tasks;    /* task ids run by the blocking pool */
+	uint64_t stall_site[3];          /* candidates of the STALL that follows */
 	struct dial9_symbolizer *sym;
 
 	uint64_t events;                 /* records ingested */
+	uint64_t hits;                   /* probe hits they stand for (estimate) */
+	struct governor {
+		uint64_t since_ns;       /* current phase began */
+		uint64_t hits_at;        /* hits when the phase began */
+		uint64_t off_until_ns;   /* probes off until then (0: on) */
+		double cost;             /* estimated fraction of a CPU while on */
+		double duty;             /* fraction of time on, 1 when within budget */
+		double hits_per_sec;
+	} gov;
 	uint64_t lost_ringbuf;           /* reported so far */
 	uint64_t rate_events, rate_ns;   /* last rate sample */
 	double events_per_sec;
@@ -114,6 +128,7 @@ struct daemon {
 	uint32_t nprocs;
 	uint64_t start_ns;
 	uint64_t dumps_written;
+	uint64_t last_second_ns;
 	volatile int stop;
 };
 
@@ -128,6 +143,12 @@ void tracked__detach(struct daemon *d, struct tracked *t);
 struct tracked *tracked__find(struct daemon *d, pid_t pid);
 /* Drain the ring, account losses, expire the window. */
 void tracked__drain(struct tracked *t, uint64_t now_ns);
+/* Once a second: flush short-poll counts, run the overhead governor. */
+void tracked__second(struct daemon *d, uint64_t now_ns);
+/* Move the kernel's short-poll counts into the windows as POLL_SUMMARY. */
+void tracked__flush_counts(struct daemon *d);
+/* "full", "sampled" or "off" */
+const char *tracked__mode(const struct tracked *t);
 /* Called when the process's pidfd says it is gone. */
 void tracked__on_exit(struct daemon *d, struct tracked *t);
 /* Write pending dumps (panic, signal); called each tick. */

@@ -33,6 +33,37 @@ static void dump_name(const struct tracked *t, uint32_t reason, uint64_t real_ns
 		 (unsigned)(real_ns / 1000000ULL % 1000), dial9_reason_name(reason));
 }
 
+/* The window may have lost the MODE record in force at its start: put one
+ * there, so a reader knows how the first stretch was recorded.  Modes
+ * alternate between on (full or sampled) and off. */
+static int prepend_mode(struct tracked *t, struct dial9_dump *dump)
+{
+	uint16_t on = t->d->o.poll_threshold_ns ? DIAL9_MODE_SAMPLED : DIAL9_MODE_FULL;
+	uint16_t mode = t->gov.off_until_ns ? DIAL9_MODE_OFF : on;
+	struct dial9_event *ev;
+	uint64_t i;
+
+	for (i = 0; i < dump->nevents; i++) {
+		if (dump->events[i].kind == DIAL9_EV_MODE) {
+			if (i == 0 || dump->events[i].ts_ns == dump->meta.start_ns)
+				return 0;
+			mode = dump->events[i].aux == DIAL9_MODE_OFF ? on : DIAL9_MODE_OFF;
+			break;
+		}
+	}
+	ev = realloc(dump->events, (dump->nevents + 1) * sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	memmove(ev + 1, ev, dump->nevents * sizeof(*ev));
+	memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = dump->meta.start_ns;
+	ev->kind = DIAL9_EV_MODE;
+	ev->aux = mode;
+	dump->events = ev;
+	dump->nevents++;
+	return 0;
+}
+
 int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump *why, int fd,
 		  char *path_out, size_t path_len, uint64_t *events_out)
 {
@@ -43,6 +74,7 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	int err;
 
 	tracked__drain(t, now);
+	tracked__flush_counts(d);
 	memset(&dump, 0, sizeof(dump));
 	err = dial9_window__snapshot(t->win, &dump.events, &dump.nevents);
 	if (err)
@@ -71,6 +103,11 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	dump.meta.lost_window = st.dropped;
 	dump.meta.evicted = st.evicted;
 	dump.strings = t->strings; /* borrowed: not freed here */
+	err = prepend_mode(t, &dump);
+	if (err) {
+		free(dump.events);
+		return err;
+	}
 
 	if (fd >= 0) {
 		err = dial9_dump__write_fd(&dump, fd);

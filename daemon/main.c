@@ -39,6 +39,13 @@ static const char usage_text[] =
 	"  -a, --all              discover and record Tokio processes system-wide\n"
 	"  -c, --config FILE      configuration (default " DIAL9_CONFIG_DEFAULT_PATH ");\n"
 	"                         command-line options override it\n"
+	"      --poll-threshold-us N  polls shorter than N µs are counted per task, not\n"
+	"                         recorded one by one (default 1000; 0 = record every poll)\n"
+	"      --overhead-budget PCT  keep each process's estimated recording cost under PCT\n"
+	"                         of one CPU by duty-cycling the poll/wake probes (default 1;\n"
+	"                         0 = never)\n"
+	"      --hit-cost-ns N    the governor's estimate of one probe hit (default 5000)\n"
+	"      --floor            benchmarks: attach empty programs at the same points\n"
 	"      --max-dumps N      keep at most N dumps (default 100)\n"
 	"      --max-dump-bytes N keep at most N bytes of dumps (default 1G)\n"
 	"  -f, --foreground       stay in the foreground (always true; for systemd)\n"
@@ -63,7 +70,8 @@ uint64_t now_real_ns(void)
 
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
-	enum { OPT_DRAIN = 256, OPT_MAX_PROCS, OPT_DUMP_ON_EXIT, OPT_MAX_DUMPS, OPT_MAX_DUMP_BYTES };
+	enum { OPT_DRAIN = 256, OPT_MAX_PROCS, OPT_DUMP_ON_EXIT, OPT_MAX_DUMPS, OPT_MAX_DUMP_BYTES,
+	       OPT_THRESHOLD, OPT_BUDGET, OPT_HIT_COST, OPT_FLOOR };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -76,6 +84,10 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		{ "all", no_argument, NULL, 'a' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-dumps", required_argument, NULL, OPT_MAX_DUMPS },
+		{ "poll-threshold-us", required_argument, NULL, OPT_THRESHOLD },
+		{ "overhead-budget", required_argument, NULL, OPT_BUDGET },
+		{ "hit-cost-ns", required_argument, NULL, OPT_HIT_COST },
+		{ "floor", no_argument, NULL, OPT_FLOOR },
 		{ "max-dump-bytes", required_argument, NULL, OPT_MAX_DUMP_BYTES },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -138,6 +150,38 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 			break;
 		case 'c':
 			break; /* read before the other options: see main() */
+		case OPT_THRESHOLD:
+			if (dial9_parse_size(optarg, &v) || v > 10000000) {
+				fprintf(stderr, "Error: --poll-threshold-us takes 0..10000000, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->poll_threshold_ns = v * 1000;
+			break;
+		case OPT_BUDGET: {
+			char *end;
+			double pct;
+
+			errno = 0;
+			pct = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(pct >= 0 && pct <= 100)) {
+				fprintf(stderr, "Error: --overhead-budget takes a percentage 0..100, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->overhead_budget = pct / 100.0;
+			break;
+		}
+		case OPT_HIT_COST:
+			if (dial9_parse_size(optarg, &v) || v == 0 || v > 10000000) {
+				fprintf(stderr, "Error: --hit-cost-ns takes 1..10000000, not '%s'\n", optarg);
+				return -EINVAL;
+			}
+			o->hit_cost_ns = v;
+			break;
+		case OPT_FLOOR:
+			o->floor = true;
+			break;
 		case OPT_MAX_DUMPS:
 			if (dial9_parse_size(optarg, &v) || v == 0) {
 				fprintf(stderr, "Error: --max-dumps takes a positive number, not '%s'\n",
@@ -215,6 +259,12 @@ static int load_config(int argc, char **argv, struct daemon *d, struct dial9_con
 		d->o.state_dir = cfg->state_dir;
 	if (cfg->has_socket)
 		d->o.socket_path = cfg->socket;
+	if (cfg->has_poll_threshold)
+		d->o.poll_threshold_ns = cfg->poll_threshold_us * 1000;
+	if (cfg->has_overhead_budget)
+		d->o.overhead_budget = cfg->overhead_budget_pct / 100.0;
+	if (cfg->has_hit_cost)
+		d->o.hit_cost_ns = cfg->hit_cost_ns;
 	d->rules = cfg->rules;
 	return 0;
 }
@@ -309,6 +359,10 @@ static void on_tick(struct daemon *d)
 		tracked__drain(t, now);
 		tracked__tick(d, t, now);
 	}
+	if (now - d->last_second_ns >= 1000000000ULL) {
+		d->last_second_ns = now;
+		tracked__second(d, now);
+	}
 	control__expire_clients(d, now);
 }
 
@@ -385,6 +439,9 @@ int main(int argc, char **argv)
 			.panic_dumps_per_min = 3,
 			.max_dumps = 100,
 			.max_dump_bytes = 1ULL << 30,
+			.poll_threshold_ns = 1000000,
+			.overhead_budget = 0.01,
+			.hit_cost_ns = 5000,
 		},
 		.epfd = -1, .listen_fd = -1, .timer_fd = -1, .signal_fd = -1,
 	};
@@ -398,7 +455,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	d.start_ns = now_mono_ns();
+	if (d.o.floor) /* nothing is recorded: nothing to govern or count */
+		d.o.overhead_budget = 0;
 	ro = (struct recorder_opts){ .ring_bytes = d.o.ring_bytes, .discover = d.o.all,
+				     .poll_threshold_ns = d.o.poll_threshold_ns, .floor = d.o.floor,
 				     .verbose = d.o.verbose, .on_exec = discovery__on_exec,
 				     .exec_ctx = &d };
 

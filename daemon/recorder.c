@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,15 +31,25 @@ struct recorder {
 	void *exec_ctx;
 	uint32_t ring_bytes;
 	int ncpus;
+	bool floor;
 };
+
+/* Three links per process: the always-on entries (spawn, completion, park,
+ * panic), the spawn returns, and the high-frequency entries (polls, wakes,
+ * driver context) that the overhead governor may take away and put back. */
+enum { LINK_LF = 0, LINK_RET, LINK_HF, LINK_COUNT };
 
 struct recorder_proc {
 	struct recorder *r;
 	pid_t pid;
 	int ring_fd;
 	struct ring_buffer *rb;
-	int link_fds[2];        /* entry and return multi-uprobe links, -1 if none */
-	uint32_t npoints;       /* uprobes behind them */
+	int link_fds[LINK_COUNT]; /* multi-uprobe links, -1 if none */
+	uint32_t npoints[LINK_COUNT]; /* uprobes behind them */
+	char *exe;              /* path the links were made with */
+	__u64 *hf_off, *hf_cookie; /* the high-frequency link's points, to re-attach */
+	uint32_t hf_n;
+	struct dial9_proc_ctl ctl;
 	recorder_event_fn fn;
 	void *ctx;
 };
@@ -91,8 +102,13 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 	}
 	r->skel->rodata->wakeup_bytes = o->ring_bytes / 4;
 	r->skel->rodata->discover = o->discover;
+	r->skel->rodata->poll_threshold_ns = o->poll_threshold_ns;
+	r->floor = o->floor;
 	bpf_program__set_expected_attach_type(r->skel->progs.probe_entry, DIAL9_TRACE_UPROBE_MULTI);
 	bpf_program__set_expected_attach_type(r->skel->progs.probe_return, DIAL9_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(r->skel->progs.probe_floor, DIAL9_TRACE_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(r->skel->progs.probe_floor_return,
+					      DIAL9_TRACE_UPROBE_MULTI);
 	err = dial9_bpf__load(r->skel);
 	if (err)
 		goto cleanup;
@@ -105,6 +121,11 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 	}
 	r->skel->links.process_exit = bpf_program__attach(r->skel->progs.process_exit);
 	if (!r->skel->links.process_exit) {
+		err = -errno;
+		goto cleanup;
+	}
+	r->skel->links.sched_switch = bpf_program__attach(r->skel->progs.sched_switch);
+	if (!r->skel->links.sched_switch) {
 		err = -errno;
 		goto cleanup;
 	}
@@ -194,55 +215,88 @@ static int uprobe_multi_attach(int prog_fd, const char *path, const __u64 *offse
 	return fd < 0 ? -errno : fd;
 }
 
-static bool has_entry(enum dial9_probe_kind k)
+/* Which link a probe point belongs to, or -1. */
+static int link_of(enum dial9_probe_kind k, bool ret)
 {
-	return k != DIAL9_PROBE_RAW_SHUTDOWN && k < DIAL9_PROBE_KIND_MAX;
+	if (ret) /* only functions that return soon: see end_poll() in dial9.bpf.c */
+		return k == DIAL9_PROBE_SPAWN ? LINK_RET : -1;
+	switch (k) {
+	case DIAL9_PROBE_RAW_POLL:
+	case DIAL9_PROBE_WAKE_BY_VAL:
+	case DIAL9_PROBE_WAKE_BY_REF:
+	case DIAL9_PROBE_IO_WAKE:
+	case DIAL9_PROBE_TIMER_FIRE:
+		return LINK_HF;
+	case DIAL9_PROBE_SPAWN:
+	case DIAL9_PROBE_COMPLETE:
+	case DIAL9_PROBE_RAW_DEALLOC:
+	case DIAL9_PROBE_PARK:
+	case DIAL9_PROBE_PANIC:
+		return LINK_LF;
+	default:
+		return -1;
+	}
 }
 
-static bool has_return(enum dial9_probe_kind k)
-{
-	/* Only functions that return soon: a return probe pins the probe
-	 * until the function returns (see end_poll() in dial9.bpf.c). */
-	return k == DIAL9_PROBE_SPAWN;
-}
-
-static int attach_probes(struct recorder_proc *p, const char *exe,
-			 const struct dial9_probe_set *ps)
+static struct bpf_program *link_prog(struct recorder_proc *p, int link)
 {
 	struct dial9_bpf *s = p->r->skel;
+
+	if (link == LINK_RET)
+		return p->r->floor ? s->progs.probe_floor_return : s->progs.probe_return;
+	return p->r->floor ? s->progs.probe_floor : s->progs.probe_entry;
+}
+
+static int attach_link(struct recorder_proc *p, int link, const __u64 *off, const __u64 *cookie,
+		       uint32_t n)
+{
+	int fd;
+
+	if (!n)
+		return 0;
+	fd = uprobe_multi_attach(bpf_program__fd(link_prog(p, link)), p->exe, off, cookie, n,
+				 link == LINK_RET, p->pid);
+	if (fd < 0)
+		return fd;
+	p->link_fds[link] = fd;
+	p->npoints[link] = n;
+	return 0;
+}
+
+static int attach_probes(struct recorder_proc *p, const struct dial9_probe_set *ps)
+{
 	__u64 *off = NULL, *cookie = NULL;
-	uint32_t n, polls = 0, pass;
+	uint32_t n, polls = 0;
 	size_t i;
-	int err = 0, fd;
+	int err = 0, link;
 
 	off = calloc(ps->count + 1, sizeof(*off));
 	cookie = calloc(ps->count + 1, sizeof(*cookie));
-	if (!off || !cookie) {
+	p->hf_off = calloc(ps->count + 1, sizeof(*off));
+	p->hf_cookie = calloc(ps->count + 1, sizeof(*cookie));
+	if (!off || !cookie || !p->hf_off || !p->hf_cookie) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	for (pass = 0; pass < 2; pass++) {
+	for (link = 0; link < LINK_COUNT; link++) {
 		for (i = 0, n = 0; i < ps->count; i++) {
 			enum dial9_probe_kind k = ps->points[i].kind;
 
-			if (pass ? !has_return(k) : !has_entry(k))
+			if (link_of(k, link == LINK_RET) != link)
 				continue;
 			off[n] = ps->points[i].offset;
 			cookie[n] = k;
 			n++;
-			polls += !pass && k == DIAL9_PROBE_RAW_POLL;
+			polls += k == DIAL9_PROBE_RAW_POLL;
 		}
-		if (!n)
-			continue;
-		fd = uprobe_multi_attach(bpf_program__fd(pass ? s->progs.probe_return
-							      : s->progs.probe_entry),
-					 exe, off, cookie, n, pass, p->pid);
-		if (fd < 0) {
-			err = fd;
+		if (link == LINK_HF) {
+			memcpy(p->hf_off, off, n * sizeof(*off));
+			memcpy(p->hf_cookie, cookie, n * sizeof(*cookie));
+			p->hf_n = n;
+		}
+		err = attach_link(p, link, off, cookie, n);
+		if (err)
 			goto cleanup;
-		}
-		p->link_fds[pass] = fd;
-		p->npoints += n;
 	}
 	if (!polls)
 		err = -ESRCH;
@@ -253,13 +307,12 @@ cleanup:
 }
 
 int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
-		     const struct dial9_probe_set *ps, recorder_event_fn fn, void *ctx,
-		     struct recorder_proc **out)
+		     const struct dial9_probe_set *ps, uint64_t text_lo, uint64_t text_hi,
+		     recorder_event_fn fn, void *ctx, struct recorder_proc **out)
 {
 	struct recorder_proc *p;
 	__u32 key = pid;
 	__u64 *zeros = NULL;
-	struct dial9_proc_ctl ctl = { 0, 0 };
 	int err;
 
 	p = calloc(1, sizeof(*p));
@@ -267,9 +320,17 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		return -ENOMEM;
 	p->r = r;
 	p->pid = pid;
-	p->link_fds[0] = p->link_fds[1] = -1;
+	for (int i = 0; i < LINK_COUNT; i++)
+		p->link_fds[i] = -1;
+	p->exe = strdup(exe);
+	if (!p->exe) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
 	p->fn = fn;
 	p->ctx = ctx;
+	p->ctl.text_lo = text_lo;
+	p->ctl.text_hi = text_hi;
 	p->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "dial9_ring", 0, 0, r->ring_bytes, NULL);
 	if (p->ring_fd < 0) {
 		err = -errno;
@@ -288,14 +349,14 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 	}
 	if (bpf_map__update_elem(r->skel->maps.lost, &key, sizeof(key), zeros,
 				 sizeof(__u64) * r->ncpus, BPF_ANY) ||
-	    bpf_map__update_elem(r->skel->maps.procs, &key, sizeof(key), &ctl, sizeof(ctl),
-				 BPF_ANY) ||
+	    bpf_map__update_elem(r->skel->maps.procs, &key, sizeof(key), &p->ctl,
+				 sizeof(p->ctl), BPF_ANY) ||
 	    bpf_map__update_elem(r->skel->maps.rings, &key, sizeof(key), &p->ring_fd,
 				 sizeof(p->ring_fd), BPF_ANY)) {
 		err = -errno;
 		goto cleanup;
 	}
-	err = attach_probes(p, exe, ps);
+	err = attach_probes(p, ps);
 	if (err)
 		goto cleanup;
 	free(zeros);
@@ -316,9 +377,12 @@ void recorder__detach(struct recorder *r, struct recorder_proc *p)
 	if (!p)
 		return;
 	key = p->pid;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < LINK_COUNT; i++)
 		if (p->link_fds[i] >= 0)
 			close(p->link_fds[i]);
+	free(p->exe);
+	free(p->hf_off);
+	free(p->hf_cookie);
 	bpf_map__delete_elem(r->skel->maps.rings, &key, sizeof(key), 0);
 	bpf_map__delete_elem(r->skel->maps.procs, &key, sizeof(key), 0);
 	if (p->rb) {
@@ -357,16 +421,69 @@ uint64_t recorder_proc__lost(const struct recorder_proc *p)
 
 uint32_t recorder_proc__uprobes(const struct recorder_proc *p)
 {
-	return p->npoints;
+	return p->npoints[LINK_LF] + p->npoints[LINK_RET] + p->npoints[LINK_HF];
 }
 
-int recorder_proc__set_polls_off(struct recorder_proc *p, bool off)
+static void *close_link(void *arg)
 {
-	struct dial9_proc_ctl ctl = { off, 0 };
-	__u32 key = p->pid;
+	close((int)(intptr_t)arg);
+	return NULL;
+}
 
-	if (bpf_map__update_elem(p->r->skel->maps.procs, &key, sizeof(key), &ctl, sizeof(ctl),
-				 BPF_ANY))
+bool recorder_proc__hf_on(const struct recorder_proc *p)
+{
+	return p->link_fds[LINK_HF] >= 0;
+}
+
+int recorder_proc__set_hf(struct recorder_proc *p, bool on)
+{
+	__u32 key = p->pid;
+	pthread_t th;
+	int err = 0, fd;
+
+	if (on == recorder_proc__hf_on(p))
+		return 0;
+	/* A poll begun before the switch must not be ended after it. */
+	p->ctl.epoch++;
+	if (bpf_map__update_elem(p->r->skel->maps.procs, &key, sizeof(key), &p->ctl,
+				 sizeof(p->ctl), BPF_ANY))
 		return -errno;
-	return 0;
+	if (on)
+		return attach_link(p, LINK_HF, p->hf_off, p->hf_cookie, p->hf_n);
+	fd = p->link_fds[LINK_HF];
+	p->link_fds[LINK_HF] = -1;
+	p->npoints[LINK_HF] = 0;
+	/* Removing uprobes waits for the kernel to quiesce them: not here,
+	 * in the event loop. */
+	if (pthread_create(&th, NULL, close_link, (void *)(intptr_t)fd) == 0)
+		pthread_detach(th);
+	else
+		close(fd);
+	return err;
+}
+
+int recorder__drain_poll_counts(struct recorder *r, recorder_count_fn fn, void *ctx)
+{
+	struct dial9_poll_key keys[512];
+	struct dial9_poll_count vals[512];
+	int fd = bpf_map__fd(r->skel->maps.poll_counts), total = 0, err;
+	__u64 batch = 0;
+	bool first = true;
+
+	for (;;) {
+		__u32 n = 512, i;
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &batch, &batch, keys, vals,
+						      &n, &o);
+		first = false;
+		if (err && errno != ENOENT)
+			return -errno;
+		for (i = 0; i < n; i++)
+			fn(ctx, keys[i].tgid, keys[i].task_id, vals[i].count, vals[i].ns);
+		total += (int)n;
+		if (err) /* ENOENT: that was the last batch */
+			break;
+	}
+	return total;
 }

@@ -23,8 +23,14 @@ typedef void (*recorder_event_fn)(void *ctx, const struct dial9_event *e);
 /* Called with the pid of a process that exec'd (see recorder_opts.discover). */
 typedef void (*recorder_exec_fn)(void *ctx, pid_t pid);
 
+/* Called for each task's count of short polls drained from the kernel. */
+typedef void (*recorder_count_fn)(void *ctx, pid_t pid, uint64_t task_id, uint64_t count,
+				  uint64_t ns);
+
 struct recorder_opts {
 	uint32_t ring_bytes;   /* per-process ring buffer size, power of two */
+	uint64_t poll_threshold_ns; /* shorter polls are counted, not recorded (0: record all) */
+	bool floor;            /* attach empty programs (benchmarks: the bare trap cost) */
 	bool discover;         /* report every exec, not only recorded processes' */
 	bool verbose;          /* libbpf debug output */
 	recorder_exec_fn on_exec;
@@ -41,11 +47,13 @@ int recorder__drain_execs(struct recorder *r);
 uint64_t recorder__execs_lost(const struct recorder *r);
 
 /* Start recording pid, whose executable is exe (a path the kernel can open,
- * e.g. /proc/PID/exe) with probe points ps.  Returns 0 or a negative errno;
- * on success *out is the per-process handle. */
+ * e.g. /proc/PID/exe) with probe points ps; [text_lo, text_hi) is where the
+ * executable's code is mapped (stall sites are looked for there, 0 0: not
+ * at all).  Returns 0 or a negative errno; on success *out is the
+ * per-process handle. */
 int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
-		     const struct dial9_probe_set *ps, recorder_event_fn fn, void *ctx,
-		     struct recorder_proc **out);
+		     const struct dial9_probe_set *ps, uint64_t text_lo, uint64_t text_hi,
+		     recorder_event_fn fn, void *ctx, struct recorder_proc **out);
 /* Stop recording; drains what is left first.  Accepts NULL. */
 void recorder__detach(struct recorder *r, struct recorder_proc *p);
 
@@ -57,7 +65,14 @@ int recorder_proc__drain(struct recorder_proc *p);
 uint64_t recorder_proc__lost(const struct recorder_proc *p);
 /* Number of uprobes attached (probe points, entries and returns). */
 uint32_t recorder_proc__uprobes(const struct recorder_proc *p);
-/* Turn the high-frequency poll/wake probes off or on (duty cycling). */
-int recorder_proc__set_polls_off(struct recorder_proc *p, bool off);
+/* Attach or remove the high-frequency probes (polls, wakes, driver context):
+ * the overhead governor's duty cycle.  Spawn, completion, park, panic and
+ * the crash tracepoints stay.  0 or negative errno. */
+int recorder_proc__set_hf(struct recorder_proc *p, bool on);
+bool recorder_proc__hf_on(const struct recorder_proc *p);
+
+/* Hand every task's short-poll count to fn and reset them.  Returns the
+ * number of counts or a negative errno. */
+int recorder__drain_poll_counts(struct recorder *r, recorder_count_fn fn, void *ctx);
 
 #endif /* DIAL9D_RECORDER_H */

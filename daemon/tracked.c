@@ -41,6 +41,38 @@ static void read_comm(pid_t pid, char comm[17])
 	comm[strcspn(comm, "\n")] = '\0';
 }
 
+/* Where the executable's code is mapped: its r-x mapping in /proc/PID/maps
+ * (runtime addresses [lo, hi) holding file offsets from *off). */
+static void exe_text_range(pid_t pid, const char *exe, uint64_t *lo, uint64_t *hi,
+			   uint64_t *off)
+{
+	char path[64], line[PATH_MAX + 128];
+	unsigned long long a, b, o;
+	char perms[8];
+	int name_at;
+	FILE *f;
+
+	*lo = *hi = *off = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		name_at = 0;
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &a, &b, perms, &o, &name_at) < 4 ||
+		    !name_at || perms[2] != 'x')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line + name_at, exe)) {
+			*lo = a;
+			*hi = b;
+			*off = o;
+			break;
+		}
+	}
+	fclose(f);
+}
+
 struct tracked *tracked__find(struct daemon *d, pid_t pid)
 {
 	struct tracked *t;
@@ -101,6 +133,44 @@ static uint64_t panic_location_id(struct tracked *t, uint64_t addr)
 	return dial9_strtab__add(&t->strings, buf);
 }
 
+/* Library and runtime code: a stall site is the first frame that is not. */
+static bool is_runtime_code(const char *s)
+{
+	static const char *const prefixes[] = {
+		"std::", "core::", "alloc::", "tokio::", "<std::", "<core::", "<alloc::",
+		"<tokio::", "__rust", "__libc", "0x",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(s, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* The location of a stall: the first stack candidate in the program's own
+ * code; a raw::poll copy stands for the future it polls (inlined into it). */
+static uint16_t stall_location(struct tracked *t)
+{
+	char buf[LOCATION_MAX];
+	uint32_t id = 0;
+	int i;
+
+	for (i = 0; i < 3 && !id && t->sym; i++) {
+		uint64_t a = t->stall_site[i];
+
+		if (!a)
+			continue;
+		dial9_symbolizer__describe(t->sym, a - 1, buf, sizeof(buf));
+		if (!strncmp(buf, "tokio::runtime::task::raw::poll", 31))
+			dial9_symbolizer__describe_future(t->sym, a - 1, buf, sizeof(buf));
+		if (!is_runtime_code(buf))
+			id = dial9_strtab__add(&t->strings, buf);
+	}
+	memset(t->stall_site, 0, sizeof(t->stall_site));
+	return id <= 65535 ? (uint16_t)id : 0;
+}
+
 static bool is_fatal(uint32_t sig)
 {
 	switch (sig) {
@@ -120,6 +190,42 @@ static bool is_fatal(uint32_t sig)
 static bool is_pool_future(const char *loc)
 {
 	return loc && (strstr(loc, "BlockingTask<") || strstr(loc, "BlockingSchedule"));
+}
+
+/* The probe set without the per-task copies (raw::poll, complete, dealloc)
+ * of the blocking pool, when
+ * their futures can be named (v0 symbols or debug info): those are not
+ * probed at all.  out->points is malloc'd; names are borrowed. */
+static int without_pool_polls(struct tracked *t, const struct dial9_probe_set *ps,
+			      uint64_t text_lo, uint64_t text_hi, uint64_t text_off,
+			      struct dial9_probe_set *out)
+{
+	char buf[LOCATION_MAX];
+	size_t i;
+
+	*out = *ps;
+	out->points = calloc(ps->count + 1, sizeof(*out->points));
+	if (!out->points)
+		return -ENOMEM;
+	out->count = 0;
+	for (i = 0; i < ps->count; i++) {
+		const struct dial9_probe_point *pt = &ps->points[i];
+		uint64_t addr = text_lo + (pt->offset - text_off);
+
+		bool per_task = pt->kind == DIAL9_PROBE_RAW_POLL || pt->kind == DIAL9_PROBE_COMPLETE ||
+				pt->kind == DIAL9_PROBE_RAW_DEALLOC;
+
+		if (per_task && t->sym && text_hi &&
+		    pt->offset >= text_off && addr < text_hi &&
+		    (is_pool_future(pt->name) ||
+		     (dial9_symbolizer__describe_future(t->sym, addr, buf, sizeof(buf)) == 0 &&
+		      is_pool_future(buf)))) {
+			out->per_kind[pt->kind]--;
+			continue;
+		}
+		out->points[out->count++] = *pt;
+	}
+	return 0;
 }
 
 /* false: drop the event */
@@ -168,6 +274,16 @@ static void on_event(void *ctx, const struct dial9_event *e)
 			ev.arg = addr_cache__get(&t->locations, poll_addr);
 		}
 		break;
+	case DIAL9_EV_STALL:
+		if (ev.flags & DIAL9_STALL_F_SITE) {
+			if (ev.aux < 3)
+				t->stall_site[ev.aux] = ev.arg;
+			return;
+		}
+		ev.aux = stall_location(t);
+		if (ev.task_id && addr_cache__get(&t->pool_tasks, ev.task_id))
+			ev.task_id = 0;
+		break;
 	case DIAL9_EV_PANIC:
 		ev.arg = panic_location_id(t, ev.arg);
 		if (!t->pending.reason) {
@@ -193,6 +309,9 @@ static void on_event(void *ctx, const struct dial9_event *e)
 	}
 	if (!filter_pool(t, &ev, poll_addr))
 		return;
+	/* each record but a poll's end and an unpark stands for one probe hit */
+	if (ev.kind != DIAL9_EV_POLL_END && ev.kind != DIAL9_EV_UNPARK && ev.kind != DIAL9_EV_LOST)
+		t->hits++;
 	if (!dial9_window__push(t->win, &ev))
 		t->events++;
 }
@@ -211,6 +330,110 @@ static void account_lost(struct tracked *t, uint64_t now_ns)
 	ev.arg = lost - t->lost_ringbuf;
 	t->lost_ringbuf = lost;
 	dial9_window__push(t->win, &ev);
+}
+
+const char *tracked__mode(const struct tracked *t)
+{
+	if (t->gov.off_until_ns)
+		return "off";
+	return t->d->o.poll_threshold_ns ? "sampled" : "full";
+}
+
+static void push_mode(struct tracked *t, uint64_t now_ns)
+{
+	struct dial9_event ev = { .ts_ns = now_ns, .kind = DIAL9_EV_MODE };
+
+	ev.aux = t->gov.off_until_ns ? DIAL9_MODE_OFF
+		 : t->d->o.poll_threshold_ns ? DIAL9_MODE_SAMPLED : DIAL9_MODE_FULL;
+	dial9_window__push(t->win, &ev);
+}
+
+static void on_count(void *ctx, pid_t pid, uint64_t task_id, uint64_t count, uint64_t ns)
+{
+	struct daemon *d = ctx;
+	struct tracked *t = tracked__find(d, pid);
+	struct dial9_event ev = { .kind = DIAL9_EV_POLL_SUMMARY, .task_id = task_id };
+
+	if (!t || (task_id && addr_cache__get(&t->pool_tasks, task_id)))
+		return;
+	ev.ts_ns = now_mono_ns();
+	t->hits += count;
+	while (count) { /* aux holds at most 65535 polls */
+		uint64_t n = count > 65535 ? 65535 : count, part = ns / count * n;
+
+		ev.aux = (uint16_t)n;
+		ev.arg = count == n ? ns : part;
+		ns -= ev.arg;
+		count -= n;
+		if (!dial9_window__push(t->win, &ev))
+			t->events++;
+	}
+}
+
+void tracked__flush_counts(struct daemon *d)
+{
+	if (d->o.poll_threshold_ns)
+		recorder__drain_poll_counts(d->rec, on_count, d);
+}
+
+/*
+ * The overhead governor.  While the high-frequency probes are on, the cost
+ * is estimated as hits/s x cost per hit; over the budget, they are taken
+ * off for as long as makes the average meet it (at most 60 s), then put back
+ * to measure again.  Spawn, completion, park, panic and crash capture stay.
+ */
+static void govern(struct daemon *d, struct tracked *t, uint64_t now_ns)
+{
+	struct governor *g = &t->gov;
+	double secs = (double)(now_ns - g->since_ns) / 1e9, budget = d->o.overhead_budget;
+
+	if (g->off_until_ns) {
+		if (now_ns < g->off_until_ns)
+			return;
+		if (recorder_proc__set_hf(t->rp, true) == 0) {
+			g->off_until_ns = 0;
+			g->since_ns = now_ns;
+			g->hits_at = t->hits;
+			push_mode(t, now_ns);
+		}
+		return;
+	}
+	if (secs < 1.0)
+		return;
+	g->hits_per_sec = (double)(t->hits - g->hits_at) / secs;
+	g->cost = g->hits_per_sec * (double)d->o.hit_cost_ns / 1e9;
+	if (budget <= 0 || g->cost <= budget) {
+		g->duty = 1.0;
+		g->since_ns = now_ns;
+		g->hits_at = t->hits;
+		return;
+	}
+	/* on for `secs`, off for secs * (cost / budget - 1): on average, budget */
+	{
+		double off = secs * (g->cost / budget - 1.0);
+
+		if (off > 60.0)
+			off = 60.0;
+		g->duty = secs / (secs + off);
+		if (recorder_proc__set_hf(t->rp, false) == 0) {
+			g->off_until_ns = now_ns + (uint64_t)(off * 1e9);
+			push_mode(t, now_ns);
+			if (d->o.verbose)
+				fprintf(stderr,
+					"dial9d: %d: estimated %.1f%% of a CPU (%.0f hits/s), "
+					"poll/wake probes off for %.1fs\n",
+					t->pid, g->cost * 100, g->hits_per_sec, off);
+		}
+	}
+}
+
+void tracked__second(struct daemon *d, uint64_t now_ns)
+{
+	struct tracked *t;
+
+	tracked__flush_counts(d);
+	for (t = d->procs; t; t = t->next)
+		govern(d, t, now_ns);
 }
 
 void tracked__drain(struct tracked *t, uint64_t now_ns)
@@ -249,6 +472,8 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 	const struct dial9_probe_set *ps = known;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct tracked *t;
+	uint64_t text_lo = 0, text_hi = 0, text_off = 0;
+	struct dial9_probe_set own = { 0 };
 	char exe_link[64];
 	ssize_t n;
 	int ret;
@@ -318,7 +543,14 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 		snprintf(err, errlen, "cannot create window: %s", strerror(errno));
 		goto cleanup;
 	}
-	ret = recorder__attach(d->rec, pid, exe_link, ps, on_event, t, &t->rp);
+	exe_text_range(pid, t->exe, &text_lo, &text_hi, &text_off);
+	ret = without_pool_polls(t, ps, text_lo, text_hi, text_off, &own);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	ret = recorder__attach(d->rec, pid, exe_link, &own, text_lo, text_hi, on_event, t, &t->rp);
+	free(own.points);
 	if (ret) {
 		snprintf(err, errlen, "cannot attach probes to %d: %s", pid, strerror(-ret));
 		goto cleanup;
@@ -339,6 +571,9 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 		goto cleanup;
 	}
 	t->attached_ns = now_mono_ns();
+	t->gov.since_ns = t->attached_ns;
+	t->gov.duty = 1.0;
+	push_mode(t, t->attached_ns);
 	t->next = d->procs;
 	d->procs = t;
 	d->nprocs++;

@@ -62,6 +62,7 @@ struct pass {
 	uint64_t *queue_pos;      /* per task: position in queue, or NO_INDEX */
 	uint64_t queue_len;
 	struct vec polls, idle, stalls, modes, lost, panics, lat;
+	uint16_t mode;            /* recording mode in force (MODE records) */
 };
 
 static uint64_t sub_sat(uint64_t a, uint64_t b)
@@ -138,6 +139,10 @@ static void queue_add(struct pass *p, uint64_t ti, uint64_t ts)
 {
 	struct dial9_analysis *a = p->a;
 
+	/* Only full recording sees every poll: with short polls counted (or
+	 * no polls at all) the queue and wake-to-poll latency are unknown. */
+	if (p->mode != DIAL9_MODE_FULL)
+		return;
 	if (p->queue_pos[ti] != DIAL9_NO_INDEX)
 		return; /* already runnable: counts once */
 	p->queue_pos[ti] = p->queue_len;
@@ -358,8 +363,10 @@ static int on_mode(struct pass *p, const struct dial9_event *e)
 	m->start_ns = e->ts_ns;
 	m->end_ns = p->a->end_ns;
 	m->mode = e->aux;
-	if (e->aux == DIAL9_MODE_OFF) {
-		/* Poll and wake probes stop: nothing pending can be answered. */
+	p->mode = e->aux;
+	if (e->aux != DIAL9_MODE_FULL) {
+		/* Not every poll is seen from here on: nothing pending can be
+		 * answered. */
 		queue_clear(p);
 		for (i = 0; i < p->tids.count; i++)
 			p->threads[i].depth = 0;
@@ -466,6 +473,7 @@ static int on_event(struct pass *p, uint64_t idx)
 		s->end_ns = e->ts_ns;
 		s->task_id = e->task_id;
 		s->tid = e->tid;
+		s->loc = e->aux;
 		break;
 	case DIAL9_EV_EXIT:
 		if (!a->exit_seen) {

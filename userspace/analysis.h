@@ -107,6 +107,7 @@ struct dial9_span {
 	uint64_t start_ns, end_ns;
 	uint64_t task_id;     /* stall: the task, if known */
 	uint32_t tid;
+	uint32_t loc;         /* stall: string id of the code it blocked in, 0 if unknown */
 	bool open_start;      /* began before the window (start_ns = window start) */
 	bool open_end;        /* still going at window end (end_ns = window end) */
 };

@@ -46,6 +46,7 @@ static void add_span(struct dial9_timeline *t, const struct dial9_span *s, uint8
 	sl->end_ns = s->end_ns;
 	sl->task_id = s->task_id;
 	sl->tid = s->tid;
+	sl->loc = s->loc;
 	sl->kind = kind;
 	sl->open_start = s->open_start;
 	sl->open_end = s->open_end;

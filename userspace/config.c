@@ -162,6 +162,25 @@ static int apply(struct dial9_config *c, const char *key, const char *v, char *w
 	}
 	if (!strcmp(key, "max-procs"))
 		return set_size(&c->max_procs, &c->has_max_procs, v, 1, 4096, why, whylen);
+	if (!strcmp(key, "poll-threshold-us"))
+		return set_size(&c->poll_threshold_us, &c->has_poll_threshold, v, 0, 10000000, why,
+				whylen);
+	if (!strcmp(key, "hit-cost-ns"))
+		return set_size(&c->hit_cost_ns, &c->has_hit_cost, v, 1, 10000000, why, whylen);
+	if (!strcmp(key, "overhead-budget")) {
+		char *end;
+		double pct;
+
+		errno = 0;
+		pct = strtod(v, &end);
+		if (errno || end == v || *end || !(pct >= 0 && pct <= 100)) {
+			snprintf(why, whylen, "'%s' is not a percentage 0..100", v);
+			return -EINVAL;
+		}
+		c->overhead_budget_pct = pct;
+		c->has_overhead_budget = true;
+		return 0;
+	}
 	if (!strcmp(key, "max-dumps"))
 		return set_size(&c->max_dumps, &c->has_max_dumps, v, 1, 1000000, why, whylen);
 	if (!strcmp(key, "max-dump-bytes"))

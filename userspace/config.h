@@ -32,6 +32,10 @@ struct dial9_rules {
 struct dial9_config {
 	bool has_window, has_max_bytes, has_ring_bytes, has_max_procs, has_dump_on_exit;
 	bool has_max_dumps, has_max_dump_bytes, has_all, has_state_dir, has_socket;
+	bool has_poll_threshold, has_overhead_budget, has_hit_cost;
+	uint64_t poll_threshold_us;
+	double overhead_budget_pct;
+	uint64_t hit_cost_ns;
 	uint64_t window_s;
 	uint64_t max_bytes;
 	uint64_t ring_bytes;

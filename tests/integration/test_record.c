@@ -25,7 +25,9 @@ static struct itest_daemon daemon_;
 
 static int group_setup(void **state)
 {
-	static const char *const extra[] = { "--dump-on-exit", NULL };
+	/* full recording: these tests check every poll */
+	static const char *const extra[] = { "--dump-on-exit", "--poll-threshold-us", "0",
+					     "--overhead-budget", "0", NULL };
 
 	if (!itest_can_run())
 		return -1;

@@ -51,6 +51,78 @@ static const char *signal_name(uint32_t sig)
 	return s ? s : "?";
 }
 
+/* The longest stalls first (at most TOP_N), as indices into a->stalls. */
+static size_t longest_stalls(const struct dial9_analysis *a, uint64_t *idx)
+{
+	size_t n = 0, i, j;
+
+	for (i = 0; i < a->nstalls; i++) {
+		uint64_t d = a->stalls[i].end_ns - a->stalls[i].start_ns;
+
+		/* insertion into the sorted top list */
+		j = n < TOP_N ? n++ : n;
+		for (; j > 0; j--) {
+			const struct dial9_span *o = &a->stalls[idx[j - 1]];
+
+			if (o->end_ns - o->start_ns >= d)
+				break;
+			if (j < TOP_N)
+				idx[j] = idx[j - 1];
+		}
+		if (j < TOP_N)
+			idx[j] = i;
+	}
+	return n;
+}
+
+static void write_stalls_json(struct json_writer *w, const struct dial9_analysis *a)
+{
+	uint64_t idx[TOP_N];
+	size_t n = longest_stalls(a, idx), i;
+
+	json_writer__key(w, "long_stalls");
+	json_writer__begin_array(w);
+	for (i = 0; i < n; i++) {
+		const struct dial9_span *s = &a->stalls[idx[i]];
+
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "tid", s->tid);
+		json_writer__kv_u64(w, "task_id", s->task_id);
+		json_writer__kv_u64(w, "start_ns", s->start_ns);
+		json_writer__kv_u64(w, "duration_ns", s->end_ns - s->start_ns);
+		json_writer__kv_string(w, "site", dial9_analysis__string(a, s->loc));
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+}
+
+static void print_stalls(const struct dial9_analysis *a)
+{
+	uint64_t idx[TOP_N];
+	size_t n = longest_stalls(a, idx), i;
+	char b1[64], b2[64];
+
+	if (!n)
+		return;
+	printf("\nStalls (a worker away from the scheduler for 10 ms or more)\n  ");
+	cell("DURATION", 10, true);
+	cell("AT", 10, true);
+	cell("THREAD", 7, true);
+	cell("TASK", 8, true);
+	printf("BLOCKED IN\n");
+	for (i = 0; i < n; i++) {
+		const struct dial9_span *s = &a->stalls[idx[i]];
+		const char *site = dial9_analysis__string(a, s->loc);
+
+		printf("  ");
+		cell(fmt_dur(b1, s->end_ns - s->start_ns), 10, true);
+		cell(fmt_rel(b2, a, s->start_ns), 10, true);
+		cell(fmt_u64(b1, s->tid), 7, true);
+		cell(s->task_id ? fmt_u64(b2, s->task_id) : "?", 8, true);
+		printf("%s\n", site ? site : "?");
+	}
+}
+
 static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 {
 	const struct dial9_dump_meta *m = &a->dump->meta;
@@ -129,6 +201,7 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 	json_writer__kv_u64(w, "polls_open", a->npolls - a->npolls_closed);
 	json_writer__kv_u64(w, "wakes", a->kind_counts[DIAL9_EV_WAKE]);
 	json_writer__kv_u64(w, "stalls", a->nstalls);
+	write_stalls_json(w, a);
 	json_writer__kv_u64(w, "signals", a->nsignals);
 
 	json_writer__key(w, "panics");
@@ -337,6 +410,7 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 			       top[i]->open ? "  (still running at the end)" : "");
 		}
 	}
+	print_stalls(a);
 	n = dial9_analysis__worst_latency(a, worst, TOP_N);
 	if (n) {
 		printf("\nWorst wake-to-poll latency\n  ");

@@ -49,11 +49,13 @@ static const char *slice_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 			 loc ? "  " : "", loc ? loc : "");
 		break;
 	case DIAL9_SLICE_STALL:
+		loc = dial9_analysis__string(c->a, s->loc);
 		if (s->task_id)
-			snprintf(c->what, sizeof(c->what), "stall (blocked) in task %" PRIu64,
-				 s->task_id);
+			snprintf(c->what, sizeof(c->what), "stall (blocked) in task %" PRIu64 "%s%s",
+				 s->task_id, loc ? "  at " : "", loc ? loc : "");
 		else
-			snprintf(c->what, sizeof(c->what), "stall (blocked)");
+			snprintf(c->what, sizeof(c->what), "stall (blocked)%s%s", loc ? " at " : "",
+				 loc ? loc : "");
 		break;
 	default:
 		snprintf(c->what, sizeof(c->what), "%s", slice_kind_name(s->kind));
@@ -97,6 +99,8 @@ static void timeline_json(const struct dial9_analysis *a, const struct dial9_tim
 				json_writer__kv_string(w, "location",
 						       t ? dial9_analysis__task_location(a, t) : NULL);
 			}
+			if (s->kind == DIAL9_SLICE_STALL)
+				json_writer__kv_string(w, "site", dial9_analysis__string(a, s->loc));
 			json_writer__kv_bool(w, "open_start", s->open_start);
 			json_writer__kv_bool(w, "open_end", s->open_end);
 			json_writer__end_object(w);

@@ -1,0 +1,489 @@
+#!/usr/bin/env bash
+# run.sh BUILD_DIR - dial9's benchmark (`make bench`, as root).  Prints numbers
+# and writes them to docs/PERFORMANCE.md; never fails on a number.
+#
+#  1. A Tokio RESP server (build/targets/server, one task per connection, two
+#     workers) under `redis-benchmark -t ping,set,get -c 50` on loopback,
+#     without the recorder and with it in each mode, interleaved: every round
+#     runs each mode once, in an order rotated by one per round.
+#  2. BPF run time per probe hit and probe hits per request (bpf stats).
+#  3. Daemon CPU per run, daemon RSS and window memory after a 35 s load.
+#  4. Events/s the daemon ingests without loss (tests/targets/storm).
+#  5. Time from a dump request to the file on disk.
+#  6. Report generation (tests/bench/report_bench.sh).
+#
+# Settings (environment):
+#   BENCH_REQUESTS=100000  requests per redis-benchmark test (4 tests a run:
+#                          PING_INLINE, PING_MBULK, SET, GET)
+#   BENCH_ROUNDS=5         interleaved rounds
+#   BENCH_CLIENTS=50       redis-benchmark connections
+#   BENCH_WINDOW_SECS=35   the long load for window memory and dump timing (0 = skip)
+#   BENCH_DUMPS=10         dump requests timed
+#   BENCH_STORM_MS=2000    each step of the ingestion ramp
+#   BENCH_STORM_RATES="50000 100000 200000 400000 800000 0"  target polls/s (0 = flat out)
+#   BENCH_REPORT_EVENTS=2000000  events in report_bench.sh's dump (0 = skip)
+#   BENCH_DOC=docs/PERFORMANCE.md  where the results go ("" = nowhere)
+set -u
+export LC_ALL=C
+
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:-$here/build}" && pwd) || exit 1
+
+N=${BENCH_REQUESTS:-100000}
+ROUNDS=${BENCH_ROUNDS:-5}
+CLIENTS=${BENCH_CLIENTS:-50}
+WINDOW_SECS=${BENCH_WINDOW_SECS:-35}
+DUMPS=${BENCH_DUMPS:-10}
+STORM_MS=${BENCH_STORM_MS:-2000}
+STORM_RATES=${BENCH_STORM_RATES:-50000 100000 200000 400000 800000 0}
+REPORT_EVENTS=${BENCH_REPORT_EVENTS:-2000000}
+DOC=${BENCH_DOC-$here/docs/PERFORMANCE.md}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "Error: bench loads BPF programs: run it as root" >&2
+	exit 1
+fi
+for tool in redis-benchmark bpftool; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "Error: $tool not found (make deps)" >&2
+		exit 1
+	fi
+done
+storm=$build/targets/storm
+[ -x "$storm" ] || storm=$build/cargo/release/storm
+for f in "$build/dial9d" "$build/dial9ctl" "$build/targets/server" "$storm"; do
+	if [ ! -x "$f" ]; then
+		echo "Error: $f missing (make all targets)" >&2
+		exit 1
+	fi
+done
+
+work=$(mktemp -d /tmp/dial9-bench.XXXXXX)
+out=$build/bench
+mkdir -p "$out"
+results=$out/results.md
+: >"$results"
+stats_old=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || echo 0)
+server_pid="" storm_pid=""
+declare -A dpid=() unavailable=()
+
+cleanup() {
+	echo "$stats_old" >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+	for m in "${!dpid[@]}"; do kill "${dpid[$m]}" 2>/dev/null; done
+	[ -n "$storm_pid" ] && kill "$storm_pid" 2>/dev/null
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+t_begin=$(date +%s)
+say() { echo "bench: $*" >&2; }
+emit() { echo "$*" >>"$results"; }
+now_ns() { date +%s%N; }
+ctl() { local m=$1; shift; "$build/dial9ctl" --socket "$work/$m.sock" "$@"; }
+# median of the numbers on stdin ("-" if none)
+median() { sort -g | awk '{v[NR]=$1} END {if (!NR) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+# proc_cpu_ticks PID: utime+stime
+proc_cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+hz=$(getconf CLK_TCK)
+# json_num FILE KEY: a number field of dial9ctl --json output (first match)
+json_num() { sed -n "s/^ *\"$2\": *\\([-0-9.e+]*\\),\\{0,1\\}\$/\\1/p" "$1" | head -1; }
+
+# --- modes ---------------------------------------------------------------------
+modes=(none default full floor)
+declare -A mode_opts=(
+	[none]=""
+	[default]=""
+	[full]="--poll-threshold-us 0 --overhead-budget 0"
+	[floor]="--floor"
+)
+declare -A mode_what=(
+	[none]="no daemon attached"
+	[default]="dial9d defaults (sampling + governor)"
+	[full]="dial9d --poll-threshold-us 0 --overhead-budget 0 (record everything)"
+	[floor]="dial9d --floor (same probe points, empty BPF programs)"
+)
+help=$("$build/dial9d" --help 2>&1)
+
+# start_daemon NAME OPTIONS...: a private dial9d; sets dpid[NAME] or unavailable[NAME]
+start_daemon() {
+	local m=$1; shift
+	local o
+	for o in "$@"; do
+		case "$o" in
+		--*) if ! grep -q -- "$o\\b" <<<"$help"; then
+			unavailable[$m]="dial9d does not support $o"
+			return 1
+		fi ;;
+		esac
+	done
+	"$build/dial9d" "$@" --socket "$work/$m.sock" --state-dir "$work/$m-state" 2>"$work/$m.log" &
+	local pid=$!
+	for _ in $(seq 200); do
+		[ -S "$work/$m.sock" ] && ctl "$m" status >/dev/null 2>&1 && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! kill -0 "$pid" 2>/dev/null || [ ! -S "$work/$m.sock" ]; then
+		unavailable[$m]="dial9d did not start: $(tail -1 "$work/$m.log")"
+		kill "$pid" 2>/dev/null
+		return 1
+	fi
+	dpid[$m]=$pid
+}
+
+avail=()
+for m in "${modes[@]}"; do
+	if [ "$m" = none ]; then avail+=(none); continue; fi
+	# shellcheck disable=SC2086
+	if start_daemon "$m" ${mode_opts[$m]}; then
+		avail+=("$m")
+	else
+		say "mode $m: unavailable (${unavailable[$m]})"
+	fi
+done
+has() { [ -n "${dpid[$1]:-}" ] || [ "$1" = none ]; }
+
+# --- the server under load -----------------------------------------------------
+"$build/targets/server" 0 >"$work/server.out" 2>&1 &
+server_pid=$!
+port=""
+for _ in $(seq 200); do
+	port=$(sed -n 's/^listen addr=127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/server.out")
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+if [ -z "$port" ]; then
+	echo "Error: the server did not start: $(cat "$work/server.out")" >&2
+	exit 1
+fi
+
+# load FILE: one redis-benchmark run; FILE gets "rps p50 p99 requests wall_s"
+load() {
+	local t0 t1
+	t0=$(now_ns)
+	redis-benchmark -h 127.0.0.1 -p "$port" -t ping,set,get -n "$N" -c "$CLIENTS" --csv \
+		>"$work/rb.csv" 2>/dev/null
+	t1=$(now_ns)
+	# requests / sum of per-test times = the run's throughput; latencies: mean over tests
+	awk -F, -v n="$N" -v wall="$(((t1 - t0) / 1000000))" '
+		NR > 1 { gsub(/"/, ""); if ($2 > 0) { t += n / $2; p50 += $5; p99 += $7; k++ } }
+		END { if (k) printf "%.0f %.3f %.3f %d %.3f\n", k * n / t, p50 / k, p99 / k, k * n, wall / 1000 }
+	' "$work/rb.csv" >"$1"
+	[ -s "$1" ]
+}
+
+attach() { ctl "$1" attach --pid "$2" >/dev/null 2>"$work/attach.err"; }
+detach() { ctl "$1" detach --pid "$2" >/dev/null 2>&1; }
+
+# run_mode MODE ROUND: one load in MODE; appends to $work/res.MODE:
+#   round rps p50 p99 requests wall_s daemon_cpu_ms server_cpu_us_per_request
+run_mode() {
+	local m=$1 r=$2 d0=0 d1=0 s0 s1
+	if [ "$m" != none ]; then
+		if ! attach "$m" "$server_pid"; then
+			say "round $r mode $m: attach failed: $(cat "$work/attach.err")"
+			return 1
+		fi
+		sleep 0.2
+		d0=$(proc_cpu_ticks "${dpid[$m]}")
+	fi
+	s0=$(proc_cpu_ticks "$server_pid")
+	if load "$work/one"; then
+		s1=$(proc_cpu_ticks "$server_pid")
+		[ "$m" != none ] && d1=$(proc_cpu_ticks "${dpid[$m]}")
+		read -r rps p50 p99 reqs wall <"$work/one"
+		awk -v r="$r" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v reqs="$reqs" -v wall="$wall" \
+			-v d="$((d1 - d0))" -v s="$((s1 - s0))" -v hz="$hz" -v m="$m" \
+			'BEGIN { printf "%d %s %s %s %s %s %s %.2f\n", r, rps, p50, p99, reqs, wall,
+				m == "none" ? "-" : d * 1000 / hz, s * 1e6 / hz / reqs }' >>"$work/res.$m"
+		say "round $r $m: $rps req/s p50 $p50 ms p99 $p99 ms"
+	else
+		say "round $r $m: redis-benchmark failed"
+	fi
+	[ "$m" != none ] && detach "$m" "$server_pid"
+	return 0
+}
+
+say "server pid $server_pid port $port; modes: ${avail[*]}; $ROUNDS rounds of 4x$N requests, $CLIENTS clients"
+load "$work/warm" # warm-up, not counted
+k=${#avail[@]}
+for r in $(seq 1 "$ROUNDS"); do
+	for i in $(seq 0 $((k - 1))); do
+		run_mode "${avail[$(((i + r - 1) % k))]}" "$r"
+	done
+done
+
+# --- BPF run time per hit (separate pass: bpf stats cost time themselves) --------
+# bpf_sample MODE FILE: "id name run_cnt run_time_ns" for the daemon's uprobe programs
+bpf_sample() {
+	local fd info id
+	: >"$2"
+	for fd in /proc/"${dpid[$1]}"/fdinfo/*; do
+		info=$(cat "$fd" 2>/dev/null) || continue
+		grep -q '^prog_type:[[:space:]]*2$' <<<"$info" || continue # BPF_PROG_TYPE_KPROBE
+		id=$(sed -n 's/^prog_id:[[:space:]]*//p' <<<"$info")
+		bpftool -j prog show id "$id" 2>/dev/null | awk -v id="$id" '{
+			name = $0; sub(/.*"name":"/, "", name); sub(/".*/, "", name)
+			cnt = 0; if (match($0, /"run_cnt":[0-9]+/)) cnt = substr($0, RSTART + 10, RLENGTH - 10)
+			ns = 0; if (match($0, /"run_time_ns":[0-9]+/)) ns = substr($0, RSTART + 14, RLENGTH - 14)
+			print id, name, cnt, ns }' >>"$2"
+	done
+}
+
+echo 1 >/proc/sys/kernel/bpf_stats_enabled
+: >"$work/bpf"
+for m in "${avail[@]}"; do
+	[ "$m" = none ] && continue
+	attach "$m" "$server_pid" || continue
+	sleep 0.2
+	bpf_sample "$m" "$work/b0"
+	if load "$work/one"; then
+		bpf_sample "$m" "$work/b1"
+		read -r _ _ _ reqs _ <"$work/one"
+		# mode name hits ns_total requests
+		join <(sort "$work/b0") <(sort "$work/b1") | awk -v m="$m" -v reqs="$reqs" \
+			'{ print m, $2, $6 - $3, $7 - $4, reqs }' >>"$work/bpf"
+	fi
+	detach "$m" "$server_pid"
+done
+echo "$stats_old" >/proc/sys/kernel/bpf_stats_enabled
+
+# --- window memory, daemon RSS and dump time after a long load ---------------------
+: >"$work/window"
+: >"$work/dumps"
+if [ "$WINDOW_SECS" -gt 0 ]; then
+	for m in default full; do
+		has "$m" || continue
+		attach "$m" "$server_pid" || continue
+		say "window: $m mode, ${WINDOW_SECS} s of load"
+		d0=$(proc_cpu_ticks "${dpid[$m]}")
+		t0=$(now_ns)
+		timeout "$WINDOW_SECS" redis-benchmark -h 127.0.0.1 -p "$port" -t ping,set,get \
+			-n 2000000000 -c "$CLIENTS" -q >/dev/null 2>&1
+		t1=$(now_ns)
+		d1=$(proc_cpu_ticks "${dpid[$m]}")
+		sleep 0.2
+		ctl "$m" --json list >"$work/list.json" 2>/dev/null
+		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/${dpid[$m]}/status")
+		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/${dpid[$m]}/status")
+		# mode secs events window_events span_ns window_bytes lost dropped rss_kb hwm_kb cpu_ms
+		echo "$m $(((t1 - t0) / 1000000)) $(json_num "$work/list.json" events)" \
+			"$(json_num "$work/list.json" window_events) $(json_num "$work/list.json" window_span_ns)" \
+			"$(json_num "$work/list.json" window_bytes) $(json_num "$work/list.json" lost)" \
+			"$(json_num "$work/list.json" dropped) $rss $hwm $(((d1 - d0) * 1000 / hz))" >>"$work/window"
+		for _ in $(seq 1 "$DUMPS"); do
+			t0=$(now_ns)
+			path=$(ctl "$m" dump --pid "$server_pid" 2>/dev/null)
+			t1=$(now_ns)
+			if [ -n "$path" ] && [ -f "$path" ]; then
+				echo "$m $(((t1 - t0) / 1000)) $(stat -c %s "$path")" >>"$work/dumps"
+				rm -f "$path"
+			fi
+		done
+		detach "$m" "$server_pid"
+	done
+fi
+kill "$server_pid" 2>/dev/null
+wait "$server_pid" 2>/dev/null
+server_pid=""
+
+# --- ingestion: events/s without loss (synthetic producer, full recording) --------
+storm_mode=full
+has full || storm_mode=default
+# shellcheck disable=SC2086
+start_daemon storm ${mode_opts[$storm_mode]} --max-bytes 1G
+: >"$work/storm"
+if has storm; then
+	best=0
+	for rate in $STORM_RATES; do
+		rm -f "$work/go"
+		DIAL9_TARGET_GO=$work/go "$storm" 100 "$STORM_MS" "$rate" 30000 >"$work/storm.out" 2>&1 &
+		storm_pid=$!
+		for _ in $(seq 100); do grep -q '^ready' "$work/storm.out" && break; sleep 0.05; done
+		if ! attach storm "$storm_pid"; then
+			say "storm: attach failed: $(cat "$work/attach.err")"
+			break
+		fi
+		touch "$work/go"
+		for _ in $(seq $((STORM_MS / 50 + 400))); do grep -q '^done=1' "$work/storm.out" && break; sleep 0.05; done
+		sleep 0.1 # a drain period or more
+		ctl storm --json list >"$work/list.json" 2>/dev/null
+		detach storm "$storm_pid"
+		kill "$storm_pid" 2>/dev/null
+		wait "$storm_pid" 2>/dev/null
+		storm_pid=""
+		read -r polls ms <<<"$(sed -n 's/^polls=\([0-9]*\) elapsed_ms=\([0-9]*\).*/\1 \2/p' "$work/storm.out")"
+		ev=$(json_num "$work/list.json" events)
+		lost=$(json_num "$work/list.json" lost)
+		dropped=$(json_num "$work/list.json" dropped)
+		[ -n "${polls:-}" ] && [ -n "$ev" ] || {
+			say "storm: no result at rate $rate: $(tail -1 "$work/storm.out"); list: $(head -c 200 "$work/list.json")"
+			break
+		}
+		# rate polls ms events lost dropped
+		echo "$rate $polls $ms $ev $lost $dropped" >>"$work/storm"
+		say "storm: target $rate polls/s: $((polls * 1000 / ms)) polls/s, $((ev * 1000 / ms)) events/s, lost $lost"
+		[ "$lost" != 0 ] && break
+		[ "$rate" = 0 ] && break
+		# the producer saturated: below 90 % of its target and no faster than before
+		got=$((polls * 1000 / ms))
+		[ "$got" -lt $((rate * 9 / 10)) ] && [ "$got" -le $((best * 105 / 100)) ] && break
+		[ "$got" -gt "$best" ] && best=$got
+	done
+fi
+
+# --- tables -------------------------------------------------------------------------
+nm() { [ "$1" = none ] && echo "none" || echo "$1"; }
+med() { awk -v c="$2" '{ print $c }' "$work/res.$1" 2>/dev/null | grep -v '^-$' | median; }
+# per-round ratio of mode A's throughput to mode B's, median over rounds
+ratio() {
+	[ -s "$work/res.$1" ] && [ -s "$work/res.$2" ] || { echo "-"; return; }
+	join <(sort -k1,1 "$work/res.$1") <(sort -k1,1 "$work/res.$2") | awk '{ print $2 / $9 }' | median
+}
+f3() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else printf "%.3f", x }'; }
+pct() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else printf "%.1f %%", x * 100 }'; }
+# cost of a mode = 1/ratio_vs_none - 1: extra time per request vs no recorder
+cost() { awk -v r="$1" 'BEGIN { if (r == "-" || r <= 0) print "-"; else print 1 / r - 1 }'; }
+
+emit "### Throughput and latency (redis-benchmark, medians of $ROUNDS interleaved rounds)"
+emit ""
+emit "Per run: 4 × $N requests (PING_INLINE, PING_MBULK, SET, GET), $CLIENTS connections."
+emit "req/s = requests / Σ per-test time; p50/p99 = mean of the four tests' percentiles."
+emit ""
+emit "| mode | what | req/s | p50 ms | p99 ms | ratio vs none | cost | ratio vs floor | cost vs floor | daemon CPU ms/run | server CPU µs/req |"
+emit "|---|---|---|---|---|---|---|---|---|---|---|"
+floor_cost="-"
+has floor && floor_cost=$(cost "$(ratio floor none)")
+for m in "${modes[@]}"; do
+	if ! has "$m" || [ ! -s "$work/res.$m" ]; then
+		emit "| $m | unavailable (${unavailable[$m]:-no result}) | | | | | | | | | |"
+		continue
+	fi
+	rn=$(ratio "$m" none)
+	c=$(cost "$rn")
+	rf="-" cf="-"
+	if has floor && [ "$m" != none ] && [ "$m" != floor ]; then
+		rf=$(f3 "$(ratio "$m" floor)")
+		cf=$(awk -v c="$c" -v f="$floor_cost" 'BEGIN { if (c == "-" || f == "-" || f <= 0.002) print "-"; else printf "%.2f×", c / f }')
+	fi
+	[ "$m" = none ] && rn="-" && c="-"
+	dcpu=$(med "$m" 7)
+	emit "| $m | ${mode_what[$m]} | $(med "$m" 2) | $(med "$m" 3) | $(med "$m" 4) | $(f3 "$rn") | $(pct "$c") | $rf | $cf | $dcpu | $(med "$m" 8) |"
+done
+emit ""
+emit "- ratio vs none: median over rounds of (req/s in the mode) / (req/s without recorder, same round)."
+emit "- cost = 1 / (ratio vs none) − 1: the extra time per request the mode costs."
+emit "- ratio vs floor: the same against the floor mode; cost vs floor = cost / floor's cost"
+emit "  (1.00× = dial9's own BPF and daemon work add nothing beyond the probe traps)."
+emit "- daemon CPU: utime+stime of dial9d during one run; BPF time is charged to the server."
+emit "- server CPU: the server's utime+stime per request (includes the traps and BPF programs)."
+emit ""
+# targets
+if has default && [ -s "$work/res.default" ]; then
+	rd=$(ratio default none)
+	emit "Target, default mode ratio vs none ≥ 0.99: $(f3 "$rd") — $(awk -v r="$rd" 'BEGIN {
+		if (r == "-") print "no result"; else if (r >= 0.99) print "met"; else printf "missed by %.1f points", (0.99 - r) * 100 }')."
+fi
+if has full && [ -n "${mode_opts[full]}" ] && [ -s "$work/res.full" ]; then
+	cfull=$(cost "$(ratio full none)")
+	emit "Target, full recording within 1.15× of the floor's cost: $(awk -v c="$cfull" -v f="$floor_cost" 'BEGIN {
+		if (c == "-" || f == "-") print "no result (floor unavailable)";
+		else if (f <= 0.002) printf "floor cost %.1f %% is within noise; full costs %.1f %%", f * 100, c * 100;
+		else if (c / f <= 1.15) printf "met (%.2f×: full %.1f %%, floor %.1f %%)", c / f, c * 100, f * 100;
+		else printf "missed (%.2f×: full %.1f %%, floor %.1f %%; dial9 adds %.1f points)", c / f, c * 100, f * 100, (c - f) * 100 }')."
+fi
+emit ""
+
+emit "### BPF run time per probe hit (bpf stats, one run of 4 × $N requests per mode)"
+emit ""
+emit "| mode | program | hits/request | ns/hit (BPF only) |"
+emit "|---|---|---|---|"
+if [ -s "$work/bpf" ]; then
+	awk 'function total(m) {
+			printf "| %s | **all** | %.2f | %s |\n", m, hits[m] / req[m], hits[m] ? sprintf("%.0f", ns[m] / hits[m]) : "-"
+		}
+		$1 != last { if (last != "") total(last); last = $1 }
+		{ hits[$1] += $3; ns[$1] += $4; req[$1] = $5
+		  if ($3 > 0) printf "| %s | %s | %.2f | %.0f |\n", $1, $2, $3 / $5, $4 / $3 }
+		END { if (last != "") total(last) }' \
+		"$work/bpf" >>"$results"
+fi
+emit ""
+emit "ns/hit is the BPF program alone (run_time_ns / run_cnt); the uprobe trap itself is not in it."
+emit ""
+
+emit "### Daemon memory and CPU over a ${WINDOW_SECS} s load; dump time"
+emit ""
+emit "| mode | load s | events/s | window events | window span s | window bytes | lost | dropped | daemon RSS | daemon peak RSS | daemon CPU % |"
+emit "|---|---|---|---|---|---|---|---|---|---|---|"
+awk '{ printf "| %s | %.1f | %.0f | %s | %.1f | %.1f MiB | %s | %s | %.1f MiB | %.1f MiB | %.1f %% |\n",
+	$1, $2 / 1000, $3 / ($2 / 1000), $4, $5 / 1e9, $6 / 1048576, $7, $8, $9 / 1024, $10 / 1024, $11 / $2 * 100 }' \
+	"$work/window" >>"$results"
+emit ""
+emit "dropped = records the window's byte budget (--max-bytes, 64 MiB) pushed out while still inside the 30 s span."
+emit ""
+emit "| mode | dump requests | median ms to file on disk | dump size |"
+emit "|---|---|---|---|"
+for m in default full; do
+	grep -q "^$m " "$work/dumps" || continue
+	emit "| $m | $(grep -c "^$m " "$work/dumps") | $(awk -v m="$m" '$1 == m { print $2 / 1000 }' "$work/dumps" | median) | $(awk -v m="$m" '$1 == m { s = $3 } END { printf "%.1f MiB", s / 1048576 }' "$work/dumps") |"
+done
+emit ""
+
+emit "### Ingestion without loss (tests/targets/storm, 100 tasks yielding, $storm_mode recording, --max-bytes 1G)"
+emit ""
+emit "| target polls/s | polls/s | events/s | events/poll | lost | dropped |"
+emit "|---|---|---|---|---|---|"
+awk '{ printf "| %s | %.0f | %.0f | %.2f | %s | %s |\n", $1 == 0 ? "flat out" : $1, $2 / ($3 / 1000), $4 / ($3 / 1000),
+	$2 ? $4 / $2 : 0, $5, $6 }' "$work/storm" >>"$results"
+maxev=$(awk '$5 == 0 { e = $4 / ($3 / 1000); if (e > m) m = e } END { printf "%.0f", m }' "$work/storm")
+sat=$(awk 'END { if ($5 != 0) print "a ring overflowed (lost > 0)"; else print "the producer saturated first (no loss at any step)" }' "$work/storm")
+emit ""
+emit "Highest rate with lost == 0: $maxev events/s; the ramp stopped because $sat."
+emit ""
+
+if [ "$REPORT_EVENTS" -gt 0 ]; then
+	say "report generation ($REPORT_EVENTS events)"
+	emit "### Report generation (tests/bench/report_bench.sh, $REPORT_EVENTS events)"
+	emit ""
+	emit '```'
+	"$here/tests/bench/report_bench.sh" "$build" "$REPORT_EVENTS" 2>&1 | grep -v '^wrote ' >>"$results"
+	emit '```'
+	emit ""
+fi
+
+t_end=$(date +%s)
+emit "Benchmark wall time: $((t_end - t_begin)) s."
+
+# --- output ---------------------------------------------------------------------------
+echo
+cat "$results"
+if [ -n "$DOC" ]; then
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+	virt=$(systemd-detect-virt 2>/dev/null || echo unknown)
+	{
+		echo "<!-- bench:begin (generated by tests/bench/run.sh; text outside these markers is kept) -->"
+		echo "## Results"
+		echo ""
+		echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "- Machine: $(nproc) CPUs ($cpu), virtualization: $virt, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
+		echo "- Kernel: $(uname -r); $(redis-benchmark --version 2>/dev/null | head -1); commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+		echo "- Reproduce: \`sudo make bench\` (BENCH_REQUESTS=$N BENCH_ROUNDS=$ROUNDS BENCH_CLIENTS=$CLIENTS)"
+		echo ""
+		cat "$results"
+		echo "<!-- bench:end -->"
+	} >"$work/block"
+	if [ -f "$DOC" ] && grep -q '^<!-- bench:begin' "$DOC" && grep -q '^<!-- bench:end' "$DOC"; then
+		awk -v blk="$work/block" '
+			/^<!-- bench:begin/ { while ((getline l < blk) > 0) print l; skip = 1; next }
+			/^<!-- bench:end/ { skip = 0; next }
+			!skip' "$DOC" >"$work/doc"
+	else
+		{ echo "# dial9 performance"; echo ""; cat "$work/block"; } >"$work/doc"
+	fi
+	cp "$work/doc" "$DOC" && say "wrote $DOC"
+fi
+exit 0
