@@ -64,6 +64,7 @@ int dial9_queue__walk(const struct dial9_analysis *a, dial9_queue_fn fn, void *c
 	const struct dial9_dump *d = a->dump;
 	uint64_t n = a->ntasks ? a->ntasks : 1, i, pi = 0, ti;
 	struct walk w = { .a = a, .fn = fn, .ctx = ctx };
+	uint16_t mode = DIAL9_MODE_FULL;
 	int err = 0;
 
 	w.queue = malloc(n * sizeof(*w.queue));
@@ -80,8 +81,11 @@ int dial9_queue__walk(const struct dial9_analysis *a, dial9_queue_fn fn, void *c
 		const struct dial9_poll *p;
 
 		ti = e->task_id ? dial9_idset__find(&a->task_ids, e->task_id) : DIAL9_NO_INDEX;
-		if (e->kind == DIAL9_EV_MODE && e->aux == DIAL9_MODE_OFF) {
-			err = clear(&w, e->ts_ns);
+		if (e->kind == DIAL9_EV_MODE) {
+			/* as analysis.c: the queue is known only under full recording */
+			mode = e->aux;
+			if (mode != DIAL9_MODE_FULL)
+				err = clear(&w, e->ts_ns);
 			continue;
 		}
 		if (ti == DIAL9_NO_INDEX)
@@ -89,7 +93,8 @@ int dial9_queue__walk(const struct dial9_analysis *a, dial9_queue_fn fn, void *c
 		switch (e->kind) {
 		case DIAL9_EV_SPAWN:
 		case DIAL9_EV_WAKE:
-			err = add(&w, ti, e->ts_ns);
+			if (mode == DIAL9_MODE_FULL)
+				err = add(&w, ti, e->ts_ns);
 			break;
 		case DIAL9_EV_POLL_START:
 			err = take(&w, ti, e->ts_ns, e->ts_ns);

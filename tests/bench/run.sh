@@ -73,6 +73,7 @@ cleanup() {
 	[ -n "$storm_pid" ] && kill "$storm_pid" 2>/dev/null
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
 	wait 2>/dev/null
+	rm -rf "$out/logs" && mkdir -p "$out/logs" && cp "$work"/*.log "$work"/*.out "$out/logs/" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -183,6 +184,10 @@ detach() { ctl "$1" detach --pid "$2" >/dev/null 2>&1; }
 run_mode() {
 	local m=$1 r=$2 d0=0 d1=0 s0 s1
 	if [ "$m" != none ]; then
+		if ! kill -0 "${dpid[$m]}" 2>/dev/null; then
+			say "round $r mode $m: dial9d has exited: $(tail -1 "$work/$m.log")"
+			return 1
+		fi
 		if ! attach "$m" "$server_pid"; then
 			say "round $r mode $m: attach failed: $(cat "$work/attach.err")"
 			return 1

@@ -326,6 +326,37 @@ static void test_lost_and_modes(void **state)
 	dial9_dump__free(d);
 }
 
+/* Sampled: short polls are only counted, so the queue and wake-to-poll
+ * latency are not known there (a wake answered by a counted poll must not
+ * turn into a huge latency at the next recorded poll); they are again once
+ * recording is full. */
+static void test_sampled_mode_has_no_queue(void **state)
+{
+	struct dial9_dump *d = new_dump();
+	struct dial9_analysis *a;
+
+	ev(d, 0, DIAL9_EV_MODE, 0, 0, 0, DIAL9_MODE_SAMPLED, 0);
+	ev(d, 10, DIAL9_EV_WAKE, 1, 0, 100, DIAL9_WAKER_TIMER, 0);
+	ev(d, 20, DIAL9_EV_WAKE, 2, 0, 100, DIAL9_WAKER_TIMER, 0);
+	ev(d, 5 * MS, DIAL9_EV_POLL_START, 1, 0, 101, 0, 0);     /* a long poll, recorded */
+	ev(d, 7 * MS, DIAL9_EV_POLL_END, 1, 2 * MS, 101, 0, 0);
+	ev(d, 8 * MS, DIAL9_EV_POLL_SUMMARY, 2, 3000, 0, 1, 0);   /* task 2's short poll */
+	ev(d, 9 * MS, DIAL9_EV_MODE, 0, 0, 0, DIAL9_MODE_FULL, 0);
+	ev(d, 10 * MS, DIAL9_EV_WAKE, 1, 0, 100, DIAL9_WAKER_TIMER, 0);
+	ev(d, 10 * MS + 500, DIAL9_EV_POLL_START, 1, 0, 101, 0, 0);
+	ev(d, 10 * MS + 900, DIAL9_EV_POLL_END, 1, 400, 101, 0, 0);
+	a = analyse(d);
+
+	assert_int_equal(a->lat_count, 1);      /* only the wake under full recording */
+	assert_int_equal(a->lat_max_ns, 500);
+	assert_int_equal(a->queue_peak, 1);
+	assert_int_equal(a->queue_peak_ns, T0 + 10 * MS);
+	assert_int_equal(a->polls_counted, 1);
+	assert_int_equal(a->polls_recorded, 2);
+	dial9_analysis__free(a);
+	dial9_dump__free(d);
+}
+
 /* A poll still running at window end is an open poll to the window end; a
  * parked thread an open idle period. */
 static void test_open_poll_and_timeline(void **state)
@@ -447,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_wake_latency),
 		cmocka_unit_test(test_poll_summary),
 		cmocka_unit_test(test_lost_and_modes),
+		cmocka_unit_test(test_sampled_mode_has_no_queue),
 		cmocka_unit_test(test_open_poll_and_timeline),
 		cmocka_unit_test(test_task_events),
 		cmocka_unit_test(test_empty),

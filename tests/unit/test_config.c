@@ -33,6 +33,9 @@ static void test_settings(void **state)
 			   "max-dump-bytes = 2G\n"
 			   "state-dir = /srv/dial9\n"
 			   "socket = /run/x.sock\n"
+			   "poll-threshold-us = 0\n"
+			   "overhead-budget = 2.5\n"
+			   "hit-cost-ns = 3000\n"
 			   "\n   \t\n";
 	struct dial9_config c;
 	char err[256];
@@ -49,6 +52,11 @@ static void test_settings(void **state)
 	assert_int_equal(c.max_dump_bytes, 2ULL << 30);
 	assert_string_equal(c.state_dir, "/srv/dial9");
 	assert_string_equal(c.socket, "/run/x.sock");
+	assert_true(c.has_poll_threshold);
+	assert_int_equal(c.poll_threshold_us, 0);
+	assert_true(c.has_overhead_budget);
+	assert_true(c.overhead_budget_pct > 2.49 && c.overhead_budget_pct < 2.51);
+	assert_int_equal(c.hit_cost_ns, 3000);
 	dial9_config__free(&c);
 }
 
@@ -65,6 +73,8 @@ static void test_errors_name_the_line(void **state)
 		{ "dump-on-exit = maybe\n", "line 1: 'maybe' is not yes or no" },
 		{ "state-dir = relative\n", "line 1: needs an absolute path" },
 		{ "include-exe =\n", "line 1: empty pattern" },
+		{ "overhead-budget = 101\n", "line 1: '101' is not a percentage 0..100" },
+		{ "overhead-budget = 1%\n", "line 1: '1%' is not a percentage 0..100" },
 		{ "max-bytes = 99999999999999999999G\n", "line 1: '99999999999999999999G' is not a size" },
 	};
 	struct dial9_config c;
