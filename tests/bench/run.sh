@@ -13,10 +13,12 @@
 #  6. Report generation (tests/bench/report_bench.sh).
 #
 # Settings (environment):
-#   BENCH_REQUESTS=100000  requests per redis-benchmark test (4 tests a run:
+#   BENCH_REQUESTS=25000   requests per redis-benchmark test (4 tests a run:
 #                          PING_INLINE, PING_MBULK, SET, GET)
-#   BENCH_ROUNDS=5         interleaved rounds
+#   BENCH_ROUNDS=10        interleaved rounds
 #   BENCH_CLIENTS=50       redis-benchmark connections
+#   BENCH_SETTLE_SECS=1.5  unmeasured load before each measured run (after the
+#                          attach), so the governor has reached its steady state
 #   BENCH_WINDOW_SECS=35   the long load for window memory and dump timing (0 = skip)
 #   BENCH_DUMPS=10         dump requests timed
 #   BENCH_STORM_MS=2000    each step of the ingestion ramp
@@ -29,9 +31,10 @@ export LC_ALL=C
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$here/build}" && pwd) || exit 1
 
-N=${BENCH_REQUESTS:-100000}
-ROUNDS=${BENCH_ROUNDS:-5}
+N=${BENCH_REQUESTS:-25000}
+ROUNDS=${BENCH_ROUNDS:-10}
 CLIENTS=${BENCH_CLIENTS:-50}
+SETTLE=${BENCH_SETTLE_SECS:-1.5}
 WINDOW_SECS=${BENCH_WINDOW_SECS:-35}
 DUMPS=${BENCH_DUMPS:-10}
 STORM_MS=${BENCH_STORM_MS:-2000}
@@ -91,6 +94,8 @@ proc_cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>
 hz=$(getconf CLK_TCK)
 # json_num FILE KEY: a number field of dial9ctl --json output (first match)
 json_num() { sed -n "s/^ *\"$2\": *\\([-0-9.e+]*\\),\\{0,1\\}\$/\\1/p" "$1" | head -1; }
+# json_str FILE KEY: a string field ("-" if absent)
+json_str() { sed -n "s/^ *\"$2\": *\"\\([^\"]*\\)\",\\{0,1\\}\$/\\1/p" "$1" | head -1 | grep . || echo -; }
 
 # --- modes ---------------------------------------------------------------------
 modes=(none default full floor)
@@ -176,6 +181,14 @@ load() {
 	[ -s "$1" ]
 }
 
+# settle: unmeasured load, the same in every mode
+settle() {
+	[ "$SETTLE" = 0 ] && return 0
+	timeout "$SETTLE" redis-benchmark -h 127.0.0.1 -p "$port" -t get -n 2000000000 -c "$CLIENTS" -q \
+		>/dev/null 2>&1
+	return 0
+}
+
 attach() { ctl "$1" attach --pid "$2" >/dev/null 2>"$work/attach.err"; }
 detach() { ctl "$1" detach --pid "$2" >/dev/null 2>&1; }
 
@@ -192,9 +205,9 @@ run_mode() {
 			say "round $r mode $m: attach failed: $(cat "$work/attach.err")"
 			return 1
 		fi
-		sleep 0.2
-		d0=$(proc_cpu_ticks "${dpid[$m]}")
 	fi
+	settle
+	[ "$m" != none ] && d0=$(proc_cpu_ticks "${dpid[$m]}")
 	s0=$(proc_cpu_ticks "$server_pid")
 	if load "$work/one"; then
 		s1=$(proc_cpu_ticks "$server_pid")
@@ -243,7 +256,7 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled
 for m in "${avail[@]}"; do
 	[ "$m" = none ] && continue
 	attach "$m" "$server_pid" || continue
-	sleep 0.2
+	settle
 	bpf_sample "$m" "$work/b0"
 	if load "$work/one"; then
 		bpf_sample "$m" "$work/b1"
@@ -275,10 +288,13 @@ if [ "$WINDOW_SECS" -gt 0 ]; then
 		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/${dpid[$m]}/status")
 		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/${dpid[$m]}/status")
 		# mode secs events window_events span_ns window_bytes lost dropped rss_kb hwm_kb cpu_ms
+		#   governor_mode duty overhead_pct
 		echo "$m $(((t1 - t0) / 1000000)) $(json_num "$work/list.json" events)" \
 			"$(json_num "$work/list.json" window_events) $(json_num "$work/list.json" window_span_ns)" \
 			"$(json_num "$work/list.json" window_bytes) $(json_num "$work/list.json" lost)" \
-			"$(json_num "$work/list.json" dropped) $rss $hwm $(((d1 - d0) * 1000 / hz))" >>"$work/window"
+			"$(json_num "$work/list.json" dropped) $rss $hwm $(((d1 - d0) * 1000 / hz))" \
+			"$(json_str "$work/list.json" mode) $(json_num "$work/list.json" duty | grep . || echo -)" \
+			"$(json_num "$work/list.json" overhead_pct | grep . || echo -)" >>"$work/window"
 		for _ in $(seq 1 "$DUMPS"); do
 			t0=$(now_ns)
 			path=$(ctl "$m" dump --pid "$server_pid" 2>/dev/null)
@@ -341,64 +357,82 @@ if has storm; then
 fi
 
 # --- tables -------------------------------------------------------------------------
-nm() { [ "$1" = none ] && echo "none" || echo "$1"; }
 med() { awk -v c="$2" '{ print $c }' "$work/res.$1" 2>/dev/null | grep -v '^-$' | median; }
-# per-round ratio of mode A's throughput to mode B's, median over rounds
-ratio() {
+# paired A B AWK-EXPR: median over rounds of EXPR on the join of A's and B's rows
+# (A's fields are $2..$8, B's $9..$15: rps p50 p99 requests wall daemon_ms server_us)
+paired() {
 	[ -s "$work/res.$1" ] && [ -s "$work/res.$2" ] || { echo "-"; return; }
-	join <(sort -k1,1 "$work/res.$1") <(sort -k1,1 "$work/res.$2") | awk '{ print $2 / $9 }' | median
+	join <(sort -k1,1 "$work/res.$1") <(sort -k1,1 "$work/res.$2") | awk "{ print $3 }" | median
 }
-f3() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else printf "%.3f", x }'; }
-pct() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else printf "%.1f %%", x * 100 }'; }
-# cost of a mode = 1/ratio_vs_none - 1: extra time per request vs no recorder
+ratio() { paired "$1" "$2" '$2 / $9'; }
+cpu_delta() { paired "$1" "$2" '$8 - $15'; }
+fmt() { awk -v x="$1" -v f="$2" 'BEGIN { if (x == "-" || x == "") print "-"; else printf f, x }'; }
+# cost of a mode from its throughput ratio: 1/ratio - 1 = extra time per request
 cost() { awk -v r="$1" 'BEGIN { if (r == "-" || r <= 0) print "-"; else print 1 / r - 1 }'; }
+# times A B: A / B when B is clearly above noise (> MIN), else "-"
+times() { awk -v a="$1" -v b="$2" -v min="$3" 'BEGIN { if (a == "-" || b == "-" || b <= min) print "-"; else printf "%.2f×", a / b }'; }
 
-emit "### Throughput and latency (redis-benchmark, medians of $ROUNDS interleaved rounds)"
+cpu_none=$(med none 8)
+floor_cost="-" floor_cpu="-"
+if has floor && [ -s "$work/res.floor" ]; then
+	floor_cost=$(cost "$(ratio floor none)")
+	floor_cpu=$(cpu_delta floor none)
+fi
+emit "### Throughput, latency and CPU per request (redis-benchmark, medians of $ROUNDS interleaved rounds)"
 emit ""
-emit "Per run: 4 × $N requests (PING_INLINE, PING_MBULK, SET, GET), $CLIENTS connections."
-emit "req/s = requests / Σ per-test time; p50/p99 = mean of the four tests' percentiles."
+emit "Per run: 4 × $N requests (PING_INLINE, PING_MBULK, SET, GET), $CLIENTS connections, measured after"
+emit "${SETTLE} s of unmeasured load following the attach (the governor's steady state; the same in every mode)."
 emit ""
-emit "| mode | what | req/s | p50 ms | p99 ms | ratio vs none | cost | ratio vs floor | cost vs floor | daemon CPU ms/run | server CPU µs/req |"
-emit "|---|---|---|---|---|---|---|---|---|---|---|"
-floor_cost="-"
-has floor && floor_cost=$(cost "$(ratio floor none)")
+emit "| mode | what | req/s | p50 ms | p99 ms | ratio vs none | ratio vs floor | thr. cost | thr. cost vs floor | server CPU µs/req | +CPU µs/req | CPU cost vs floor | daemon CPU ms/run |"
+emit "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for m in "${modes[@]}"; do
 	if ! has "$m" || [ ! -s "$work/res.$m" ]; then
-		emit "| $m | unavailable (${unavailable[$m]:-no result}) | | | | | | | | | |"
+		emit "| $m | unavailable (${unavailable[$m]:-no result}) | | | | | | | | | | | |"
 		continue
 	fi
-	rn=$(ratio "$m" none)
-	c=$(cost "$rn")
-	rf="-" cf="-"
-	if has floor && [ "$m" != none ] && [ "$m" != floor ]; then
-		rf=$(f3 "$(ratio "$m" floor)")
-		cf=$(awk -v c="$c" -v f="$floor_cost" 'BEGIN { if (c == "-" || f == "-" || f <= 0.002) print "-"; else printf "%.2f×", c / f }')
+	rn="-" c="-" rf="-" cf="-" dc="-" cfc="-"
+	if [ "$m" != none ]; then
+		rn=$(ratio "$m" none)
+		c=$(cost "$rn")
+		dc=$(cpu_delta "$m" none)
 	fi
-	[ "$m" = none ] && rn="-" && c="-"
-	dcpu=$(med "$m" 7)
-	emit "| $m | ${mode_what[$m]} | $(med "$m" 2) | $(med "$m" 3) | $(med "$m" 4) | $(f3 "$rn") | $(pct "$c") | $rf | $cf | $dcpu | $(med "$m" 8) |"
+	if [ "$m" != none ] && [ "$m" != floor ] && has floor; then
+		rf=$(ratio "$m" floor)
+		cf=$(times "$c" "$floor_cost" 0.005)
+		cfc=$(times "$dc" "$floor_cpu" 0.05)
+	fi
+	emit "| $m | ${mode_what[$m]} | $(fmt "$(med "$m" 2)" %.0f) | $(med "$m" 3) | $(med "$m" 4) |" \
+		"$(fmt "$rn" %.3f) | $(fmt "$rf" %.3f) | $(fmt "$c" %+.3f) | $cf |" \
+		"$(fmt "$(med "$m" 8)" %.2f) | $(fmt "$dc" %+.2f) | $cfc | $(med "$m" 7) |"
 done
 emit ""
-emit "- ratio vs none: median over rounds of (req/s in the mode) / (req/s without recorder, same round)."
-emit "- cost = 1 / (ratio vs none) − 1: the extra time per request the mode costs."
-emit "- ratio vs floor: the same against the floor mode; cost vs floor = cost / floor's cost"
-emit "  (1.00× = dial9's own BPF and daemon work add nothing beyond the probe traps)."
-emit "- daemon CPU: utime+stime of dial9d during one run; BPF time is charged to the server."
-emit "- server CPU: the server's utime+stime per request (includes the traps and BPF programs)."
+emit "- req/s = requests / Σ of the four tests' times; p50/p99 = mean of the four tests' percentiles."
+emit "- ratio vs none (vs floor): median over rounds of the mode's req/s / req/s without recorder"
+emit "  (in floor mode), both measured in the same round."
+emit "- thr. cost = 1 / (ratio vs none) − 1: the extra time per request; thr. cost vs floor = thr. cost /"
+emit "  floor's thr. cost (1.00× = dial9 adds nothing to the probe traps; \"-\" when the floor's cost is < 0.5 %)."
+emit "- server CPU: the server's utime+stime per request (traps and BPF programs run in its context);"
+emit "  +CPU = median over rounds of (mode − none, same round); CPU cost vs floor = +CPU / floor's +CPU."
+emit "- daemon CPU: utime+stime of dial9d during one run."
 emit ""
 # targets
 if has default && [ -s "$work/res.default" ]; then
 	rd=$(ratio default none)
-	emit "Target, default mode ratio vs none ≥ 0.99: $(f3 "$rd") — $(awk -v r="$rd" 'BEGIN {
+	emit "- Target, default mode throughput ratio vs none ≥ 0.99: $(fmt "$rd" %.3f) — $(awk -v r="$rd" 'BEGIN {
 		if (r == "-") print "no result"; else if (r >= 0.99) print "met"; else printf "missed by %.1f points", (0.99 - r) * 100 }')."
 fi
 if has full && [ -n "${mode_opts[full]}" ] && [ -s "$work/res.full" ]; then
 	cfull=$(cost "$(ratio full none)")
-	emit "Target, full recording within 1.15× of the floor's cost: $(awk -v c="$cfull" -v f="$floor_cost" 'BEGIN {
-		if (c == "-" || f == "-") print "no result (floor unavailable)";
-		else if (f <= 0.002) printf "floor cost %.1f %% is within noise; full costs %.1f %%", f * 100, c * 100;
-		else if (c / f <= 1.15) printf "met (%.2f×: full %.1f %%, floor %.1f %%)", c / f, c * 100, f * 100;
-		else printf "missed (%.2f×: full %.1f %%, floor %.1f %%; dial9 adds %.1f points)", c / f, c * 100, f * 100, (c - f) * 100 }')."
+	dfull=$(cpu_delta full none)
+	emit "- Target, full recording within 1.15× of the floor's cost: $(awk -v c="$cfull" -v f="$floor_cost" -v dc="$dfull" -v df="$floor_cpu" 'BEGIN {
+		if (f == "-" || df == "-") { print "no result (floor unavailable)"; exit }
+		if (f > 0.005 && c != "-") s = sprintf("throughput: %.2f× (full %+.1f %%, floor %+.1f %%)", c / f, c * 100, f * 100)
+		else s = sprintf("throughput: floor cost %+.1f %% is within noise, full %+.1f %%", f * 100, c * 100)
+		if (df > 0.05) s = s sprintf("; CPU: %.2f× (full %+.2f µs/req, floor %+.2f µs/req)", dc / df, dc, df)
+		if (df > 0.05) { v = dc / df; by = "CPU" } else if (f > 0.005 && c != "-") { v = c / f; by = "throughput" } else v = 0
+		if (v == 0) print s " — inconclusive"
+		else if (v <= 1.15) printf "%s — met (%s measure)\n", s, by
+		else printf "%s — missed: %.2f× against 1.15× (%s measure)\n", s, v, by }')."
 fi
 emit ""
 
@@ -422,13 +456,17 @@ emit ""
 
 emit "### Daemon memory and CPU over a ${WINDOW_SECS} s load; dump time"
 emit ""
-emit "| mode | load s | events/s | window events | window span s | window bytes | lost | dropped | daemon RSS | daemon peak RSS | daemon CPU % |"
-emit "|---|---|---|---|---|---|---|---|---|---|---|"
-awk '{ printf "| %s | %.1f | %.0f | %s | %.1f | %.1f MiB | %s | %s | %.1f MiB | %.1f MiB | %.1f %% |\n",
-	$1, $2 / 1000, $3 / ($2 / 1000), $4, $5 / 1e9, $6 / 1048576, $7, $8, $9 / 1024, $10 / 1024, $11 / $2 * 100 }' \
+emit "| mode | load s | events/s | window events | window span s | window bytes | 30 s at this rate | lost | dropped | daemon RSS (peak) | daemon CPU | governor at end |"
+emit "|---|---|---|---|---|---|---|---|---|---|---|---|"
+awk '{ r = $3 / ($2 / 1000)
+	gov = $12 == "-" ? "-" : sprintf("%s, duty %s, est. %s %%", $12, $13 == "-" ? "-" : sprintf("%.3f", $13), $14 == "-" ? "-" : sprintf("%.2f", $14))
+	printf "| %s | %.1f | %.0f | %s | %.1f | %.1f MiB | %.0f MiB | %s | %s | %.1f MiB (%.1f) | %.1f %% | %s |\n",
+	$1, $2 / 1000, r, $4, $5 / 1e9, $6 / 1048576, r * 30 * 32 / 1048576, $7, $8, $9 / 1024, $10 / 1024, $11 / $2 * 100, gov }' \
 	"$work/window" >>"$results"
 emit ""
-emit "dropped = records the window's byte budget (--max-bytes, 64 MiB) pushed out while still inside the 30 s span."
+emit "- events/s: events recorded over the load / load time; 30 s at this rate: 32-byte records × events/s × 30 s."
+emit "- dropped: records the window's byte budget (--max-bytes, default 64 MiB) pushed out while still inside the 30 s span."
+emit "- governor at end: the process's recording mode, duty cycle and the daemon's overhead estimate (dial9ctl --json list)."
 emit ""
 emit "| mode | dump requests | median ms to file on disk | dump size |"
 emit "|---|---|---|---|"

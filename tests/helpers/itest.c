@@ -167,6 +167,35 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open(from, O_RDONLY | O_CLOEXEC), out, err = 0;
+
+	if (in < 0)
+		return -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (out < 0) {
+		err = -errno;
+		close(in);
+		return err;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			err = -EIO;
+			break;
+		}
+	if (n < 0)
+		err = -errno;
+	close(in);
+	if (close(out) && !err)
+		err = -errno;
+	if (!err && chmod(to, mode))
+		err = -errno;
+	return err;
+}
+
 int itest_daemon_start(struct itest_daemon *d, const char *const extra[])
 {
 	const char *argv[32];
@@ -266,6 +295,17 @@ int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, 
 	if (access(bin, X_OK)) {
 		fprintf(stderr, "missing target %s: run `make targets`\n", bin);
 		return -ENOENT;
+	}
+	/* Another user may not reach the build directory: give them a copy. */
+	if (uid >= 0) {
+		char copy[256];
+		int err;
+
+		snprintf(copy, sizeof(copy), "%s/%s.bin", d->dir, name);
+		err = copy_file(bin, copy, 0755);
+		if (err)
+			return err;
+		snprintf(bin, sizeof(bin), "%s", copy);
 	}
 	t->pid = spawn_as(argv, t->out, errpath, envs, uid);
 	if (t->pid < 0)
@@ -410,9 +450,16 @@ int itest_ctl_as(int uid, const struct itest_daemon *d, char **out, char **err,
 		 const char *const args[])
 {
 	const char *argv[32];
+	char copy[256];
 	int i = 0, j, status;
 
 	argv[i++] = ITEST_BIN("dial9ctl");
+	if (uid >= 0) { /* another user may not reach the build directory */
+		snprintf(copy, sizeof(copy), "%s/dial9ctl", d->dir);
+		if (access(copy, X_OK) && copy_file(ITEST_BIN("dial9ctl"), copy, 0755))
+			return -1;
+		argv[0] = copy;
+	}
 	argv[i++] = "--socket";
 	argv[i++] = d->socket;
 	for (j = 0; args[j] && i < 31; j++)
