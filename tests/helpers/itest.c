@@ -14,6 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
 #include "itest.h"
 
 /* Every process started here, so that none outlives the tests whatever
@@ -491,6 +497,32 @@ json_t *itest_dial9_json(const char *const args[])
 		fprintf(stderr, "dial9 %s: bad JSON: %s\n", args[0], jerr.text);
 	free(out);
 	free(err);
+	return j;
+}
+
+long long itest_jint(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		fail_msg("JSON key '%s' missing or not an integer", key);
+	return json_integer_value(v);
+}
+
+const char *itest_jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+json_t *itest_dial9_cmd(const char *cmd, const char *dump)
+{
+	const char *args[] = { cmd, dump, NULL };
+	json_t *j = itest_dial9_json(args);
+
+	if (!j)
+		fail_msg("dial9 %s %s failed", cmd, dump);
 	return j;
 }
 

@@ -69,6 +69,13 @@ int itest_ctl_as(int uid, const struct itest_daemon *d, char **out, char **err,
 /* dial9 ARGS... --json parsed; NULL on failure (message printed). */
 json_t *itest_dial9_json(const char *const args[]);
 
+/* JSON accessors for assertions: jint fails the test when the key is not an
+ * integer; jstr gives "" for a missing string. */
+long long itest_jint(const json_t *o, const char *key);
+const char *itest_jstr(const json_t *o, const char *key);
+/* `dial9 CMD DUMP --json`, parsed; fails the test on error. */
+json_t *itest_dial9_cmd(const char *cmd, const char *dump);
+
 /* Path of the newest file in DIR matching substring, or "" if none. */
 int itest_find_dump(const char *dir, const char *substr, char *path, size_t len, int timeout_ms);
 

@@ -26,31 +26,8 @@
 
 #define NOBODY 65534
 
-static json_t *summary_of(const char *dump)
-{
-	const char *args[] = { "summary", dump, NULL };
-	json_t *j = itest_dial9_json(args);
 
-	if (!j)
-		fail_msg("dial9 summary %s failed", dump);
-	return j;
-}
 
-static long long jint(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("JSON key '%s' missing or not an integer", key);
-	return json_integer_value(v);
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
 
 static void dumps_dir(const struct itest_daemon *d, char *buf, size_t len)
 {
@@ -100,15 +77,15 @@ static json_t *the_dump(struct itest_daemon *d, struct itest_target *t, const ch
 	if (itest_find_dump(dir, pattern, path, sizeof(path), 5000))
 		fail_msg("no dump of %d in %s", t->pid, dir);
 	assert_non_null(strstr(path, what));
-	return summary_of(path);
+	return itest_dial9_cmd("summary", path);
 }
 
 /* What the activity before the incident left in the window: the tickers. */
 static void assert_recent_activity(json_t *sum)
 {
-	assert_true(jint(sum, "spawns") >= 3);
-	assert_true(jint(sum, "polls") >= 20); /* 3 tickers every 10 ms for 300 ms */
-	assert_int_equal(jint(sum, "lost"), 0);
+	assert_true(itest_jint(sum, "spawns") >= 3);
+	assert_true(itest_jint(sum, "polls") >= 20); /* 3 tickers every 10 ms for 300 ms */
+	assert_int_equal(itest_jint(sum, "lost"), 0);
 }
 
 static void test_panic_in_main(void **state)
@@ -122,17 +99,17 @@ static void test_panic_in_main(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 101);
 	sum = the_dump(&d, &t, ".panic.");
-	assert_string_equal(jstr(sum, "reason"), "panic");
-	assert_int_equal(jint(sum, "reason_tid"), t.pid); /* main thread */
-	assert_int_equal(jint(sum, "reason_task"), 0);    /* not inside a task */
+	assert_string_equal(itest_jstr(sum, "reason"), "panic");
+	assert_int_equal(itest_jint(sum, "reason_tid"), t.pid); /* main thread */
+	assert_int_equal(itest_jint(sum, "reason_task"), 0);    /* not inside a task */
 	assert_recent_activity(sum);
 	panic = json_array_get(json_object_get(sum, "panics"), 0);
 	assert_non_null(panic);
 	line = itest_target_fact(&t, "line");
 	assert_non_null(line);
 	snprintf(want, sizeof(want), "panicker/src/main.rs:%s:", line);
-	if (!strstr(jstr(panic, "location"), want))
-		fail_msg("panic location '%s', want '%s…'", jstr(panic, "location"), want);
+	if (!strstr(itest_jstr(panic, "location"), want))
+		fail_msg("panic location '%s', want '%s…'", itest_jstr(panic, "location"), want);
 	free(line);
 	json_decref(sum);
 	itest_daemon_stop(&d);
@@ -150,11 +127,11 @@ static void test_panic_in_task_process_lives(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_true(itest_target_wait_line(&t, "task_panicked=1", 100));
 	sum = the_dump(&d, &t, ".panic.");
-	assert_string_equal(jstr(sum, "reason"), "panic");
-	assert_true(jint(sum, "reason_task") > 0); /* the panicking task */
+	assert_string_equal(itest_jstr(sum, "reason"), "panic");
+	assert_true(itest_jint(sum, "reason_task") > 0); /* the panicking task */
 	panic = json_array_get(json_object_get(sum, "panics"), 0);
-	assert_int_equal(jint(panic, "task_id"), jint(sum, "reason_task"));
-	assert_non_null(strstr(jstr(panic, "location"), "panicker/src/main.rs:"));
+	assert_int_equal(itest_jint(panic, "task_id"), itest_jint(sum, "reason_task"));
+	assert_non_null(strstr(itest_jstr(panic, "location"), "panicker/src/main.rs:"));
 	assert_recent_activity(sum);
 	json_decref(sum);
 	itest_daemon_stop(&d);
@@ -170,9 +147,9 @@ static void check_signal(const char *mode, int sig)
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), sig);
 	sum = the_dump(&d, &t, ".signal.");
-	assert_string_equal(jstr(sum, "reason"), "signal");
-	assert_int_equal(jint(sum, "signal"), sig);
-	assert_int_equal(jint(sum, "reason_tid"), t.pid); /* the faulting (main) thread */
+	assert_string_equal(itest_jstr(sum, "reason"), "signal");
+	assert_int_equal(itest_jint(sum, "signal"), sig);
+	assert_int_equal(itest_jint(sum, "reason_tid"), t.pid); /* the faulting (main) thread */
 	assert_recent_activity(sum);
 	json_decref(sum);
 	itest_daemon_stop(&d);
@@ -209,7 +186,7 @@ static void test_kill_9_is_signal_9(void **state)
 	status = itest_target_wait(&t, 5000);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	sum = the_dump(&d, &t, ".signal.");
-	assert_int_equal(jint(sum, "signal"), 9);
+	assert_int_equal(itest_jint(sum, "signal"), 9);
 	assert_recent_activity(sum);
 	json_decref(sum);
 	itest_daemon_stop(&d);
@@ -243,8 +220,8 @@ static void test_system_wide_discovery(void **state)
 	l = json_loads(out, 0, NULL);
 	assert_non_null(l);
 	json_array_foreach(l, i, p) {
-		saw_target |= jint(p, "pid") == t.pid;
-		saw_sleeper |= jint(p, "pid") == sleeper;
+		saw_target |= itest_jint(p, "pid") == t.pid;
+		saw_sleeper |= itest_jint(p, "pid") == sleeper;
 	}
 	assert_true(saw_target);
 	assert_false(saw_sleeper); /* not a Tokio program: left alone */
@@ -259,8 +236,8 @@ static void test_system_wide_discovery(void **state)
 	dumps_dir(&d, dir, sizeof(dir));
 	snprintf(pattern, sizeof(pattern), ".%d.", t.pid);
 	assert_int_equal(itest_find_dump(dir, pattern, path, sizeof(path), 5000), 0);
-	sum = summary_of(path);
-	assert_int_equal(jint(sum, "spawns"), 5);
+	sum = itest_dial9_cmd("summary", path);
+	assert_int_equal(itest_jint(sum, "spawns"), 5);
 	json_decref(sum);
 	itest_daemon_stop(&d);
 }
@@ -316,7 +293,7 @@ static void test_access_control(void **state)
 	assert_int_equal(itest_ctl_as(NOBODY, &d, &out, &err, list), 0);
 	l = json_loads(out, 0, NULL);
 	assert_int_equal(json_array_size(l), 1);
-	assert_int_equal(jint(json_array_get(l, 0), "pid"), mine.pid);
+	assert_int_equal(itest_jint(json_array_get(l, 0), "pid"), mine.pid);
 	json_decref(l);
 	free(out);
 	free(err);

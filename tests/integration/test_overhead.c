@@ -23,31 +23,8 @@
 /* A governor that always finds the poll/wake probes over budget. */
 #define TINY_BUDGET "--overhead-budget", "1", "--hit-cost-ns", "1000000"
 
-static long long jint(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
 
-	if (!json_is_integer(v))
-		fail_msg("JSON key '%s' missing or not an integer", key);
-	return json_integer_value(v);
-}
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
-static json_t *dial9_json(const char *cmd, const char *dump)
-{
-	const char *args[] = { cmd, dump, NULL };
-	json_t *j = itest_dial9_json(args);
-
-	if (!j)
-		fail_msg("dial9 %s %s failed", cmd, dump);
-	return j;
-}
 
 /* Run target NAME (args) under a fresh daemon (extra options) to its end;
  * the exit (or panic) dump's path goes to dump. */
@@ -81,11 +58,11 @@ static int mode_spans(json_t *sum, const char *mode, long long *start, long long
 	int n = 0;
 
 	json_array_foreach(json_object_get(sum, "modes"), i, m) {
-		if (strcmp(jstr(m, "mode"), mode))
+		if (strcmp(itest_jstr(m, "mode"), mode))
 			continue;
 		if (n < max) {
-			start[n] = jint(m, "start_ns");
-			end[n] = jint(m, "end_ns");
+			start[n] = itest_jint(m, "start_ns");
+			end[n] = itest_jint(m, "end_ns");
 		}
 		n++;
 	}
@@ -105,18 +82,18 @@ static void test_default_mode_counts_short_polls(void **state)
 	long long task_edges = 0;
 
 	run(&d, &t, extra, "relay", args, ".exit.", dump, sizeof(dump));
-	sum = dial9_json("summary", dump);
-	assert_int_equal(jint(sum, "spawns"), 5);
-	assert_int_equal(jint(sum, "lost"), 0);
+	sum = itest_dial9_cmd("summary", dump);
+	assert_int_equal(itest_jint(sum, "spawns"), 5);
+	assert_int_equal(itest_jint(sum, "lost"), 0);
 	/* the relay's polls are microseconds long: counted, not recorded */
-	assert_true(jint(sum, "polls_counted") >= 50);
-	assert_true(jint(sum, "polls_recorded") < jint(sum, "polls_counted"));
+	assert_true(itest_jint(sum, "polls_counted") >= 50);
+	assert_true(itest_jint(sum, "polls_recorded") < itest_jint(sum, "polls_counted"));
 	assert_int_equal(mode_spans(sum, "sampled", s, e, 4), 1);
 	/* wakes are still recorded one by one */
-	graph = dial9_json("wakegraph", dump);
+	graph = itest_dial9_cmd("wakegraph", dump);
 	json_array_foreach(json_object_get(graph, "edges"), i, edge)
-		if (!strcmp(jstr(json_object_get(edge, "waker"), "kind"), "task"))
-			task_edges += jint(edge, "count");
+		if (!strcmp(itest_jstr(json_object_get(edge, "waker"), "kind"), "task"))
+			task_edges += itest_jint(edge, "count");
 	assert_true(task_edges >= 40); /* 4 stage-to-stage links x 10 rounds */
 	json_decref(sum);
 	json_decref(graph);
@@ -144,7 +121,7 @@ static void test_governor_keeps_spawn_and_panic(void **state)
 	sleep(2); /* one second measured over budget, then off */
 	assert_int_equal(itest_ctl(&d, &out, NULL, list), 0);
 	l = json_loads(out, 0, NULL);
-	assert_string_equal(jstr(json_array_get(l, 0), "mode"), "off");
+	assert_string_equal(itest_jstr(json_array_get(l, 0), "mode"), "off");
 	assert_true(json_real_value(json_object_get(json_array_get(l, 0), "duty")) < 1.0);
 	json_decref(l);
 	free(out);
@@ -155,14 +132,14 @@ static void test_governor_keeps_spawn_and_panic(void **state)
 	snprintf(pattern, sizeof(pattern), ".%d.", t.pid);
 	assert_int_equal(itest_find_dump(dir, pattern, dump, sizeof(dump), 5000), 0);
 	assert_non_null(strstr(dump, ".panic."));
-	sum = dial9_json("summary", dump);
+	sum = itest_dial9_cmd("summary", dump);
 	n = mode_spans(sum, "off", s, e, 8);
 	assert_true(n >= 1);
-	assert_int_equal(jint(sum, "spawns"), 4); /* 3 tickers, then the panicking task */
+	assert_int_equal(itest_jint(sum, "spawns"), 4); /* 3 tickers, then the panicking task */
 	panic = json_array_get(json_object_get(sum, "panics"), 0);
 	assert_non_null(panic);
-	assert_true(jint(panic, "ts_ns") >= s[0] && jint(panic, "ts_ns") <= e[0]);
-	assert_non_null(strstr(jstr(panic, "location"), "panicker/src/main.rs:"));
+	assert_true(itest_jint(panic, "ts_ns") >= s[0] && itest_jint(panic, "ts_ns") <= e[0]);
+	assert_non_null(strstr(itest_jstr(panic, "location"), "panicker/src/main.rs:"));
 	json_decref(sum);
 	itest_daemon_stop(&d);
 }
@@ -180,24 +157,24 @@ static void test_stall_seen_while_polls_off(void **state)
 	int n, k, found = 0;
 
 	run(&d, &t, extra, "blocker", args, ".exit.", dump, sizeof(dump));
-	sum = dial9_json("summary", dump);
+	sum = itest_dial9_cmd("summary", dump);
 	n = mode_spans(sum, "off", s, e, 8);
 	assert_true(n >= 1);
-	tl = dial9_json("timeline", dump);
+	tl = itest_dial9_cmd("timeline", dump);
 	json_array_foreach(json_object_get(tl, "threads"), i, th) {
 		json_array_foreach(json_object_get(th, "slices"), j, sl) {
 			long long st;
 
-			if (strcmp(jstr(sl, "kind"), "stall"))
+			if (strcmp(itest_jstr(sl, "kind"), "stall"))
 				continue;
-			st = jint(sl, "start_ns");
+			st = itest_jint(sl, "start_ns");
 			for (k = 0; k < n && k < 8; k++) {
 				if (st < s[k] || st > e[k])
 					continue;
 				/* std::thread::sleep(20 ms) inside the poll */
-				assert_true(jint(sl, "duration_ns") >= 20000000LL);
-				if (!strstr(jstr(sl, "site"), "blocker::spawn_blocker"))
-					fail_msg("stall site '%s'", jstr(sl, "site"));
+				assert_true(itest_jint(sl, "duration_ns") >= 20000000LL);
+				if (!strstr(itest_jstr(sl, "site"), "blocker::spawn_blocker"))
+					fail_msg("stall site '%s'", itest_jstr(sl, "site"));
 				found++;
 			}
 		}
@@ -219,11 +196,11 @@ static void test_floor_records_no_runtime_events(void **state)
 	json_t *sum;
 
 	run(&d, &t, extra, "relay", args, ".exit.", dump, sizeof(dump));
-	sum = dial9_json("summary", dump);
+	sum = itest_dial9_cmd("summary", dump);
 	/* empty programs behind the same probe points */
-	assert_int_equal(jint(sum, "spawns"), 0);
-	assert_int_equal(jint(sum, "polls"), 0);
-	assert_int_equal(jint(sum, "wakes"), 0);
+	assert_int_equal(itest_jint(sum, "spawns"), 0);
+	assert_int_equal(itest_jint(sum, "polls"), 0);
+	assert_int_equal(itest_jint(sum, "wakes"), 0);
 	assert_true(json_is_object(json_object_get(sum, "exit")));
 	json_decref(sum);
 	itest_daemon_stop(&d);

@@ -75,31 +75,8 @@ static void record_to_exit(const char *name, const char *const args[], char *dum
 	assert_non_null(strstr(dump, ".exit."));
 }
 
-static json_t *dial9_json(const char *cmd, const char *dump)
-{
-	const char *args[] = { cmd, dump, NULL };
-	json_t *j = itest_dial9_json(args);
 
-	if (!j)
-		fail_msg("dial9 %s %s failed", cmd, dump);
-	return j;
-}
 
-static long long jint(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("JSON key '%s' missing or not an integer", key);
-	return json_integer_value(v);
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
 
 /* Tasks whose spawn location contains `where`, sorted by spawn time. */
 static int tasks_spawned_in(json_t *tasks, const char *where, long long *ids, int max)
@@ -109,10 +86,10 @@ static int tasks_spawned_in(json_t *tasks, const char *where, long long *ids, in
 	int n = 0;
 
 	json_array_foreach(tasks, i, t) {
-		if (!strstr(jstr(t, "location"), where))
+		if (!strstr(itest_jstr(t, "location"), where))
 			continue;
 		if (n < max)
-			ids[n] = jint(t, "task_id");
+			ids[n] = itest_jint(t, "task_id");
 		n++;
 	}
 	/* tasks --json is sorted by id; ids grow in spawn order */
@@ -128,9 +105,9 @@ static long long edge_count(json_t *graph, long long from, long long to)
 		json_t *w = json_object_get(e, "waker");
 		json_t *f = json_object_get(w, "task_id"), *t = json_object_get(e, "woken");
 
-		if (!strcmp(jstr(w, "kind"), "task") && json_is_integer(f) && json_is_integer(t) &&
+		if (!strcmp(itest_jstr(w, "kind"), "task") && json_is_integer(f) && json_is_integer(t) &&
 		    json_integer_value(f) == from && json_integer_value(t) == to)
-			return jint(e, "count");
+			return itest_jint(e, "count");
 	}
 	return 0;
 }
@@ -145,24 +122,24 @@ static void test_spawner_counts_and_ids(void **state)
 	int n;
 
 	record_to_exit("spawner", args, dump, sizeof(dump));
-	sum = dial9_json("summary", dump);
-	assert_int_equal(jint(sum, "spawns"), 100);
-	assert_int_equal(jint(sum, "lost"), 0);
-	assert_true(jint(sum, "polls") >= 100);
-	assert_string_equal(jstr(sum, "reason"), "exit");
+	sum = itest_dial9_cmd("summary", dump);
+	assert_int_equal(itest_jint(sum, "spawns"), 100);
+	assert_int_equal(itest_jint(sum, "lost"), 0);
+	assert_true(itest_jint(sum, "polls") >= 100);
+	assert_string_equal(itest_jstr(sum, "reason"), "exit");
 
-	tasks = dial9_json("tasks", dump);
+	tasks = itest_dial9_cmd("tasks", dump);
 	n = tasks_spawned_in(tasks, "spawner::", ids, 128);
 	assert_int_equal(n, 100);
 	/* Tokio ids come from one process-wide counter: 100 consecutive ids */
 	for (i = 1; i < 100; i++)
 		assert_int_equal(ids[i], ids[i - 1] + 1);
 	json_array_foreach(tasks, i, t) {
-		if (!strstr(jstr(t, "location"), "spawner::"))
+		if (!strstr(itest_jstr(t, "location"), "spawner::"))
 			continue;
-		assert_true(jint(t, "polls") >= 1);
-		assert_true(jint(t, "task_id") > prev);
-		prev = jint(t, "task_id");
+		assert_true(itest_jint(t, "polls") >= 1);
+		assert_true(itest_jint(t, "task_id") > prev);
+		prev = itest_jint(t, "task_id");
 	}
 	json_decref(sum);
 	json_decref(tasks);
@@ -177,13 +154,13 @@ static void check_relay(const char *name)
 	int n, i;
 
 	record_to_exit(name, args, dump, sizeof(dump));
-	sum = dial9_json("summary", dump);
-	assert_int_equal(jint(sum, "lost"), 0);
-	assert_int_equal(jint(sum, "spawns"), 5);
-	tasks = dial9_json("tasks", dump);
+	sum = itest_dial9_cmd("summary", dump);
+	assert_int_equal(itest_jint(sum, "lost"), 0);
+	assert_int_equal(itest_jint(sum, "spawns"), 5);
+	tasks = itest_dial9_cmd("tasks", dump);
 	n = tasks_spawned_in(tasks, "relay::spawn_stage", ids, 8);
 	assert_int_equal(n, 5);
-	graph = dial9_json("wakegraph", dump);
+	graph = itest_dial9_cmd("wakegraph", dump);
 	for (i = 0; i + 1 < 5; i++) {
 		long long fwd = edge_count(graph, ids[i], ids[i + 1]);
 
@@ -192,7 +169,7 @@ static void check_relay(const char *name)
 				 name, i, ids[i], i + 1, ids[i + 1], fwd);
 	}
 	/* the relay is a chain of at least 4 task-to-task wakes */
-	assert_true(jint(json_object_get(graph, "longest_chain"), "length") >= 4);
+	assert_true(itest_jint(json_object_get(graph, "longest_chain"), "length") >= 4);
 	json_decref(sum);
 	json_decref(tasks);
 	json_decref(graph);
@@ -217,20 +194,20 @@ static void test_blocker_long_polls(void **state)
 	int found = 0;
 
 	record_to_exit("blocker", args, dump, sizeof(dump));
-	sum = dial9_json("summary", dump);
+	sum = itest_dial9_cmd("summary", dump);
 	longest = json_array_get(json_object_get(sum, "long_polls"), 0);
 	assert_non_null(longest);
 	/* std::thread::sleep(50 ms) inside the poll: the poll lasts at least that */
-	assert_true(jint(longest, "duration_ns") >= 50000000LL);
-	assert_non_null(strstr(jstr(longest, "location"), "spawn_blocker"));
+	assert_true(itest_jint(longest, "duration_ns") >= 50000000LL);
+	assert_non_null(strstr(itest_jstr(longest, "location"), "spawn_blocker"));
 
-	tasks = dial9_json("tasks", dump);
+	tasks = itest_dial9_cmd("tasks", dump);
 	json_array_foreach(tasks, i, t) {
-		if (!strstr(jstr(t, "location"), "spawn_blocker"))
+		if (!strstr(itest_jstr(t, "location"), "spawn_blocker"))
 			continue;
 		found++;
-		assert_true(jint(t, "poll_ns_max") >= 50000000LL);
-		assert_true(jint(t, "poll_ns_total") >= 5 * 50000000LL);
+		assert_true(itest_jint(t, "poll_ns_max") >= 50000000LL);
+		assert_true(itest_jint(t, "poll_ns_total") >= 5 * 50000000LL);
 	}
 	assert_int_equal(found, 1);
 	json_decref(sum);
@@ -246,10 +223,10 @@ static void test_io_driver_wakes(void **state)
 	size_t i;
 
 	record_to_exit("io_pingpong", args, dump, sizeof(dump));
-	graph = dial9_json("wakegraph", dump);
+	graph = itest_dial9_cmd("wakegraph", dump);
 	json_array_foreach(json_object_get(graph, "edges"), i, e)
-		if (!strcmp(jstr(json_object_get(e, "waker"), "kind"), "io_driver"))
-			io += jint(e, "count");
+		if (!strcmp(itest_jstr(json_object_get(e, "waker"), "kind"), "io_driver"))
+			io += itest_jint(e, "count");
 	/* each of the 200 round trips parks a task on a socket read */
 	assert_true(io >= 200);
 	json_decref(graph);
@@ -262,11 +239,11 @@ static void test_current_thread_runtime(void **state)
 	char dump[512];
 
 	record_to_exit("current_thread", args, dump, sizeof(dump));
-	sum = dial9_json("summary", dump);
-	assert_int_equal(jint(sum, "lost"), 0);
-	assert_true(jint(sum, "spawns") >= 20);
-	assert_true(jint(sum, "polls") >= 20);
-	tl = dial9_json("timeline", dump);
+	sum = itest_dial9_cmd("summary", dump);
+	assert_int_equal(itest_jint(sum, "lost"), 0);
+	assert_true(itest_jint(sum, "spawns") >= 20);
+	assert_true(itest_jint(sum, "polls") >= 20);
+	tl = itest_dial9_cmd("timeline", dump);
 	/* everything ran on one thread */
 	assert_int_equal(json_array_size(json_object_get(tl, "threads")), 1);
 	json_decref(sum);
@@ -297,8 +274,8 @@ static void test_dump_on_request_list_detach(void **state)
 	assert_int_equal(itest_ctl(&daemon_, &out, &err, list), 0);
 	l = json_loads(out, 0, &jerr);
 	assert_non_null(l);
-	assert_int_equal(jint(json_array_get(l, 0), "pid"), t.pid);
-	assert_true(jint(json_array_get(l, 0), "events") > 0);
+	assert_int_equal(itest_jint(json_array_get(l, 0), "pid"), t.pid);
+	assert_true(itest_jint(json_array_get(l, 0), "events") > 0);
 	json_decref(l);
 	free(out);
 	free(err);
@@ -309,10 +286,10 @@ static void test_dump_on_request_list_detach(void **state)
 	path[strcspn(path, "\n")] = '\0';
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	sum = dial9_json("summary", path);
-	assert_string_equal(jstr(sum, "reason"), "request");
-	assert_int_equal(jint(sum, "pid"), t.pid);
-	assert_true(jint(sum, "events") > 0);
+	sum = itest_dial9_cmd("summary", path);
+	assert_string_equal(itest_jstr(sum, "reason"), "request");
+	assert_int_equal(itest_jint(sum, "pid"), t.pid);
+	assert_true(itest_jint(sum, "events") > 0);
 	json_decref(sum);
 	free(out);
 	free(err);
@@ -320,8 +297,8 @@ static void test_dump_on_request_list_detach(void **state)
 	/* dump to a file of the caller's choosing */
 	assert_int_equal(itest_ctl(&daemon_, &out, &err, dump_o), 0);
 	assert_int_equal(stat(outfile, &st), 0);
-	sum = dial9_json("summary", outfile);
-	assert_string_equal(jstr(sum, "reason"), "request");
+	sum = itest_dial9_cmd("summary", outfile);
+	assert_string_equal(itest_jstr(sum, "reason"), "request");
 	json_decref(sum);
 	free(out);
 	free(err);
