@@ -43,7 +43,7 @@ ctl attach --pid "$server_pid"
 ctl attach --pid "$blocker_pid"
 
 echo "== load: redis-benchmark, 20000 requests, 20 clients"
-redis-benchmark -p 6391 -t ping,set,get -n 20000 -c 20 -q 2>/dev/null || true
+redis-benchmark -p 6391 -t ping,set,get -n 20000 -c 20 -q 2>/dev/null | tr "\r" "\n" | grep -a "requests per second" || true
 sleep 1
 ctl list
 
