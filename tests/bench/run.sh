@@ -15,7 +15,8 @@
 # Settings (environment):
 #   BENCH_REQUESTS=25000   requests per redis-benchmark test (4 tests a run:
 #                          PING_INLINE, PING_MBULK, SET, GET)
-#   BENCH_ROUNDS=10        interleaved rounds
+#   BENCH_ROUNDS=12        interleaved rounds (a multiple of 4 puts each mode
+#                          in each position equally often)
 #   BENCH_CLIENTS=50       redis-benchmark connections
 #   BENCH_SETTLE_SECS=1.5  unmeasured load before each measured run (after the
 #                          attach), so the governor has reached its steady state
@@ -32,7 +33,7 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$here/build}" && pwd) || exit 1
 
 N=${BENCH_REQUESTS:-25000}
-ROUNDS=${BENCH_ROUNDS:-10}
+ROUNDS=${BENCH_ROUNDS:-12}
 CLIENTS=${BENCH_CLIENTS:-50}
 SETTLE=${BENCH_SETTLE_SECS:-1.5}
 WINDOW_SECS=${BENCH_WINDOW_SECS:-35}
@@ -68,7 +69,7 @@ results=$out/results.md
 : >"$results"
 stats_old=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null || echo 0)
 server_pid="" storm_pid=""
-declare -A dpid=() unavailable=()
+declare -A dpid=() unavailable=() ok=()
 
 cleanup() {
 	echo "$stats_old" >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
@@ -113,7 +114,10 @@ declare -A mode_what=(
 )
 help=$("$build/dial9d" --help 2>&1)
 
-# start_daemon NAME OPTIONS...: a private dial9d; sets dpid[NAME] or unavailable[NAME]
+# start_daemon NAME OPTIONS...: a private dial9d; sets dpid[NAME] and ok[NAME],
+# or unavailable[NAME].  A daemon runs only while its mode is measured: an idle
+# dial9d still runs its tracepoint programs (sched_switch) for every context
+# switch on the machine, which would tax the other modes.
 start_daemon() {
 	local m=$1; shift
 	local o
@@ -125,7 +129,8 @@ start_daemon() {
 		fi ;;
 		esac
 	done
-	"$build/dial9d" "$@" --socket "$work/$m.sock" --state-dir "$work/$m-state" 2>"$work/$m.log" &
+	rm -f "$work/$m.sock"
+	"$build/dial9d" "$@" --socket "$work/$m.sock" --state-dir "$work/$m-state" 2>>"$work/$m.log" &
 	local pid=$!
 	for _ in $(seq 200); do
 		[ -S "$work/$m.sock" ] && ctl "$m" status >/dev/null 2>&1 && break
@@ -138,6 +143,14 @@ start_daemon() {
 		return 1
 	fi
 	dpid[$m]=$pid
+	ok[$m]=1
+}
+
+stop_daemon() {
+	[ -n "${dpid[$1]:-}" ] || return 0
+	kill "${dpid[$1]}" 2>/dev/null
+	wait "${dpid[$1]}" 2>/dev/null
+	unset "dpid[$1]"
 }
 
 avail=()
@@ -145,12 +158,27 @@ for m in "${modes[@]}"; do
 	if [ "$m" = none ]; then avail+=(none); continue; fi
 	# shellcheck disable=SC2086
 	if start_daemon "$m" ${mode_opts[$m]}; then
+		stop_daemon "$m"
 		avail+=("$m")
 	else
 		say "mode $m: unavailable (${unavailable[$m]})"
 	fi
 done
-has() { [ -n "${dpid[$1]:-}" ] || [ "$1" = none ]; }
+has() { [ "$1" = none ] || [ -n "${ok[$1]:-}" ]; }
+# up MODE: start MODE's daemon and attach it to PID $2
+up() {
+	# shellcheck disable=SC2086
+	if ! start_daemon "$1" ${mode_opts[$1]}; then
+		say "mode $1: dial9d did not start: ${unavailable[$1]}"
+		return 1
+	fi
+	if ! attach "$1" "$2"; then
+		say "mode $1: attach failed: $(cat "$work/attach.err")"
+		stop_daemon "$1"
+		return 1
+	fi
+}
+down() { detach "$1" "$2"; stop_daemon "$1"; }
 
 # --- the server under load -----------------------------------------------------
 "$build/targets/server" 0 >"$work/server.out" 2>&1 &
@@ -197,14 +225,7 @@ detach() { ctl "$1" detach --pid "$2" >/dev/null 2>&1; }
 run_mode() {
 	local m=$1 r=$2 d0=0 d1=0 s0 s1
 	if [ "$m" != none ]; then
-		if ! kill -0 "${dpid[$m]}" 2>/dev/null; then
-			say "round $r mode $m: dial9d has exited: $(tail -1 "$work/$m.log")"
-			return 1
-		fi
-		if ! attach "$m" "$server_pid"; then
-			say "round $r mode $m: attach failed: $(cat "$work/attach.err")"
-			return 1
-		fi
+		up "$m" "$server_pid" || return 1
 	fi
 	settle
 	[ "$m" != none ] && d0=$(proc_cpu_ticks "${dpid[$m]}")
@@ -221,7 +242,10 @@ run_mode() {
 	else
 		say "round $r $m: redis-benchmark failed"
 	fi
-	[ "$m" != none ] && detach "$m" "$server_pid"
+	if [ "$m" != none ]; then
+		kill -0 "${dpid[$m]}" 2>/dev/null || say "round $r $m: dial9d exited: $(tail -1 "$work/$m.log")"
+		down "$m" "$server_pid"
+	fi
 	return 0
 }
 
@@ -235,37 +259,40 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 # --- BPF run time per hit (separate pass: bpf stats cost time themselves) --------
-# bpf_sample MODE FILE: "id name run_cnt run_time_ns" for the daemon's uprobe programs
+# bpf_sample MODE FILE: "id name type run_cnt run_time_ns" for the daemon's programs
+# (found through its file descriptors: /proc/PID/fdinfo has prog_id)
 bpf_sample() {
 	local fd info id
 	: >"$2"
 	for fd in /proc/"${dpid[$1]}"/fdinfo/*; do
 		info=$(cat "$fd" 2>/dev/null) || continue
-		grep -q '^prog_type:[[:space:]]*2$' <<<"$info" || continue # BPF_PROG_TYPE_KPROBE
 		id=$(sed -n 's/^prog_id:[[:space:]]*//p' <<<"$info")
+		[ -n "$id" ] && grep -q '^prog_type:' <<<"$info" || continue
 		bpftool -j prog show id "$id" 2>/dev/null | awk -v id="$id" '{
 			name = $0; sub(/.*"name":"/, "", name); sub(/".*/, "", name)
+			type = $0; sub(/.*"type":"/, "", type); sub(/".*/, "", type)
 			cnt = 0; if (match($0, /"run_cnt":[0-9]+/)) cnt = substr($0, RSTART + 10, RLENGTH - 10)
 			ns = 0; if (match($0, /"run_time_ns":[0-9]+/)) ns = substr($0, RSTART + 14, RLENGTH - 14)
-			print id, name, cnt, ns }' >>"$2"
+			print id, name, type, cnt, ns }' >>"$2"
 	done
+	sort -u -o "$2" "$2"
 }
 
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
 : >"$work/bpf"
 for m in "${avail[@]}"; do
 	[ "$m" = none ] && continue
-	attach "$m" "$server_pid" || continue
+	up "$m" "$server_pid" || continue
 	settle
 	bpf_sample "$m" "$work/b0"
 	if load "$work/one"; then
 		bpf_sample "$m" "$work/b1"
 		read -r _ _ _ reqs _ <"$work/one"
-		# mode name hits ns_total requests
-		join <(sort "$work/b0") <(sort "$work/b1") | awk -v m="$m" -v reqs="$reqs" \
-			'{ print m, $2, $6 - $3, $7 - $4, reqs }' >>"$work/bpf"
+		# mode name type hits ns_total requests
+		join "$work/b0" "$work/b1" | awk -v m="$m" -v reqs="$reqs" \
+			'{ print m, $2, $3, $8 - $4, $9 - $5, reqs }' >>"$work/bpf"
 	fi
-	detach "$m" "$server_pid"
+	down "$m" "$server_pid"
 done
 echo "$stats_old" >/proc/sys/kernel/bpf_stats_enabled
 
@@ -275,7 +302,7 @@ echo "$stats_old" >/proc/sys/kernel/bpf_stats_enabled
 if [ "$WINDOW_SECS" -gt 0 ]; then
 	for m in default full; do
 		has "$m" || continue
-		attach "$m" "$server_pid" || continue
+		up "$m" "$server_pid" || continue
 		say "window: $m mode, ${WINDOW_SECS} s of load"
 		d0=$(proc_cpu_ticks "${dpid[$m]}")
 		t0=$(now_ns)
@@ -304,7 +331,7 @@ if [ "$WINDOW_SECS" -gt 0 ]; then
 				rm -f "$path"
 			fi
 		done
-		detach "$m" "$server_pid"
+		down "$m" "$server_pid"
 	done
 fi
 kill "$server_pid" 2>/dev/null
@@ -356,6 +383,8 @@ if has storm; then
 	done
 fi
 
+stop_daemon storm
+
 # --- tables -------------------------------------------------------------------------
 med() { awk -v c="$2" '{ print $c }' "$work/res.$1" 2>/dev/null | grep -v '^-$' | median; }
 # paired A B AWK-EXPR: median over rounds of EXPR on the join of A's and B's rows
@@ -366,13 +395,13 @@ paired() {
 }
 ratio() { paired "$1" "$2" '$2 / $9'; }
 cpu_delta() { paired "$1" "$2" '$8 - $15'; }
+human_awk='function human(b) { return b >= 1048576 ? sprintf("%.1f MiB", b / 1048576) : sprintf("%.0f KiB", b / 1024) } '
 fmt() { awk -v x="$1" -v f="$2" 'BEGIN { if (x == "-" || x == "") print "-"; else printf f, x }'; }
 # cost of a mode from its throughput ratio: 1/ratio - 1 = extra time per request
 cost() { awk -v r="$1" 'BEGIN { if (r == "-" || r <= 0) print "-"; else print 1 / r - 1 }'; }
 # times A B: A / B when B is clearly above noise (> MIN), else "-"
 times() { awk -v a="$1" -v b="$2" -v min="$3" 'BEGIN { if (a == "-" || b == "-" || b <= min) print "-"; else printf "%.2f×", a / b }'; }
 
-cpu_none=$(med none 8)
 floor_cost="-" floor_cpu="-"
 if has floor && [ -s "$work/res.floor" ]; then
 	floor_cost=$(cost "$(ratio floor none)")
@@ -438,30 +467,34 @@ emit ""
 
 emit "### BPF run time per probe hit (bpf stats, one run of 4 × $N requests per mode)"
 emit ""
-emit "| mode | program | hits/request | ns/hit (BPF only) |"
-emit "|---|---|---|---|"
+emit "| mode | program | type | hits/request | ns/hit | BPF ns/request |"
+emit "|---|---|---|---|---|---|"
 if [ -s "$work/bpf" ]; then
 	awk 'function total(m) {
-			printf "| %s | **all** | %.2f | %s |\n", m, hits[m] / req[m], hits[m] ? sprintf("%.0f", ns[m] / hits[m]) : "-"
+			printf "| %s | **uprobe programs** | | %.2f | %s | %.0f |\n", m, uh[m] / req[m],
+				uh[m] ? sprintf("%.0f", uns[m] / uh[m]) : "-", uns[m] / req[m]
+			printf "| %s | **all programs** | | | | %.0f |\n", m, ns[m] / req[m]
 		}
 		$1 != last { if (last != "") total(last); last = $1 }
-		{ hits[$1] += $3; ns[$1] += $4; req[$1] = $5
-		  if ($3 > 0) printf "| %s | %s | %.2f | %.0f |\n", $1, $2, $3 / $5, $4 / $3 }
+		{ req[$1] = $6; ns[$1] += $5
+		  if ($3 == "kprobe") { uh[$1] += $4; uns[$1] += $5 }
+		  if ($4 > 0) printf "| %s | %s | %s | %.2f | %.0f | %.0f |\n", $1, $2, $3 == "kprobe" ? "uprobe" : $3, $4 / $6, $5 / $4, $5 / $6 }
 		END { if (last != "") total(last) }' \
 		"$work/bpf" >>"$results"
 fi
 emit ""
-emit "ns/hit is the BPF program alone (run_time_ns / run_cnt); the uprobe trap itself is not in it."
+emit "ns/hit: the BPF program alone (run_time_ns / run_cnt; the uprobe trap is not in it); hits of tracing"
+emit "programs (sched_switch, …) count events on the whole machine during the run, per request."
 emit ""
 
 emit "### Daemon memory and CPU over a ${WINDOW_SECS} s load; dump time"
 emit ""
 emit "| mode | load s | events/s | window events | window span s | window bytes | 30 s at this rate | lost | dropped | daemon RSS (peak) | daemon CPU | governor at end |"
 emit "|---|---|---|---|---|---|---|---|---|---|---|---|"
-awk '{ r = $3 / ($2 / 1000)
+awk "$human_awk"'{ r = $3 / ($2 / 1000)
 	gov = $12 == "-" ? "-" : sprintf("%s, duty %s, est. %s %%", $12, $13 == "-" ? "-" : sprintf("%.3f", $13), $14 == "-" ? "-" : sprintf("%.2f", $14))
-	printf "| %s | %.1f | %.0f | %s | %.1f | %.1f MiB | %.0f MiB | %s | %s | %.1f MiB (%.1f) | %.1f %% | %s |\n",
-	$1, $2 / 1000, r, $4, $5 / 1e9, $6 / 1048576, r * 30 * 32 / 1048576, $7, $8, $9 / 1024, $10 / 1024, $11 / $2 * 100, gov }' \
+	printf "| %s | %.1f | %.0f | %s | %.1f | %s | %s | %s | %s | %s (%s) | %.1f %% | %s |\n",
+	$1, $2 / 1000, r, $4, $5 / 1e9, human($6), human(r * 30 * 32), $7, $8, human($9 * 1024), human($10 * 1024), $11 / $2 * 100, gov }' \
 	"$work/window" >>"$results"
 emit ""
 emit "- events/s: events recorded over the load / load time; 30 s at this rate: 32-byte records × events/s × 30 s."
@@ -472,7 +505,7 @@ emit "| mode | dump requests | median ms to file on disk | dump size |"
 emit "|---|---|---|---|"
 for m in default full; do
 	grep -q "^$m " "$work/dumps" || continue
-	emit "| $m | $(grep -c "^$m " "$work/dumps") | $(awk -v m="$m" '$1 == m { print $2 / 1000 }' "$work/dumps" | median) | $(awk -v m="$m" '$1 == m { s = $3 } END { printf "%.1f MiB", s / 1048576 }' "$work/dumps") |"
+	emit "| $m | $(grep -c "^$m " "$work/dumps") | $(fmt "$(awk -v m="$m" '$1 == m { print $2 / 1000 }' "$work/dumps" | median)" %.1f) | $(awk -v m="$m" "$human_awk"'$1 == m { s = $3 } END { print human(s) }' "$work/dumps") |"
 done
 emit ""
 
@@ -506,15 +539,19 @@ echo
 cat "$results"
 if [ -n "$DOC" ]; then
 	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-	virt=$(systemd-detect-virt 2>/dev/null || echo unknown)
+	virt="bare metal or unknown"
+	grep -qw hypervisor /proc/cpuinfo && virt="virtual machine (hypervisor CPU flag)"
+	commit=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	[ -n "$(git -C "$here" status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit + uncommitted changes"
 	{
 		echo "<!-- bench:begin (generated by tests/bench/run.sh; text outside these markers is kept) -->"
 		echo "## Results"
 		echo ""
 		echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-		echo "- Machine: $(nproc) CPUs ($cpu), virtualization: $virt, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
-		echo "- Kernel: $(uname -r); $(redis-benchmark --version 2>/dev/null | head -1); commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-		echo "- Reproduce: \`sudo make bench\` (BENCH_REQUESTS=$N BENCH_ROUNDS=$ROUNDS BENCH_CLIENTS=$CLIENTS)"
+		echo "- Machine: $(nproc) CPUs ($cpu), $virt, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
+		echo "- Kernel: $(uname -r); $(redis-benchmark --version 2>/dev/null | head -1); commit $commit"
+		echo "- Reproduce: \`sudo make bench\` (defaults; this run: BENCH_REQUESTS=$N BENCH_ROUNDS=$ROUNDS BENCH_CLIENTS=$CLIENTS BENCH_SETTLE_SECS=$SETTLE)"
+		echo "- dial9d modes: ${avail[*]}$(for m in "${!unavailable[@]}"; do [ "$m" = storm ] || printf '; %s unavailable (%s)' "$m" "${unavailable[$m]}"; done)"
 		echo ""
 		cat "$results"
 		echo "<!-- bench:end -->"
