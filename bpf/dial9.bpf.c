@@ -99,6 +99,7 @@ struct thread_state {
 	__u32 idle;          /* asleep in the runtime's park (futex or epoll wait) */
 	__u64 run_since_ns;  /* last passed through the scheduler (poll, park, wakeup) */
 	__u64 site[3];       /* where it last blocked off-CPU (stall site candidates) */
+	__u64 blocked_since_ns; /* asleep outside the park since then */
 };
 
 struct {
@@ -632,9 +633,13 @@ static __always_inline bool parked_syscall(struct pt_regs *regs)
 #endif
 }
 
-/* A runtime worker leaves the CPU to sleep: in the runtime's park it is
- * idle; anywhere else it is blocked, and where is remembered in case this
- * becomes a stall.  An idle worker that comes back starts a new stretch. */
+/*
+ * A runtime worker leaves the CPU to sleep: in the runtime's park it is
+ * idle; anywhere else its poll (or the runtime) blocked, and where is
+ * remembered.  When a blocked worker comes back after stall_ns or more, that
+ * is a stall, reported there and then: this needs no uprobe at all, so it
+ * works while the poll/wake/park probes are duty-cycled off.
+ */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
@@ -642,7 +647,9 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	struct thread_state *st;
 	struct dial9_proc_ctl *c;
 	struct pt_regs *regs;
-	__u32 tgid = BPF_CORE_READ(prev, tgid);
+	__u32 tgid = BPF_CORE_READ(prev, tgid), tid;
+	__u64 now = bpf_ktime_get_ns();
+	int i;
 
 	c = bpf_map_lookup_elem(&procs, &tgid);
 	if (c && prev_state) { /* going to sleep, not preempted */
@@ -650,17 +657,35 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		regs = (struct pt_regs *)bpf_task_pt_regs(prev);
 		if (st && regs) {
 			st->idle = parked_syscall(regs);
-			if (!st->idle && st->run_since_ns)
+			st->blocked_since_ns = 0;
+			if (!st->idle && st->run_since_ns) {
 				scan_stack(prev, c, st);
+				st->blocked_since_ns = now;
+			}
 		}
 	}
 	tgid = BPF_CORE_READ(next, tgid);
-	if (bpf_map_lookup_elem(&procs, &tgid)) {
-		st = bpf_task_storage_get(&threads, next, 0, 0);
-		if (st && st->idle) {
-			st->idle = 0;
-			st->run_since_ns = bpf_ktime_get_ns();
-		}
+	c = bpf_map_lookup_elem(&procs, &tgid);
+	if (!c)
+		return 0;
+	st = bpf_task_storage_get(&threads, next, 0, 0);
+	if (!st)
+		return 0;
+	if (st->idle) {
+		st->idle = 0;
+		st->run_since_ns = now;
+	} else if (st->blocked_since_ns && now - st->blocked_since_ns >= stall_ns) {
+		tid = BPF_CORE_READ(next, pid);
+		for (i = 0; i < 3; i++)
+			if (st->site[i])
+				emit_to(tgid, tid, now, DIAL9_EV_STALL, 0, st->site[i],
+					DIAL9_STALL_F_SITE, i, false);
+		emit_to(tgid, tid, now, DIAL9_EV_STALL,
+			st->poll_start_ns && st->epoch == c->epoch ? st->task_id : 0,
+			now - st->run_since_ns, 0, 0, false);
+		st->site[0] = st->site[1] = st->site[2] = 0;
+		st->run_since_ns = now; /* reported: not again at the next poll */
 	}
+	st->blocked_since_ns = 0;
 	return 0;
 }

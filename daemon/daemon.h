@@ -143,8 +143,10 @@ void tracked__detach(struct daemon *d, struct tracked *t);
 struct tracked *tracked__find(struct daemon *d, pid_t pid);
 /* Drain the ring, account losses, expire the window. */
 void tracked__drain(struct tracked *t, uint64_t now_ns);
-/* Once a second: flush short-poll counts, run the overhead governor. */
+/* Once a second: flush short-poll counts. */
 void tracked__second(struct daemon *d, uint64_t now_ns);
+/* Each tick: the overhead governor. */
+void tracked__govern(struct daemon *d, uint64_t now_ns);
 /* Move the kernel's short-poll counts into the windows as POLL_SUMMARY. */
 void tracked__flush_counts(struct daemon *d);
 /* "full", "sampled" or "off" */

@@ -44,7 +44,7 @@ static const char usage_text[] =
 	"      --overhead-budget PCT  keep each process's estimated recording cost under PCT\n"
 	"                         of one CPU by duty-cycling the poll/wake probes (default 1;\n"
 	"                         0 = never)\n"
-	"      --hit-cost-ns N    the governor's estimate of one probe hit (default 5000)\n"
+	"      --hit-cost-ns N    the governor's estimate of one probe hit (default 1000)\n"
 	"      --floor            benchmarks: attach empty programs at the same points\n"
 	"      --max-dumps N      keep at most N dumps (default 100)\n"
 	"      --max-dump-bytes N keep at most N bytes of dumps (default 1G)\n"
@@ -359,6 +359,7 @@ static void on_tick(struct daemon *d)
 		tracked__drain(t, now);
 		tracked__tick(d, t, now);
 	}
+	tracked__govern(d, now);
 	if (now - d->last_second_ns >= 1000000000ULL) {
 		d->last_second_ns = now;
 		tracked__second(d, now);
@@ -441,7 +442,7 @@ int main(int argc, char **argv)
 			.max_dump_bytes = 1ULL << 30,
 			.poll_threshold_ns = 1000000,
 			.overhead_budget = 0.01,
-			.hit_cost_ns = 5000,
+			.hit_cost_ns = 1000,
 		},
 		.epfd = -1, .listen_fd = -1, .timer_fd = -1, .signal_fd = -1,
 	};

@@ -34,9 +34,10 @@ struct recorder {
 	bool floor;
 };
 
-/* Three links per process: the always-on entries (spawn, completion, park,
+/* Three links per process: the always-on entries (spawn, completion,
  * panic), the spawn returns, and the high-frequency entries (polls, wakes,
- * driver context) that the overhead governor may take away and put back. */
+ * parks, driver context) that the overhead governor may take away and put
+ * back. */
 enum { LINK_LF = 0, LINK_RET, LINK_HF, LINK_COUNT };
 
 struct recorder_proc {
@@ -226,11 +227,11 @@ static int link_of(enum dial9_probe_kind k, bool ret)
 	case DIAL9_PROBE_WAKE_BY_REF:
 	case DIAL9_PROBE_IO_WAKE:
 	case DIAL9_PROBE_TIMER_FIRE:
+	case DIAL9_PROBE_PARK: /* once per request on a busy server: as costly as the rest */
 		return LINK_HF;
 	case DIAL9_PROBE_SPAWN:
 	case DIAL9_PROBE_COMPLETE:
 	case DIAL9_PROBE_RAW_DEALLOC:
-	case DIAL9_PROBE_PARK:
 	case DIAL9_PROBE_PANIC:
 		return LINK_LF;
 	default:

@@ -379,9 +379,13 @@ void tracked__flush_counts(struct daemon *d)
 /*
  * The overhead governor.  While the high-frequency probes are on, the cost
  * is estimated as hits/s x cost per hit; over the budget, they are taken
- * off for as long as makes the average meet it (at most 60 s), then put back
- * to measure again.  Spawn, completion, park, panic and crash capture stay.
+ * off for as long as makes the average meet it (at most GOVERNOR_MAX_OFF_S,
+ * so that no stretch goes long unrecorded), then put back to measure again
+ * for GOVERNOR_MEASURE_S.  Spawn, completion, panic, crash capture and the
+ * stall detector stay.
  */
+#define GOVERNOR_MEASURE_S 0.25
+#define GOVERNOR_MAX_OFF_S 10.0
 static void govern(struct daemon *d, struct tracked *t, uint64_t now_ns)
 {
 	struct governor *g = &t->gov;
@@ -398,7 +402,7 @@ static void govern(struct daemon *d, struct tracked *t, uint64_t now_ns)
 		}
 		return;
 	}
-	if (secs < 1.0)
+	if (secs < GOVERNOR_MEASURE_S)
 		return;
 	g->hits_per_sec = (double)(t->hits - g->hits_at) / secs;
 	g->cost = g->hits_per_sec * (double)d->o.hit_cost_ns / 1e9;
@@ -412,8 +416,8 @@ static void govern(struct daemon *d, struct tracked *t, uint64_t now_ns)
 	{
 		double off = secs * (g->cost / budget - 1.0);
 
-		if (off > 60.0)
-			off = 60.0;
+		if (off > GOVERNOR_MAX_OFF_S)
+			off = GOVERNOR_MAX_OFF_S;
 		g->duty = secs / (secs + off);
 		if (recorder_proc__set_hf(t->rp, false) == 0) {
 			g->off_until_ns = now_ns + (uint64_t)(off * 1e9);
@@ -427,13 +431,17 @@ static void govern(struct daemon *d, struct tracked *t, uint64_t now_ns)
 	}
 }
 
-void tracked__second(struct daemon *d, uint64_t now_ns)
+void tracked__govern(struct daemon *d, uint64_t now_ns)
 {
 	struct tracked *t;
 
-	tracked__flush_counts(d);
 	for (t = d->procs; t; t = t->next)
 		govern(d, t, now_ns);
+}
+
+void tracked__second(struct daemon *d, uint64_t now_ns)
+{
+	tracked__flush_counts(d);
 }
 
 void tracked__drain(struct tracked *t, uint64_t now_ns)
