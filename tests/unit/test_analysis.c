@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "testdump.h"
 
 #define MS 1000000ULL
 #define T0 (1000 * MS) /* window start */
@@ -29,27 +30,9 @@ static struct dial9_dump *new_dump(void)
 static void ev(struct dial9_dump *d, uint64_t ts, uint8_t kind, uint64_t task, uint64_t arg,
 	       uint32_t tid, uint16_t aux, uint8_t flags)
 {
-	struct dial9_event *e;
-
-	d->events = realloc(d->events, (d->nevents + 1) * sizeof(*d->events));
-	assert_non_null(d->events);
-	e = &d->events[d->nevents++];
-	e->ts_ns = T0 + ts;
-	e->kind = kind;
-	e->task_id = task;
-	e->arg = arg;
-	e->tid = tid;
-	e->aux = aux;
-	e->flags = flags;
+	testdump_ev(d, T0 + ts, kind, task, arg, tid, aux, flags);
 }
 
-static uint32_t str(struct dial9_dump *d, const char *s)
-{
-	uint32_t id = dial9_strtab__add(&d->strings, s);
-
-	assert_int_not_equal(id, 0);
-	return id;
-}
 
 static struct dial9_analysis *analyse(const struct dial9_dump *d)
 {
@@ -64,8 +47,8 @@ static struct dial9_analysis *analyse(const struct dial9_dump *d)
 static void test_longest_poll(void **state)
 {
 	struct dial9_dump *d = new_dump();
-	uint32_t main_loc = str(d, "src/main.rs:5:5"), slow = str(d, "src/slow.rs:10:9");
-	uint32_t fut = str(d, "slow::{{closure}}");
+	uint32_t main_loc = testdump_str(d, "src/main.rs:5:5"), slow = testdump_str(d, "src/slow.rs:10:9");
+	uint32_t fut = testdump_str(d, "slow::{{closure}}");
 	const struct dial9_poll *top[10];
 	struct dial9_analysis *a;
 	uint64_t n;
@@ -116,7 +99,7 @@ static void test_longest_poll(void **state)
 static void test_future_location(void **state)
 {
 	struct dial9_dump *d = new_dump();
-	uint32_t fut = str(d, "app::worker::{{closure}}");
+	uint32_t fut = testdump_str(d, "app::worker::{{closure}}");
 	struct dial9_analysis *a;
 
 	ev(d, 1 * MS, DIAL9_EV_POLL_START, 9, fut, 100, 0, 0);
@@ -133,7 +116,7 @@ static void test_future_location(void **state)
 static void test_parent(void **state)
 {
 	struct dial9_dump *d = new_dump();
-	uint32_t loc = str(d, "src/lib.rs:1:1");
+	uint32_t loc = testdump_str(d, "src/lib.rs:1:1");
 	struct dial9_analysis *a;
 
 	ev(d, 1 * MS, DIAL9_EV_POLL_START, 1, 0, 100, 0, 0);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "testdump.h"
 
 #define DIAL9_BIN DIAL9_BUILD_DIR "/dial9"
 #define MS 1000000ULL
@@ -145,18 +146,7 @@ static void assert_contains(const char *hay, const char *needle)
 static void ev(struct dial9_dump *d, uint64_t ts, uint8_t kind, uint64_t task, uint64_t arg,
 	       uint32_t tid, uint16_t aux, uint8_t flags)
 {
-	struct dial9_event *e;
-
-	d->events = realloc(d->events, (d->nevents + 1) * sizeof(*d->events));
-	assert_non_null(d->events);
-	e = &d->events[d->nevents++];
-	e->ts_ns = T0 + ts;
-	e->kind = kind;
-	e->task_id = task;
-	e->arg = arg;
-	e->tid = tid;
-	e->aux = aux;
-	e->flags = flags;
+	testdump_ev(d, T0 + ts, kind, task, arg, tid, aux, flags);
 }
 
 /* A dump with known answers: task 2 (spawned by 1 at src/slow.rs:10:9) polls

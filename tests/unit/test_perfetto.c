@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "testdump.h"
 #include "perfetto.h"
 #include "queue_walk.h"
 
@@ -37,27 +38,9 @@ static struct dial9_dump *new_dump(void)
 static void ev(struct dial9_dump *d, uint64_t ts, uint8_t kind, uint64_t task, uint64_t arg,
 	       uint32_t tid, uint16_t aux, uint8_t flags)
 {
-	struct dial9_event *e;
-
-	d->events = realloc(d->events, (d->nevents + 1) * sizeof(*d->events));
-	assert_non_null(d->events);
-	e = &d->events[d->nevents++];
-	e->ts_ns = T0 + ts;
-	e->kind = kind;
-	e->task_id = task;
-	e->arg = arg;
-	e->tid = tid;
-	e->aux = aux;
-	e->flags = flags;
+	testdump_ev(d, T0 + ts, kind, task, arg, tid, aux, flags);
 }
 
-static uint32_t str(struct dial9_dump *d, const char *s)
-{
-	uint32_t id = dial9_strtab__add(&d->strings, s);
-
-	assert_int_not_equal(id, 0);
-	return id;
-}
 
 /* Export d and parse the result back. */
 static json_t *export(const struct dial9_dump *d, struct dial9_perfetto_stats *st)
@@ -131,8 +114,8 @@ static void check_required(json_t *evs)
 static struct dial9_dump *known_dump(void)
 {
 	struct dial9_dump *d = new_dump();
-	uint32_t l1 = str(d, "src/main.rs:10:5"), l2 = str(d, "src/slow.rs:20:9"),
-		 l3 = str(d, "src/net.rs:30:1"), pl = str(d, "src/net.rs:31:7");
+	uint32_t l1 = testdump_str(d, "src/main.rs:10:5"), l2 = testdump_str(d, "src/slow.rs:20:9"),
+		 l3 = testdump_str(d, "src/net.rs:30:1"), pl = testdump_str(d, "src/net.rs:31:7");
 
 	ev(d, 1 * MS, DIAL9_EV_SPAWN, 1, l1, 100, 0, 0);
 	ev(d, 2 * MS, DIAL9_EV_SPAWN, 2, l2, 100, 0, 0);
@@ -289,7 +272,7 @@ static void test_counters_instants_meta(void **state)
 static void test_hostile_strings(void **state)
 {
 	struct dial9_dump *d = new_dump();
-	uint32_t l = str(d, "a\"b\\c\n</script>"), bad = str(d, "x\xff\xfey");
+	uint32_t l = testdump_str(d, "a\"b\\c\n</script>"), bad = testdump_str(d, "x\xff\xfey");
 	json_t *root, *evs, *e;
 	size_t i, seen = 0;
 
