@@ -8,6 +8,12 @@
  * thread's state), up to three user-memory reads (task id), one reserve and
  * one submit.  Submits do not wake the daemon unless the ring is filling up:
  * the daemon drains on its own clock.
+ *
+ * Anchors that every Tokio release keeps are preferred to private function
+ * names: a poll ends where its raw::poll call returns to (a return site the
+ * daemon learns from the first polls and probes with a plain uprobe), a
+ * spawn is seen at OwnedTasks::bind_inner, the spawn functions' returns or,
+ * when LTO inlined all of them, at the task id's allocation.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,10 +25,17 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Second integer return register (a 16-byte pair comes back in two). */
+/* libbpf 1.1 has no PT_REGS_PARM6 either. */
 #if defined(__TARGET_ARCH_x86)
 #define PT_REGS_RC2(x) PT_REGS_PARM3(x) /* rdx */
+#ifndef PT_REGS_PARM6
+#define PT_REGS_PARM6(x) ((x)->r9)
+#endif
 #elif defined(__TARGET_ARCH_arm64)
 #define PT_REGS_RC2(x) PT_REGS_PARM2(x) /* x1 */
+#ifndef PT_REGS_PARM6
+#define PT_REGS_PARM6(x) (((const struct user_pt_regs *)(x))->regs[5])
+#endif
 #else
 #error "dial9: unsupported architecture"
 #endif
@@ -85,12 +98,14 @@ enum thread_ctx {
 	CTX_RUNTIME,   /* runtime thread, outside any poll */
 	CTX_IO,        /* inside the I/O driver's dispatch */
 	CTX_TIMER,     /* inside the timer wheel's processing */
+	CTX_BLOCK_ON,  /* current_thread: back from park, polling block_on's future */
 };
 
 struct thread_state {
 	__u64 task_id;       /* task being polled on this thread, 0 if none */
 	__u64 poll_start_ns;
 	__u64 spawn_site;    /* where the spawn in progress was called from */
+	__u64 reported_site; /* last unknown return site reported (once, not per hit) */
 	__u64 last_spawn_id; /* task of the last SPAWN emitted on this thread */
 	__u64 poll_fn;       /* raw::poll copy of the poll in progress */
 	__u32 ctx;           /* enum thread_ctx when task_id == 0 */
@@ -130,11 +145,11 @@ static __always_inline __u64 task_id_of(__u64 hdr)
 	return id;
 }
 
-static __always_inline __u32 proc_epoch(__u32 tgid)
+static __always_inline struct dial9_proc_ctl *proc_ctl(void)
 {
-	struct dial9_proc_ctl *c = bpf_map_lookup_elem(&procs, &tgid);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	return c ? c->epoch : 0;
+	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
 /* Count a short poll; false when it must be recorded after all. */
@@ -202,14 +217,16 @@ static __always_inline void emit(__u8 kind, __u64 task_id, __u64 arg, __u8 flags
 }
 
 /*
- * A poll ends where the worker does the next thing the probes see: it polls
- * the next task, or parks.  There is no return probe on raw::poll: a return
- * probe keeps an instance alive for as long as the function runs, and the
- * blocking pool runs each worker thread inside one raw::poll that returns
- * only at shutdown; the kernel cannot remove a probe while such instances
- * live.  It also halves the probe hits per poll.
+ * A poll ends where its raw::poll call returns to: the daemon probes each
+ * such return site (plain uprobes, see learn_ret_site()).  There is no
+ * return probe (uretprobe) on raw::poll: a return probe keeps an instance
+ * alive for as long as the function runs, and the blocking pool runs each
+ * worker thread inside one raw::poll that returns only at shutdown.  Until
+ * a site is probed, its polls end where the worker does the next thing the
+ * probes see (its next poll or park): flags DIAL9_POLL_F_INFERRED.
  */
-static __always_inline void end_poll(struct thread_state *st, __u64 now, __u32 epoch)
+static __always_inline void end_poll(struct thread_state *st, __u64 now, __u32 epoch,
+				     __u8 flags)
 {
 	__u64 dur = now - st->poll_start_ns;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -229,11 +246,11 @@ static __always_inline void end_poll(struct thread_state *st, __u64 now, __u32 e
 		}
 		emit_at(now - dur, DIAL9_EV_POLL_START, st->task_id, st->poll_fn, 0, 0);
 	}
-	emit_at(now, DIAL9_EV_POLL_END, st->task_id, dur, DIAL9_POLL_F_INFERRED, 0);
+	emit_at(now, DIAL9_EV_POLL_END, st->task_id, dur, flags, 0);
 	st->task_id = 0;
 }
 
-/* Likewise a park ends when the worker polls again. */
+/* A park ends at its return site, or else when the worker polls again. */
 static __always_inline void end_park(struct thread_state *st, __u64 now)
 {
 	if (!st->parked)
@@ -242,7 +259,36 @@ static __always_inline void end_park(struct thread_state *st, __u64 now)
 	emit_at(now, DIAL9_EV_UNPARK, 0, 0, 0, 0);
 }
 
-/* tokio::runtime::task::raw::poll::<T, S>(ptr: NonNull<Header>) */
+/*
+ * The return address of a raw::poll or park call (at the entry, on top of
+ * the stack): when the daemon does not know it yet, tell it, once per
+ * thread, so that it probes it.  A runtime calls these from a handful of
+ * places, so this settles within the first few polls.  Returns the site's
+ * index in ret_sites, or -1 when it is not known yet.
+ */
+static __always_inline int learn_ret_site(struct pt_regs *ctx, struct thread_state *st,
+					  struct dial9_proc_ctl *c, __u16 kind)
+{
+	__u64 ret = 0;
+	__u32 i, n;
+
+	if (!c || bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)) || !ret)
+		return -1;
+	n = c->nsites;
+	for (i = 0; i < DIAL9_MAX_RET_SITES; i++) {
+		if (i >= n)
+			break;
+		if (c->ret_sites[i] == ret)
+			return (int)i;
+	}
+	if (n >= DIAL9_MAX_RET_SITES || st->reported_site == ret)
+		return -1;
+	st->reported_site = ret;
+	emit_to(bpf_get_current_pid_tgid() >> 32, (__u32)bpf_get_current_pid_tgid(), 0,
+		DIAL9_EV_RING_RET_SITE, 0, ret, 0, kind, true); /* learn it soon */
+	return -1;
+}
+
 /*
  * The stall detector, on in every mode: a worker that goes more than
  * stall_ns between two passes through the scheduler (a poll starting, a
@@ -266,21 +312,27 @@ static __always_inline void check_stall(struct thread_state *st, __u64 now, __u3
 	st->run_since_ns = now;
 }
 
+/* tokio::runtime::task::raw::poll::<T, S>(ptr: NonNull<Header>) */
 static __always_inline int poll_enter(struct pt_regs *ctx)
 {
 	__u64 hdr = PT_REGS_PARM1(ctx), id, now;
+	struct dial9_proc_ctl *c = proc_ctl();
 	struct thread_state *st;
-	__u32 epoch;
+	__u32 epoch = c ? c->epoch : 0;
+	int site;
 
 	st = thread_state(true);
 	if (!st)
 		return 0;
-	epoch = proc_epoch(bpf_get_current_pid_tgid() >> 32);
+	site = learn_ret_site(ctx, st, c, DIAL9_PROBE_RAW_POLL);
+	if (c && site >= 0 && site < 32 && (c->pool_sites >> site) & 1)
+		return 0; /* the blocking pool's own work, not a task of the program */
 	now = bpf_ktime_get_ns();
 	check_stall(st, now, epoch);
 	st->idle = 0;
-	end_poll(st, now, epoch);
+	end_poll(st, now, epoch, DIAL9_POLL_F_INFERRED); /* its return was not seen */
 	end_park(st, now);
+	st->spawn_site = 0; /* a spawn that never completed */
 	id = task_id_of(hdr);
 	st->task_id = id;
 	st->poll_start_ns = now;
@@ -289,6 +341,23 @@ static __always_inline int poll_enter(struct pt_regs *ctx)
 	st->ctx = CTX_RUNTIME;
 	if (!poll_threshold_ns)
 		emit_at(now, DIAL9_EV_POLL_START, id, st->poll_fn, 0, 0);
+	return 0;
+}
+
+/* A raw::poll call returned (its return site, DIAL9_PROBE_POLL_RETURN). */
+static __always_inline int poll_return(struct pt_regs *ctx)
+{
+	struct dial9_proc_ctl *c = proc_ctl();
+	struct thread_state *st = thread_state(false);
+	__u32 epoch = c ? c->epoch : 0;
+	__u64 now;
+
+	if (!st)
+		return 0;
+	now = bpf_ktime_get_ns();
+	check_stall(st, now, epoch);
+	end_poll(st, now, epoch, 0);
+	st->ctx = CTX_RUNTIME;
 	return 0;
 }
 
@@ -311,108 +380,14 @@ static __always_inline int wake_enter(struct pt_regs *ctx)
 			kind = DIAL9_WAKER_TIMER;
 		} else if (st->ctx == CTX_RUNTIME) {
 			kind = DIAL9_WAKER_RUNTIME;
+		} else if (st->ctx == CTX_BLOCK_ON) {
+			kind = DIAL9_WAKER_BLOCK_ON;
 		}
 	}
 	emit(DIAL9_EV_WAKE, task_id_of(hdr), waker, 0, kind);
 	return 0;
 }
 
-/*
- * The spawn path (spawn_inner -> scheduler::Handle::spawn -> bind_new_task ->
- * OwnedTasks::bind); which of these exist out of line differs per binary and
- * per future type, so all that exist are probed.  The outermost entry seen
- * names the spawn site (its return address is in the spawning code); the
- * innermost return reports the new task, and the outer returns of the same
- * spawn are recognised by its id and skipped.
- */
-static __always_inline int spawn_enter(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state(true);
-	__u64 ret = 0;
-
-	if (st && !st->spawn_site &&
-	    !bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
-		st->spawn_site = ret;
-	return 0;
-}
-
-/* Each returns the JoinHandle's Header* first: in rax, or in rax:rdx for
- * OwnedTasks::bind's (JoinHandle, Option<Notified>). */
-static __always_inline int spawn_exit(struct pt_regs *ctx)
-{
-	__u64 handle = PT_REGS_RC(ctx);
-	struct thread_state *st = thread_state(true);
-	__u64 id = task_id_of(handle), site;
-
-	if (!id)
-		id = task_id_of(PT_REGS_RC2(ctx));
-	if (!st || !id || id == st->last_spawn_id)
-		return 0;
-	site = st->spawn_site ? st->spawn_site : PT_REGS_IP(ctx);
-	st->spawn_site = 0;
-	st->last_spawn_id = id;
-	emit(DIAL9_EV_SPAWN, id, site, 0, 0);
-	return 0;
-}
-
-/* Harness<T, S>::complete(self): the task finished (or was cancelled). */
-static __always_inline int complete_enter(struct pt_regs *ctx)
-{
-	__u64 hdr = PT_REGS_PARM1(ctx);
-	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, 0, 0);
-	return 0;
-}
-
-/* raw::dealloc::<T, S>(ptr): the task's memory is released.  This catches
- * the end of tasks whose Harness::complete was inlined. */
-static __always_inline int dealloc_enter(struct pt_regs *ctx)
-{
-	__u64 hdr = PT_REGS_PARM1(ctx);
-	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, DIAL9_TERMINATE_F_RELEASED, 0);
-	return 0;
-}
-
-/* Scheduler park: the worker thread goes idle (and runs the drivers). */
-static __always_inline int park_enter(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state(true);
-	__u64 now = bpf_ktime_get_ns();
-	__u32 epoch;
-
-	if (!st)
-		return 0;
-	st->ctx = CTX_RUNTIME;
-	epoch = proc_epoch(bpf_get_current_pid_tgid() >> 32);
-	check_stall(st, now, epoch);
-	end_poll(st, now, epoch);
-	if (!st->parked) {
-		st->parked = 1;
-		emit_at(now, DIAL9_EV_PARK, 0, 0, 0, 0);
-	}
-	return 0;
-}
-
-/* Wakes that follow, until the next poll or park, come from the I/O driver. */
-static __always_inline int io_wake_enter(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state(true);
-
-	if (st)
-		st->ctx = CTX_IO;
-	return 0;
-}
-
-/* Wakes that follow, until the next poll or park, come from the timer wheel. */
-static __always_inline int timer_enter(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state(true);
-
-	if (st)
-		st->ctx = CTX_TIMER;
-	return 0;
-}
-
-/* rust_begin_unwind and friends: a panic starts on this thread. */
 /* core::panic::Location: file: &str, line: u32, col: u32 (the order rustc
  * has always used; checked below rather than trusted). */
 struct rust_location {
@@ -438,6 +413,188 @@ static __always_inline bool is_location(__u64 p)
 	return tail[0] == '.' && tail[1] == 'r' && tail[2] == 's';
 }
 
+/*
+ * The spawn path (tokio::spawn -> spawn_inner -> scheduler::Handle::spawn ->
+ * bind_new_task -> OwnedTasks::bind -> bind_inner); which of these exist
+ * out of line differs per release, per build profile and per future type,
+ * so all that exist are probed.  The outermost entry seen names the spawn
+ * site (its return address is in the spawning code; the daemon finds the
+ * #[track_caller] Location the call passes there).  The new task's id comes
+ * from the first of: bind_inner's argument, a spawn function's returned
+ * JoinHandle, the id allocation inlined into the spawning code; the other
+ * sightings of the same spawn are recognised by its id and skipped.
+ */
+static __always_inline int spawn_enter(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state(true);
+	__u64 ret = 0;
+
+	if (!st)
+		return 0;
+	if (!st->spawn_site &&
+	    !bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
+		st->spawn_site = ret;
+	return 0;
+}
+
+/* site: where the spawn is, when no outer spawn function's entry said. */
+static __always_inline void emit_spawn(struct thread_state *st, __u64 id, __u64 site)
+{
+	if (!id || id == st->last_spawn_id)
+		return;
+	if (st->spawn_site)
+		site = st->spawn_site;
+	emit(DIAL9_EV_SPAWN, id, site, 0, 0);
+	st->spawn_site = 0;
+	st->last_spawn_id = id;
+}
+
+/* Each returns the JoinHandle's Header* first: in rax, or in rax:rdx for
+ * OwnedTasks::bind's (JoinHandle, Option<Notified>). */
+static __always_inline int spawn_exit(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state(true);
+	__u64 id = task_id_of(PT_REGS_RC(ctx));
+
+	if (!id)
+		id = task_id_of(PT_REGS_RC2(ctx));
+	if (st)
+		emit_spawn(st, id, PT_REGS_IP(ctx));
+	return 0;
+}
+
+/* OwnedTasks<S>::bind_inner(&self, task: Task<S>, notified: Notified<S>):
+ * both hold the new task's Header*. */
+static __always_inline int spawn_bind(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state(true);
+	__u64 id = task_id_of(PT_REGS_PARM2(ctx)), ret = 0;
+
+	if (!id)
+		id = task_id_of(PT_REGS_PARM3(ctx));
+	if (!st)
+		return 0;
+	bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx));
+	emit_spawn(st, id, ret);
+	return 0;
+}
+
+/* x86 register number (ModRM order) -> value.  The registers are copied
+ * to the stack first: the verifier refuses a context access at a computed
+ * offset. */
+static __always_inline __u64 reg_value(struct pt_regs *ctx, __u32 reg)
+{
+#if defined(__TARGET_ARCH_x86)
+	__u64 r[16];
+
+	r[0] = ctx->ax;
+	r[1] = ctx->cx;
+	r[2] = ctx->dx;
+	r[3] = ctx->bx;
+	r[4] = ctx->sp;
+	r[5] = ctx->bp;
+	r[6] = ctx->si;
+	r[7] = ctx->di;
+	r[8] = ctx->r8;
+	r[9] = ctx->r9;
+	r[10] = ctx->r10;
+	r[11] = ctx->r11;
+	r[12] = ctx->r12;
+	r[13] = ctx->r13;
+	r[14] = ctx->r14;
+	r[15] = ctx->r15;
+	return r[reg & 15];
+#else
+	return 0;
+#endif
+}
+
+/* Just after `lock xadd %reg, NEXT_ID` inlined into a spawn: reg holds the
+ * id the new task gets (fetch_add returns the old value). */
+static __always_inline int task_id_taken(struct pt_regs *ctx, __u64 cookie)
+{
+	struct thread_state *st = thread_state(true);
+
+	if (st)
+		emit_spawn(st, reg_value(ctx, DIAL9_COOKIE_REG(cookie)), PT_REGS_IP(ctx));
+	return 0;
+}
+
+/* Harness<T, S>::complete(self): the task finished (or was cancelled). */
+static __always_inline int complete_enter(struct pt_regs *ctx)
+{
+	__u64 hdr = PT_REGS_PARM1(ctx);
+	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, 0, 0);
+	return 0;
+}
+
+/* raw::dealloc::<T, S>(ptr): the task's memory is released.  This catches
+ * the end of tasks whose Harness::complete was inlined. */
+static __always_inline int dealloc_enter(struct pt_regs *ctx)
+{
+	__u64 hdr = PT_REGS_PARM1(ctx);
+	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, DIAL9_TERMINATE_F_RELEASED, 0);
+	return 0;
+}
+
+/* Scheduler or driver park: the worker thread goes idle (and runs the
+ * drivers).  Parks nest (scheduler, time driver, I/O driver): one PARK. */
+static __always_inline int park_enter(struct pt_regs *ctx, __u16 kind)
+{
+	struct thread_state *st = thread_state(true);
+	struct dial9_proc_ctl *c = proc_ctl();
+	__u64 now = bpf_ktime_get_ns();
+	__u32 epoch = c ? c->epoch : 0;
+
+	if (!st)
+		return 0;
+	st->ctx = CTX_RUNTIME;
+	learn_ret_site(ctx, st, c, kind);
+	check_stall(st, now, epoch);
+	end_poll(st, now, epoch, DIAL9_POLL_F_INFERRED);
+	if (!st->parked) {
+		st->parked = 1;
+		emit_at(now, DIAL9_EV_PARK, 0, 0, 0, 0);
+	}
+	return 0;
+}
+
+/* A park returned (its return site): what runs next on a current_thread
+ * runtime's thread, until its next task poll, is block_on's own future. */
+static __always_inline int park_return(struct pt_regs *ctx, __u64 cookie)
+{
+	struct thread_state *st = thread_state(false);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!st)
+		return 0;
+	end_park(st, now);
+	st->ctx = cookie & DIAL9_COOKIE_CT ? CTX_BLOCK_ON : CTX_RUNTIME;
+	st->run_since_ns = now;
+	return 0;
+}
+
+/* Wakes that follow, until the next poll or park, come from the I/O driver. */
+static __always_inline int io_wake_enter(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state(true);
+
+	if (st)
+		st->ctx = CTX_IO;
+	return 0;
+}
+
+/* Wakes that follow, until the next poll or park, come from the timer wheel. */
+static __always_inline int timer_enter(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state(true);
+
+	if (st)
+		st->ctx = CTX_TIMER;
+	return 0;
+}
+
+/* rust_begin_unwind and friends: a panic starts on this thread. */
 /* rust_begin_unwind(info: &PanicInfo): PanicInfo holds a reference to the
  * message and one to the Location, in an order the compiler picks; the
  * Location's address goes in the record and the daemon reads it. */
@@ -459,29 +616,40 @@ static __always_inline int panic_enter(struct pt_regs *ctx)
 }
 
 /*
- * Two programs serve every probe point: one for function entries, one for
- * returns.  Each is attached to all of a process's points with a single
- * multi-uprobe link whose per-point cookie is the point's enum
- * dial9_probe_kind: two links per process, so attaching and detaching cost
- * two kernel synchronisations, not one per function.
+ * Two programs serve every probe point: one for function entries (and the
+ * learned return sites, plain uprobes too), one for returns.  A process's
+ * points are attached with a few multi-uprobe links (see recorder.c) whose
+ * per-point cookie holds the point's enum dial9_probe_kind, so attaching and
+ * detaching cost a few kernel synchronisations, not one per function.
  */
 SEC("uprobe")
 int probe_entry(struct pt_regs *ctx)
 {
-	switch (bpf_get_attach_cookie(ctx)) {
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+
+	switch (DIAL9_COOKIE_KIND(cookie)) {
 	case DIAL9_PROBE_RAW_POLL:
 		return poll_enter(ctx);
+	case DIAL9_PROBE_POLL_RETURN:
+		return poll_return(ctx);
 	case DIAL9_PROBE_WAKE_BY_VAL:
 	case DIAL9_PROBE_WAKE_BY_REF:
 		return wake_enter(ctx);
 	case DIAL9_PROBE_SPAWN:
 		return spawn_enter(ctx);
+	case DIAL9_PROBE_SPAWN_BIND:
+		return spawn_bind(ctx);
+	case DIAL9_PROBE_TASK_ID:
+		return task_id_taken(ctx, cookie);
 	case DIAL9_PROBE_COMPLETE:
 		return complete_enter(ctx);
 	case DIAL9_PROBE_RAW_DEALLOC:
 		return dealloc_enter(ctx);
 	case DIAL9_PROBE_PARK:
-		return park_enter(ctx);
+	case DIAL9_PROBE_PARK_CT:
+		return park_enter(ctx, DIAL9_COOKIE_KIND(cookie));
+	case DIAL9_PROBE_PARK_RETURN:
+		return park_return(ctx, cookie);
 	case DIAL9_PROBE_IO_WAKE:
 		return io_wake_enter(ctx);
 	case DIAL9_PROBE_TIMER_FIRE:
@@ -509,7 +677,7 @@ int probe_floor_return(struct pt_regs *ctx)
 SEC("uretprobe")
 int probe_return(struct pt_regs *ctx)
 {
-	switch (bpf_get_attach_cookie(ctx)) {
+	switch (DIAL9_COOKIE_KIND(bpf_get_attach_cookie(ctx))) {
 	case DIAL9_PROBE_SPAWN:
 		return spawn_exit(ctx);
 	}

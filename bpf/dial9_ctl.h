@@ -8,37 +8,64 @@
 #define DIAL9_CTL_H
 
 /* What a probe point is.  One binary may hold many copies of a generic
- * function (e.g. one raw::poll per future type).  It is also the cookie of
- * each point of the multi-uprobe links: it tells the BPF programs what they
- * were called for. */
+ * function (e.g. one raw::poll per future type).  The low byte of each
+ * point's cookie on the multi-uprobe links is its kind: it tells the BPF
+ * programs what they were called for (see DIAL9_COOKIE_*). */
 enum dial9_probe_kind {
 	DIAL9_PROBE_RAW_POLL = 0,   /* tokio::runtime::task::raw::poll::<T,S> (arg0 = Header*) */
 	DIAL9_PROBE_WAKE_BY_VAL,    /* tokio::runtime::task::waker::wake_by_val (arg0 = Header*) */
 	DIAL9_PROBE_WAKE_BY_REF,    /* tokio::runtime::task::waker::wake_by_ref (arg0 = Header*) */
-	DIAL9_PROBE_SPAWN,          /* the spawn path, outermost first: spawn_inner,
-				     * spawn_local_inner, scheduler::Handle::spawn, the
-				     * schedulers' bind/spawn, OwnedTasks::bind.  Each returns
-				     * the JoinHandle (a Header*) first; any of them may be
-				     * inlined, so every copy found is probed. */
+	DIAL9_PROBE_SPAWN,          /* the spawn path, outermost first: tokio::task::spawn::spawn
+				     * (1.43+), spawn_inner, spawn_local_inner, scheduler::Handle::
+				     * spawn, the schedulers' bind/spawn, OwnedTasks::bind.  Each
+				     * returns the JoinHandle (a Header*) first; any of them may be
+				     * inlined, so every copy found is probed.  The #[track_caller]
+				     * ones receive the caller's core::panic::Location. */
 	DIAL9_PROBE_RAW_DEALLOC,    /* tokio::runtime::task::raw::dealloc::<T,S> (arg0 = Header*) */
 	DIAL9_PROBE_RAW_SHUTDOWN,   /* tokio::runtime::task::raw::shutdown::<T,S> (arg0 = Header*) */
-	DIAL9_PROBE_PARK,           /* scheduler park: multi_thread worker Context::park / park_timeout,
-				     * current_thread Context::park / park_yield */
+	DIAL9_PROBE_PARK,           /* the worker goes idle or into the drivers: multi_thread
+				     * Context::park / park_timeout / park_internal, the time
+				     * driver's park_internal, the I/O driver's turn */
 	DIAL9_PROBE_IO_WAKE,        /* tokio::runtime::io::scheduled_io::ScheduledIo::wake (I/O driver) */
-	DIAL9_PROBE_TIMER_FIRE,     /* timer wheel firing an entry (time::entry::…::fire) */
+	DIAL9_PROBE_TIMER_FIRE,     /* the timer wheel's processing (process_at_time & co.) */
 	DIAL9_PROBE_PANIC,          /* rust_begin_unwind / __rustc::rust_begin_unwind / rust_panic … */
 	DIAL9_PROBE_COMPLETE,       /* tokio::runtime::task::harness::Harness<T,S>::complete (arg0 =
 				     * Header*): the task finished or was cancelled */
+	DIAL9_PROBE_PARK_CT,        /* current_thread Context::park / park_yield / park_internal:
+				     * when they return, block_on polls its own future */
+	DIAL9_PROBE_SPAWN_BIND,     /* tokio::runtime::task::list::OwnedTasks::bind_inner (1.43+;
+				     * arg1 = the new task's Header*): kept out of line by LTO */
+	DIAL9_PROBE_TASK_ID,        /* the instruction after `lock xadd %reg, Id::next::NEXT_ID`
+				     * inlined into a spawn (fat LTO): reg holds the new task id;
+				     * the cookie's DIAL9_COOKIE_REG byte names reg */
+	DIAL9_PROBE_POLL_RETURN,    /* where a raw::poll call returns to (learned at run time) */
+	DIAL9_PROBE_PARK_RETURN,    /* where a PARK / PARK_CT call returns to (learned); with
+				     * DIAL9_COOKIE_CT: a current_thread scheduler's park */
 	DIAL9_PROBE_KIND_MAX,
 };
+
+/* Cookie layout: kind | reg << 8 | flags. */
+#define DIAL9_COOKIE_KIND(c) ((c) & 0xff)
+#define DIAL9_COOKIE_REG(c) (((c) >> 8) & 0xff) /* x86 register number 0..15 (TASK_ID) */
+#define DIAL9_COOKIE_CT (1ULL << 16)            /* PARK_RETURN of a PARK_CT */
+
+/* Return sites learned per process: where raw::poll and the parks return
+ * to.  A runtime calls them from a handful of places. */
+#define DIAL9_MAX_RET_SITES 32
 
 /* procs map value: per-process state the daemon changes at run time. */
 struct dial9_proc_ctl {
 	__u32 epoch; /* bumped when the poll/wake probes go off or on: a poll
 		      * begun in another epoch is not ended (its end was not seen) */
+	__u32 nsites; /* used entries of ret_sites */
+	__u32 pool_sites; /* bit i: ret_sites[i] is where the blocking pool polls its
+			   * own tasks (spawn_blocking work, the workers' launch):
+			   * those are not the program's tasks, and are not recorded */
 	__u32 pad;
 	__u64 text_lo, text_hi; /* the executable's code, runtime addresses:
 				 * where stall sites are looked for */
+	__u64 ret_sites[DIAL9_MAX_RET_SITES]; /* return addresses (runtime) the daemon
+					       * knows of: probed, or refused */
 };
 
 /* poll_counts map: short polls counted per task instead of recorded. */

@@ -23,15 +23,17 @@
  *  POLL_END     task_id; arg = poll duration in ns (0 if the start was not
  *               seen); flags & DIAL9_POLL_F_COMPLETE when the task finished,
  *               & DIAL9_POLL_F_INFERRED when the end is the worker's next
- *               poll or park (the recorder has no return probe on polls).
+ *               poll or park, not the poll's return (its call site was not
+ *               probed yet): the duration is then an upper bound.
  *  WAKE         task_id = woken task; arg = waking task id (0 if the waker is
  *               not a task); aux = enum dial9_waker_kind.
  *  TERMINATE    task_id = task that completed or was cancelled; with
  *               flags & DIAL9_TERMINATE_F_RELEASED it is the release of the
  *               task's memory instead (may follow a plain TERMINATE: the
  *               first TERMINATE of a task marks its end).
- *  PARK/UNPARK  a runtime worker thread `tid` goes idle / resumes (UNPARK
- *               is placed at its next poll).
+ *  PARK/UNPARK  a runtime worker thread `tid` goes idle or into the drivers
+ *               / comes back (UNPARK at the park's return, or else at the
+ *               worker's next poll).
  *  PANIC        task_id = task polled on `tid` when it panicked (0 if none);
  *               arg = panic location string id ("src/x.rs:12:5", 0 if
  *               unknown; inside the ring buffer: the address of the
@@ -79,6 +81,9 @@ enum dial9_waker_kind {
 	DIAL9_WAKER_TIMER = 3,     /* the timer wheel */
 	DIAL9_WAKER_RUNTIME = 4,   /* a runtime thread outside any poll */
 	DIAL9_WAKER_THREAD = 5,    /* a thread that is not a runtime worker */
+	DIAL9_WAKER_BLOCK_ON = 6,  /* the future of a current_thread runtime's block_on
+				    * (polled on the runtime's thread between its tasks) */
+	DIAL9_WAKER_KIND_MAX,      /* first unused value */
 };
 
 enum dial9_lost_cause {
@@ -92,8 +97,21 @@ enum dial9_record_mode {
 	DIAL9_MODE_OFF = 2,     /* poll/wake probes off; spawn/terminate/crash on */
 };
 
+/*
+ * Ring-buffer-only records, consumed by the daemon and never written to a
+ * dump (kind >= DIAL9_EV_RING_FIRST):
+ *  RING_RET_SITE   arg = a return address of a raw::poll or park call the
+ *                  daemon does not know yet (dial9_proc_ctl.ret_sites);
+ *                  aux = enum dial9_probe_kind of the function called.
+ */
+enum dial9_ring_kind {
+	DIAL9_EV_RING_FIRST = 64,
+	DIAL9_EV_RING_RET_SITE = 64,
+};
+
 #define DIAL9_POLL_F_COMPLETE 0x01 /* POLL_END: the task completed in this poll */
-#define DIAL9_POLL_F_INFERRED 0x02 /* POLL_END: placed at the worker's next poll or park */
+#define DIAL9_POLL_F_INFERRED 0x02 /* POLL_END: placed at the worker's next poll or park
+				    * (an upper bound of the poll's length) */
 #define DIAL9_EXIT_F_SIGNALED 0x01 /* EXIT: arg is the killing signal number */
 #define DIAL9_TERMINATE_F_RELEASED 0x01 /* TERMINATE: seen at deallocation */
 #define DIAL9_STALL_F_SITE 0x01 /* STALL: a site candidate (ring buffer only) */

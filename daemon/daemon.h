@@ -87,7 +87,15 @@ struct tracked {
 	struct addr_cache locations;     /* runtime address -> string id */
 	struct addr_cache pool_polls;    /* raw::poll addresses of the blocking pool */
 	struct addr_cache pool_tasks;    /* task ids run by the blocking pool */
-	uint64_t stall_site[3];          /* candidates of the STALL that follows */
+	struct stall_sites {             /* candidates of the STALL that follows, per thread */
+		uint32_t tid;
+		uint64_t site[3];
+	} stall_sites[16];
+	struct addr_cache site_locs;     /* spawn site -> its Location's string id (UINT32_MAX: none) */
+	uint64_t text_lo, text_hi, text_off; /* the executable's code mapping */
+	uint32_t ret_sites_probed;       /* return sites learned and probed */
+	uint32_t ret_sites_refused;      /* ... reported but not probed (no call before them) */
+	uint32_t pool_poll_tid;          /* its next POLL_START is the blocking pool's */
 	struct dial9_symbolizer *sym;
 
 	uint64_t events;                 /* records ingested */

@@ -37,7 +37,8 @@ struct recorder {
 /* Three links per process: the always-on entries (spawn, completion,
  * panic), the spawn returns, and the high-frequency entries (polls, wakes,
  * parks, driver context) that the overhead governor may take away and put
- * back. */
+ * back; plus one small link per return site learned while the
+ * high-frequency link is on (merged into it when it is put back). */
 enum { LINK_LF = 0, LINK_RET, LINK_HF, LINK_COUNT };
 
 struct recorder_proc {
@@ -48,8 +49,11 @@ struct recorder_proc {
 	int link_fds[LINK_COUNT]; /* multi-uprobe links, -1 if none */
 	uint32_t npoints[LINK_COUNT]; /* uprobes behind them */
 	char *exe;              /* path the links were made with */
-	__u64 *hf_off, *hf_cookie; /* the high-frequency link's points, to re-attach */
+	__u64 *hf_off, *hf_cookie; /* the high-frequency link's points, to re-attach;
+				    * room for DIAL9_MAX_RET_SITES more */
 	uint32_t hf_n;
+	int site_fds[DIAL9_MAX_RET_SITES]; /* learned return sites' own links, -1 if none */
+	uint32_t nsite_fds;
 	struct dial9_proc_ctl ctl;
 	recorder_event_fn fn;
 	void *ctx;
@@ -228,8 +232,13 @@ static int link_of(enum dial9_probe_kind k, bool ret)
 	case DIAL9_PROBE_IO_WAKE:
 	case DIAL9_PROBE_TIMER_FIRE:
 	case DIAL9_PROBE_PARK: /* once per request on a busy server: as costly as the rest */
+	case DIAL9_PROBE_PARK_CT:
+	case DIAL9_PROBE_POLL_RETURN:
+	case DIAL9_PROBE_PARK_RETURN:
 		return LINK_HF;
 	case DIAL9_PROBE_SPAWN:
+	case DIAL9_PROBE_SPAWN_BIND:
+	case DIAL9_PROBE_TASK_ID:
 	case DIAL9_PROBE_COMPLETE:
 	case DIAL9_PROBE_RAW_DEALLOC:
 	case DIAL9_PROBE_PANIC:
@@ -273,8 +282,8 @@ static int attach_probes(struct recorder_proc *p, const struct dial9_probe_set *
 
 	off = calloc(ps->count + 1, sizeof(*off));
 	cookie = calloc(ps->count + 1, sizeof(*cookie));
-	p->hf_off = calloc(ps->count + 1, sizeof(*off));
-	p->hf_cookie = calloc(ps->count + 1, sizeof(*cookie));
+	p->hf_off = calloc(ps->count + DIAL9_MAX_RET_SITES + 1, sizeof(*off));
+	p->hf_cookie = calloc(ps->count + DIAL9_MAX_RET_SITES + 1, sizeof(*cookie));
 	if (!off || !cookie || !p->hf_off || !p->hf_cookie) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -286,7 +295,7 @@ static int attach_probes(struct recorder_proc *p, const struct dial9_probe_set *
 			if (link_of(k, link == LINK_RET) != link)
 				continue;
 			off[n] = ps->points[i].offset;
-			cookie[n] = k;
+			cookie[n] = ps->points[i].cookie;
 			n++;
 			polls += k == DIAL9_PROBE_RAW_POLL;
 		}
@@ -309,7 +318,7 @@ cleanup:
 
 int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		     const struct dial9_probe_set *ps, uint64_t text_lo, uint64_t text_hi,
-		     recorder_event_fn fn, void *ctx, struct recorder_proc **out)
+		     uint64_t text_off, recorder_event_fn fn, void *ctx, struct recorder_proc **out)
 {
 	struct recorder_proc *p;
 	__u32 key = pid;
@@ -323,6 +332,8 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 	p->pid = pid;
 	for (int i = 0; i < LINK_COUNT; i++)
 		p->link_fds[i] = -1;
+	for (int i = 0; i < DIAL9_MAX_RET_SITES; i++)
+		p->site_fds[i] = -1;
 	p->exe = strdup(exe);
 	if (!p->exe) {
 		err = -ENOMEM;
@@ -332,6 +343,14 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 	p->ctx = ctx;
 	p->ctl.text_lo = text_lo;
 	p->ctl.text_hi = text_hi;
+	/* return sites found in the file: the BPF side need not report them */
+	for (size_t i = 0; i < ps->count && text_lo; i++) {
+		const struct dial9_probe_point *pt = &ps->points[i];
+
+		if ((pt->kind == DIAL9_PROBE_PARK_RETURN || pt->kind == DIAL9_PROBE_POLL_RETURN) &&
+		    pt->offset >= text_off && p->ctl.nsites < DIAL9_MAX_RET_SITES)
+			p->ctl.ret_sites[p->ctl.nsites++] = text_lo + (pt->offset - text_off);
+	}
 	p->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "dial9_ring", 0, 0, r->ring_bytes, NULL);
 	if (p->ring_fd < 0) {
 		err = -errno;
@@ -381,6 +400,9 @@ void recorder__detach(struct recorder *r, struct recorder_proc *p)
 	for (i = 0; i < LINK_COUNT; i++)
 		if (p->link_fds[i] >= 0)
 			close(p->link_fds[i]);
+	for (i = 0; i < p->nsite_fds; i++)
+		if (p->site_fds[i] >= 0)
+			close(p->site_fds[i]);
 	free(p->exe);
 	free(p->hf_off);
 	free(p->hf_cookie);
@@ -422,7 +444,7 @@ uint64_t recorder_proc__lost(const struct recorder_proc *p)
 
 uint32_t recorder_proc__uprobes(const struct recorder_proc *p)
 {
-	return p->npoints[LINK_LF] + p->npoints[LINK_RET] + p->npoints[LINK_HF];
+	return p->npoints[LINK_LF] + p->npoints[LINK_RET] + p->npoints[LINK_HF] + p->nsite_fds;
 }
 
 static void *close_link(void *arg)
@@ -436,30 +458,81 @@ bool recorder_proc__hf_on(const struct recorder_proc *p)
 	return p->link_fds[LINK_HF] >= 0;
 }
 
-int recorder_proc__set_hf(struct recorder_proc *p, bool on)
+/* Removing uprobes waits for the kernel to quiesce them: not in the event
+ * loop. */
+static void close_in_background(int fd)
+{
+	pthread_t th;
+
+	if (fd < 0)
+		return;
+	if (pthread_create(&th, NULL, close_link, (void *)(intptr_t)fd) == 0)
+		pthread_detach(th);
+	else
+		close(fd);
+}
+
+static int update_ctl(struct recorder_proc *p)
 {
 	__u32 key = p->pid;
-	pthread_t th;
-	int err = 0, fd;
+
+	if (bpf_map__update_elem(p->r->skel->maps.procs, &key, sizeof(key), &p->ctl,
+				 sizeof(p->ctl), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int recorder_proc__set_hf(struct recorder_proc *p, bool on)
+{
+	int err;
 
 	if (on == recorder_proc__hf_on(p))
 		return 0;
 	/* A poll begun before the switch must not be ended after it. */
 	p->ctl.epoch++;
-	if (bpf_map__update_elem(p->r->skel->maps.procs, &key, sizeof(key), &p->ctl,
-				 sizeof(p->ctl), BPF_ANY))
-		return -errno;
-	if (on)
+	err = update_ctl(p);
+	if (err)
+		return err;
+	if (on) /* one link for all, the learned return sites included */
 		return attach_link(p, LINK_HF, p->hf_off, p->hf_cookie, p->hf_n);
-	fd = p->link_fds[LINK_HF];
+	close_in_background(p->link_fds[LINK_HF]);
 	p->link_fds[LINK_HF] = -1;
 	p->npoints[LINK_HF] = 0;
-	/* Removing uprobes waits for the kernel to quiesce them: not here,
-	 * in the event loop. */
-	if (pthread_create(&th, NULL, close_link, (void *)(intptr_t)fd) == 0)
-		pthread_detach(th);
-	else
-		close(fd);
+	for (uint32_t i = 0; i < p->nsite_fds; i++)
+		close_in_background(p->site_fds[i]);
+	p->nsite_fds = 0;
+	return 0;
+}
+
+int recorder_proc__add_ret_site(struct recorder_proc *p, uint64_t addr, uint64_t offset,
+				uint64_t cookie, bool probe, bool pool)
+{
+	__u64 off = offset, ck = cookie;
+	uint32_t i;
+	int fd, err;
+
+	for (i = 0; i < p->ctl.nsites; i++)
+		if (p->ctl.ret_sites[i] == addr)
+			return -EEXIST;
+	if (p->ctl.nsites >= DIAL9_MAX_RET_SITES)
+		return -ENOSPC;
+	if (probe) {
+		p->hf_off[p->hf_n] = offset;
+		p->hf_cookie[p->hf_n] = cookie;
+		if (recorder_proc__hf_on(p)) {
+			fd = uprobe_multi_attach(bpf_program__fd(link_prog(p, LINK_HF)), p->exe, &off,
+						 &ck, 1, false, p->pid);
+			if (fd < 0)
+				return fd;
+			p->site_fds[p->nsite_fds++] = fd;
+		}
+		p->hf_n++;
+	}
+	/* known from now on, probed or not: the BPF side stops reporting it */
+	if (pool)
+		p->ctl.pool_sites |= 1u << p->ctl.nsites;
+	p->ctl.ret_sites[p->ctl.nsites++] = addr;
+	err = update_ctl(p);
 	return err;
 }
 

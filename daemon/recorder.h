@@ -48,12 +48,13 @@ uint64_t recorder__execs_lost(const struct recorder *r);
 
 /* Start recording pid, whose executable is exe (a path the kernel can open,
  * e.g. /proc/PID/exe) with probe points ps; [text_lo, text_hi) is where the
- * executable's code is mapped (stall sites are looked for there, 0 0: not
- * at all).  Returns 0 or a negative errno; on success *out is the
- * per-process handle. */
+ * executable's code is mapped, from file offset text_off (stall sites are
+ * looked for there, 0 0: not at all).  Returns 0 or a negative errno; on
+ * success *out is the per-process handle. */
 int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		     const struct dial9_probe_set *ps, uint64_t text_lo, uint64_t text_hi,
-		     recorder_event_fn fn, void *ctx, struct recorder_proc **out);
+		     uint64_t text_off, recorder_event_fn fn, void *ctx,
+		     struct recorder_proc **out);
 /* Stop recording; drains what is left first.  Accepts NULL. */
 void recorder__detach(struct recorder *r, struct recorder_proc *p);
 
@@ -70,6 +71,14 @@ uint32_t recorder_proc__uprobes(const struct recorder_proc *p);
  * the crash tracepoints stay.  0 or negative errno. */
 int recorder_proc__set_hf(struct recorder_proc *p, bool on);
 bool recorder_proc__hf_on(const struct recorder_proc *p);
+/* A return site (runtime address addr, file offset offset) the BPF side
+ * reported: with probe, put a uprobe with this cookie there (with the
+ * high-frequency probes); either way the BPF side stops reporting it.
+ * pool: raw::poll calls from there are the blocking pool's, not recorded.
+ * 0, -EEXIST (known), -ENOSPC (DIAL9_MAX_RET_SITES reached) or a negative
+ * errno from the attach. */
+int recorder_proc__add_ret_site(struct recorder_proc *p, uint64_t addr, uint64_t offset,
+				uint64_t cookie, bool probe, bool pool);
 
 /* Hand every task's short-poll count to fn and reset them.  Returns the
  * number of counts or a negative errno. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "x86_insn.h"
 
 #define LOCATION_MAX 512
 
@@ -106,68 +107,180 @@ static uint64_t location_id(struct tracked *t, uint64_t addr, bool future)
 	return id;
 }
 
-/* Read the panic's core::panic::Location from the (still unwinding)
- * process and make "file:line:col" of it; 0 when it cannot be read. */
-static uint64_t panic_location_id(struct tracked *t, uint64_t addr)
+/* Read a core::panic::Location of the process into "file:line:col";
+ * false when it cannot be read. */
+static bool read_location(struct tracked *t, uint64_t addr, char *buf, size_t len)
 {
 	struct { uint64_t file_ptr, file_len; uint32_t line, col; } loc;
-	char file[4097], buf[4200];
+	char file[4097];
 	struct iovec local, remote;
 
 	if (!addr)
-		return 0;
+		return false;
 	local = (struct iovec){ &loc, sizeof(loc) };
 	remote = (struct iovec){ (void *)(uintptr_t)addr, sizeof(loc) };
 	if (process_vm_readv(t->pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(loc))
-		return 0;
+		return false;
 	if (!loc.file_len || loc.file_len >= sizeof(file))
-		return 0;
+		return false;
 	local = (struct iovec){ file, loc.file_len };
 	remote = (struct iovec){ (void *)(uintptr_t)loc.file_ptr, loc.file_len };
 	if (process_vm_readv(t->pid, &local, 1, &remote, 1, 0) != (ssize_t)loc.file_len)
-		return 0;
+		return false;
 	file[loc.file_len] = '\0';
 	if (strlen(file) != loc.file_len)
+		return false;
+	snprintf(buf, len, "%s:%u:%u", file, loc.line, loc.col);
+	return true;
+}
+
+/* The panic's core::panic::Location, read from the (still unwinding)
+ * process: "file:line:col"; 0 when it cannot be read. */
+static uint64_t panic_location_id(struct tracked *t, uint64_t addr)
+{
+	char buf[4200];
+
+	if (!read_location(t, addr, buf, sizeof(buf)))
 		return 0;
-	snprintf(buf, sizeof(buf), "%s:%u:%u", file, loc.line, loc.col);
 	return dial9_strtab__add(&t->strings, buf);
 }
 
-/* Library and runtime code: a stall site is the first frame that is not. */
-static bool is_runtime_code(const char *s)
+/* The "file:line:col" string id of the core::panic::Location the call
+ * returning to site passed as a constant argument (how a #[track_caller]
+ * function such as tokio::spawn learns its caller), or 0.  Cached per site. */
+static uint32_t call_location_id(struct tracked *t, uint64_t site)
 {
-	static const char *const prefixes[] = {
-		"std::", "core::", "alloc::", "tokio::", "<std::", "<core::", "<alloc::",
-		"<tokio::", "__rust", "__libc", "0x",
-	};
-	size_t i;
+	char where[4200];
+	uint64_t args[6];
+	uint32_t id = addr_cache__get(&t->site_locs, site), found = 0;
+	int valid = 0;
 
-	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(s, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return false;
+	if (id)
+		return id == UINT32_MAX ? 0 : id;
+	if (dial9_symbolizer__call_arg_constants(t->sym, site, args) == 0) {
+		for (int i = 0; i < 6; i++) {
+			if (!args[i] || !read_location(t, args[i], where, sizeof(where)))
+				continue;
+			valid++;
+			found = dial9_strtab__add(&t->strings, where);
+		}
+	}
+	id = valid == 1 ? found : 0; /* two Locations: cannot tell which */
+	addr_cache__put(&t->site_locs, site, id ? id : UINT32_MAX);
+	return id;
+}
+
+/*
+ * Where a task was spawned: the program's function that called the spawn
+ * (the debug info's innermost frame of the program's own at the outermost
+ * spawn function's return address, or where the spawn was inlined; else
+ * the symbol there) and the call's file:line:col - from the
+ * core::panic::Location that #[track_caller] has the caller pass to
+ * tokio::spawn when the call is out of line (no debug info needed), else
+ * from the debug info.
+ */
+static uint64_t spawn_location_id(struct tracked *t, uint64_t site)
+{
+	char func[LOCATION_MAX], pos[4200], buf[LOCATION_MAX + 4200 + 4];
+	uint32_t loc;
+	bool framed;
+
+	if (!t->sym || !site)
+		return location_id(t, site, false);
+	loc = call_location_id(t, site);
+	framed = dial9_symbolizer__user_frame(t->sym, site - 1, func, sizeof(func), pos,
+					      sizeof(pos)) == 0;
+	if (!framed && !loc)
+		return location_id(t, site, false);
+	if (!framed)
+		dial9_symbolizer__function(t->sym, site - 1, func, sizeof(func));
+	snprintf(buf, sizeof(buf), "%s (%s)", func, loc ? dial9_strtab__get(&t->strings, loc) : pos);
+	return dial9_strtab__add(&t->strings, buf);
+}
+
+/* Does the raw::poll call returning to addr run the blocking pool's own
+ * tasks (tokio::runtime::blocking::pool::Inner::run)?  By the symbol, or the
+ * debug info's inline chain; without debug info a call from the standard
+ * library's thread entry (where LTO inlines the pool's loop) counts too. */
+static bool is_pool_site(struct tracked *t, uint64_t addr)
+{
+	char func[LOCATION_MAX];
+
+	if (!t->sym || dial9_symbolizer__function(t->sym, addr - 1, func, sizeof(func)))
+		return false;
+	if (strstr(func, "tokio::runtime::blocking::pool"))
+		return true;
+	if (dial9_symbolizer__has_dwarf(t->sym))
+		return dial9_symbolizer__inlined_from(t->sym, addr - 1, "tokio::runtime::blocking::pool");
+	return !strncmp(func, "std::", 5) || !strncmp(func, "core::", 6);
+}
+
+/*
+ * A raw::poll or park call returns to addr, and the BPF side does not know
+ * it yet: probe it (DIAL9_PROBE_POLL_RETURN / PARK_RETURN) when a call
+ * instruction ends there, so that polls end where they return.
+ */
+static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, uint32_t tid)
+{
+	uint64_t cookie = called == DIAL9_PROBE_RAW_POLL ? DIAL9_PROBE_POLL_RETURN
+			  : DIAL9_PROBE_PARK_RETURN | (called == DIAL9_PROBE_PARK_CT ? DIAL9_COOKIE_CT : 0);
+	uint8_t code[16];
+	struct iovec local = { code, sizeof(code) }, remote = { (void *)(uintptr_t)(addr - 16), 16 };
+	bool ok = addr >= t->text_lo + 16 && addr < t->text_hi &&
+		  process_vm_readv(t->pid, &local, 1, &remote, 1, 0) == (ssize_t)sizeof(code) &&
+		  dial9_x86_call_ends_at(code, sizeof(code));
+	bool pool = called == DIAL9_PROBE_RAW_POLL && is_pool_site(t, addr);
+	int ret;
+
+	ret = recorder_proc__add_ret_site(t->rp, addr, addr - t->text_lo + t->text_off, cookie,
+					  ok && !pool, pool);
+	if (ret == -EEXIST)
+		return;
+	if (pool) /* the poll that reported it is the pool's: not a task's */
+		t->pool_poll_tid = tid;
+	if (ret == 0 && (ok || pool))
+		t->ret_sites_probed += !pool;
+	else
+		t->ret_sites_refused++;
+	if (t->d->o.verbose || (ret && ret != -ENOSPC) || !ok) {
+		char func[LOCATION_MAX];
+
+		dial9_symbolizer__function(t->sym, addr - 1, func, sizeof(func));
+		fprintf(stderr, "dial9d: %d: %s return site %#llx in %s%s%s\n", t->pid,
+			dial9_probe_kind_name(called), (unsigned long long)addr, func,
+			pool ? ": the blocking pool's"
+			: ok ? (ret ? ": cannot probe: " : ": probed") : ": no call before it, not probed",
+			!pool && ok && ret ? strerror(-ret) : "");
+	}
 }
 
 /* The location of a stall: the first stack candidate in the program's own
  * code; a raw::poll copy stands for the future it polls (inlined into it). */
-static uint16_t stall_location(struct tracked *t)
+static uint16_t stall_location(struct tracked *t, uint32_t tid)
 {
-	char buf[LOCATION_MAX];
+	struct stall_sites *ss = &t->stall_sites[tid % 16];
+	char buf[LOCATION_MAX * 2 + 4], func[LOCATION_MAX], pos[LOCATION_MAX];
 	uint32_t id = 0;
 	int i;
 
-	for (i = 0; i < 3 && !id && t->sym; i++) {
-		uint64_t a = t->stall_site[i];
+	for (i = 0; i < 3 && !id && t->sym && ss->tid == tid; i++) {
+		uint64_t a = ss->site[i];
 
 		if (!a)
 			continue;
+		if (dial9_symbolizer__user_frame(t->sym, a - 1, func, sizeof(func), pos,
+						 sizeof(pos)) == 0) {
+			snprintf(buf, sizeof(buf), "%s (%s)", func, pos);
+			id = dial9_strtab__add(&t->strings, buf);
+			break;
+		}
 		dial9_symbolizer__describe(t->sym, a - 1, buf, sizeof(buf));
 		if (!strncmp(buf, "tokio::runtime::task::raw::poll", 31))
 			dial9_symbolizer__describe_future(t->sym, a - 1, buf, sizeof(buf));
-		if (!is_runtime_code(buf))
+		if (!dial9_is_runtime_path(buf))
 			id = dial9_strtab__add(&t->strings, buf);
 	}
-	memset(t->stall_site, 0, sizeof(t->stall_site));
+	memset(ss, 0, sizeof(*ss));
 	return id <= 65535 ? (uint16_t)id : 0;
 }
 
@@ -193,9 +306,10 @@ static bool is_pool_future(const char *loc)
 }
 
 /* The probe set without the per-task copies (raw::poll, complete, dealloc)
- * of the blocking pool, when
- * their futures can be named (v0 symbols or debug info): those are not
- * probed at all.  out->points is malloc'd; names are borrowed. */
+ * of the blocking pool, when their futures can be named (v0 symbols or
+ * debug info), and without the task id allocations that the debug info
+ * places in spawn_blocking: those are not probed at all.  out->points is
+ * malloc'd; names are borrowed. */
 static int without_pool_polls(struct tracked *t, const struct dial9_probe_set *ps,
 			      uint64_t text_lo, uint64_t text_hi, uint64_t text_off,
 			      struct dial9_probe_set *out)
@@ -215,11 +329,14 @@ static int without_pool_polls(struct tracked *t, const struct dial9_probe_set *p
 		bool per_task = pt->kind == DIAL9_PROBE_RAW_POLL || pt->kind == DIAL9_PROBE_COMPLETE ||
 				pt->kind == DIAL9_PROBE_RAW_DEALLOC;
 
-		if (per_task && t->sym && text_hi &&
-		    pt->offset >= text_off && addr < text_hi &&
-		    (is_pool_future(pt->name) ||
-		     (dial9_symbolizer__describe_future(t->sym, addr, buf, sizeof(buf)) == 0 &&
-		      is_pool_future(buf)))) {
+		bool mapped = t->sym && text_hi && pt->offset >= text_off && addr < text_hi;
+
+		if ((per_task && mapped &&
+		     (is_pool_future(pt->name) ||
+		      (dial9_symbolizer__describe_future(t->sym, addr, buf, sizeof(buf)) == 0 &&
+		       is_pool_future(buf)))) ||
+		    (pt->kind == DIAL9_PROBE_TASK_ID && mapped &&
+		     dial9_symbolizer__inlined_from(t->sym, addr, "spawn_blocking"))) {
 			out->per_kind[pt->kind]--;
 			continue;
 		}
@@ -261,11 +378,19 @@ static void on_event(void *ctx, const struct dial9_event *e)
 	uint64_t poll_addr = 0;
 
 	switch (ev.kind) {
+	case DIAL9_EV_RING_RET_SITE:
+		learn_ret_site(t, ev.arg, ev.aux, ev.tid);
+		return;
 	case DIAL9_EV_SPAWN:
-		ev.arg = location_id(t, ev.arg, false);
+		ev.arg = spawn_location_id(t, ev.arg);
 		break;
 	case DIAL9_EV_POLL_START:
 		poll_addr = ev.arg;
+		if (t->pool_poll_tid && t->pool_poll_tid == ev.tid) {
+			/* reported its return site, which is the blocking pool's */
+			t->pool_poll_tid = 0;
+			addr_cache__put(&t->pool_polls, poll_addr, 1);
+		}
 		if (!addr_cache__get(&t->locations, poll_addr)) {
 			ev.arg = location_id(t, poll_addr, true);
 			if (is_pool_future(dial9_strtab__get(&t->strings, (uint32_t)ev.arg)))
@@ -276,11 +401,16 @@ static void on_event(void *ctx, const struct dial9_event *e)
 		break;
 	case DIAL9_EV_STALL:
 		if (ev.flags & DIAL9_STALL_F_SITE) {
+			struct stall_sites *ss = &t->stall_sites[ev.tid % 16];
+
+			if (ss->tid != ev.tid)
+				memset(ss, 0, sizeof(*ss));
+			ss->tid = ev.tid;
 			if (ev.aux < 3)
-				t->stall_site[ev.aux] = ev.arg;
+				ss->site[ev.aux] = ev.arg;
 			return;
 		}
-		ev.aux = stall_location(t);
+		ev.aux = stall_location(t, ev.tid);
 		if (ev.task_id && addr_cache__get(&t->pool_tasks, ev.task_id))
 			ev.task_id = 0;
 		break;
@@ -309,8 +439,10 @@ static void on_event(void *ctx, const struct dial9_event *e)
 	}
 	if (!filter_pool(t, &ev, poll_addr))
 		return;
-	/* each record but a poll's end and an unpark stands for one probe hit */
-	if (ev.kind != DIAL9_EV_POLL_END && ev.kind != DIAL9_EV_UNPARK && ev.kind != DIAL9_EV_LOST)
+	/* each record but an inferred poll end and an unpark stands for one
+	 * probe hit */
+	if ((ev.kind != DIAL9_EV_POLL_END || !(ev.flags & DIAL9_POLL_F_INFERRED)) &&
+	    ev.kind != DIAL9_EV_UNPARK && ev.kind != DIAL9_EV_LOST)
 		t->hits++;
 	if (!dial9_window__push(t->win, &ev))
 		t->events++;
@@ -467,6 +599,7 @@ static void free_tracked(struct tracked *t)
 	addr_cache__free(&t->locations);
 	addr_cache__free(&t->pool_polls);
 	addr_cache__free(&t->pool_tasks);
+	addr_cache__free(&t->site_locs);
 	dial9_symbolizer__free(t->sym);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
@@ -505,6 +638,7 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 	addr_cache__init(&t->locations);
 	addr_cache__init(&t->pool_polls);
 	addr_cache__init(&t->pool_tasks);
+	addr_cache__init(&t->site_locs);
 
 	/* The pidfd pins the identity of the process we check and attach to. */
 	t->pidfd = pidfd_open_cloexec(pid);
@@ -552,12 +686,16 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 		goto cleanup;
 	}
 	exe_text_range(pid, t->exe, &text_lo, &text_hi, &text_off);
+	t->text_lo = text_lo;
+	t->text_hi = text_hi;
+	t->text_off = text_off;
 	ret = without_pool_polls(t, ps, text_lo, text_hi, text_off, &own);
 	if (ret) {
 		snprintf(err, errlen, "out of memory");
 		goto cleanup;
 	}
-	ret = recorder__attach(d->rec, pid, exe_link, &own, text_lo, text_hi, on_event, t, &t->rp);
+	ret = recorder__attach(d->rec, pid, exe_link, &own, text_lo, text_hi, text_off, on_event, t,
+			       &t->rp);
 	free(own.points);
 	if (ret) {
 		snprintf(err, errlen, "cannot attach probes to %d: %s", pid, strerror(-ret));

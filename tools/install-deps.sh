@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
 	make gcc clang llvm pkg-config
 	libbpf-dev bpftool libelf-dev libdw-dev libiberty-dev zlib1g-dev libcmocka-dev libjansson-dev
+	libcapstone-dev
 	cargo rustc librust-tokio-dev
 	redis-tools chromium systemd
 )

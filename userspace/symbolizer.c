@@ -24,6 +24,7 @@
 #include <dwarf.h>
 
 #include "tokio_syms.h"
+#include "x86_insn.h"
 
 #define MAX_EXE_MAPS 64
 #define MAX_MAPS_LINES 100000
@@ -203,7 +204,8 @@ static const char *short_path(const char *path)
 	return q;
 }
 
-static bool line_of(struct dial9_symbolizer *s, uint64_t vaddr, const char **file, int *line)
+static bool line_of(struct dial9_symbolizer *s, uint64_t vaddr, const char **file, int *line,
+		    int *col)
 {
 	Dwarf_Die cu;
 	Dwarf_Line *l;
@@ -216,6 +218,8 @@ static bool line_of(struct dial9_symbolizer *s, uint64_t vaddr, const char **fil
 	*file = dwarf_linesrc(l, NULL, NULL);
 	if (!*file || dwarf_lineno(l, line) != 0 || *line <= 0)
 		return false;
+	if (dwarf_linecol(l, col) != 0 || *col < 0)
+		*col = 0;
 	return true;
 }
 
@@ -290,14 +294,14 @@ static bool outermost_inline(Dwarf_Die *scope, uint64_t vaddr, Dwarf_Die *out, i
 
 /* When vaddr lies in code inlined into an out-of-line function, the place
  * in that function's own source that the inlining started from: the
- * DW_AT_call_file/DW_AT_call_line of the outermost inlined_subroutine. */
+ * DW_AT_call_file/line/column of the outermost inlined_subroutine. */
 static bool call_site_of(struct dial9_symbolizer *s, uint64_t vaddr, const char **file,
-			 int *line)
+			 int *line, int *col)
 {
 	Dwarf_Die cu, fn, inl;
 	Dwarf_Attribute attr;
 	Dwarf_Files *files;
-	Dwarf_Word fidx, lno;
+	Dwarf_Word fidx, lno, cno = 0;
 	size_t nfiles;
 
 	if (!s->dw || !dwarf_addrdie(s->dw, vaddr, &cu) ||
@@ -307,11 +311,120 @@ static bool call_site_of(struct dial9_symbolizer *s, uint64_t vaddr, const char 
 	    !dwarf_attr(&inl, DW_AT_call_line, &attr) || dwarf_formudata(&attr, &lno) != 0 ||
 	    lno == 0 || lno > INT32_MAX)
 		return false;
+	if (!dwarf_attr(&inl, DW_AT_call_column, &attr) || dwarf_formudata(&attr, &cno) != 0 ||
+	    cno > INT32_MAX)
+		cno = 0;
 	if (dwarf_getsrcfiles(&cu, &files, &nfiles) != 0 || fidx >= nfiles)
 		return false;
 	*file = dwarf_filesrc(files, fidx, NULL, NULL);
 	*line = (int)lno;
+	*col = (int)cno;
 	return *file != NULL;
+}
+
+static void normalize_env_names(char *s);
+
+/* Source of the standard library (/rustc/<hash>/library/…) or of a crate
+ * from a registry (Tokio among them), not the program's own? */
+static bool is_library_file(const char *path)
+{
+	static const char *const marks[] = {
+		"/rustc/", "/registry/", "library/std/src/", "library/core/src/",
+		"library/alloc/src/", "library/panic_unwind/src/", "library/panic_abort/src/",
+	};
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strstr(path, marks[i]))
+			return true;
+	return false;
+}
+
+/* The demangled path of a frame's function (its linkage name), malloc'd,
+ * or NULL. */
+static char *frame_name(Dwarf_Die *frame)
+{
+	Dwarf_Attribute attr;
+	const char *mangled = dwarf_formstring(dwarf_attr_integrate(frame, DW_AT_linkage_name, &attr));
+
+	return mangled ? dial9_rust_demangle(mangled) : NULL;
+}
+
+#define MAX_FRAMES 64
+
+/* The frames at vaddr, outermost first: the out-of-line subprogram, then
+ * each inlined_subroutine inside the previous one. */
+static size_t frames_at(struct dial9_symbolizer *s, uint64_t vaddr, Dwarf_Die *cu,
+			Dwarf_Die frames[MAX_FRAMES])
+{
+	size_t n = 0;
+
+	if (!s->dw || !dwarf_addrdie(s->dw, vaddr, cu) ||
+	    !find_subprogram(cu, vaddr, false, &frames[0], 0))
+		return 0;
+	for (n = 1; n < MAX_FRAMES && outermost_inline(&frames[n - 1], vaddr, &frames[n], 0); n++)
+		;
+	return n;
+}
+
+/* Where frame i's own code is at vaddr: the call site of frame i + 1, or
+ * the line table for the innermost frame. */
+static bool frame_position(struct dial9_symbolizer *s, Dwarf_Die *cu, Dwarf_Die *frames, size_t n,
+			   size_t i, uint64_t vaddr, const char **file, int *line, int *col)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Files *files;
+	Dwarf_Word fidx, lno, cno = 0;
+	size_t nfiles;
+
+	if (i + 1 == n)
+		return line_of(s, vaddr, file, line, col);
+	if (!dwarf_attr(&frames[i + 1], DW_AT_call_file, &attr) || dwarf_formudata(&attr, &fidx) ||
+	    !dwarf_attr(&frames[i + 1], DW_AT_call_line, &attr) || dwarf_formudata(&attr, &lno) ||
+	    !lno || lno > INT32_MAX || dwarf_getsrcfiles(cu, &files, &nfiles) || fidx >= nfiles)
+		return false;
+	if (!dwarf_attr(&frames[i + 1], DW_AT_call_column, &attr) || dwarf_formudata(&attr, &cno) ||
+	    cno > INT32_MAX)
+		cno = 0;
+	*file = dwarf_filesrc(files, fidx, NULL, NULL);
+	*line = (int)lno;
+	*col = (int)cno;
+	return *file != NULL;
+}
+
+int dial9_symbolizer__user_frame(struct dial9_symbolizer *s, uint64_t addr, char *func,
+				 size_t flen, char *pos, size_t plen)
+{
+	Dwarf_Die cu, frames[MAX_FRAMES];
+	uint64_t vaddr;
+	size_t n;
+
+	if (!func || !flen || !pos || !plen)
+		return -EINVAL;
+	func[0] = pos[0] = '\0';
+	if (!s || to_vaddr(s, addr, &vaddr))
+		return -ENOENT;
+	n = frames_at(s, vaddr, &cu, frames);
+	for (size_t i = n; i-- > 0;) {
+		const char *file;
+		char *name;
+		int line, col;
+
+		if (!frame_position(s, &cu, frames, n, i, vaddr, &file, &line, &col) ||
+		    is_library_file(file))
+			continue;
+		name = frame_name(&frames[i]);
+		if (!name)
+			return -ENOENT;
+		normalize_env_names(name);
+		snprintf(func, flen, "%s", name);
+		if (col > 0)
+			snprintf(pos, plen, "%s:%d:%d", short_path(file), line, col);
+		else
+			snprintf(pos, plen, "%s:%d", short_path(file), line);
+		free(name);
+		return 0;
+	}
+	return -ENOENT;
 }
 
 /* rustc's debuginfo names closures/async bodies "{closure_env#N}",
@@ -353,7 +466,7 @@ static int describe(struct dial9_symbolizer *s, uint64_t addr, bool future, char
 	const char *name, *file;
 	char arg[NAME_MAX_OUT];
 	uint64_t vaddr;
-	int line;
+	int line, col;
 
 	if (!buf || !len)
 		return -EINVAL;
@@ -399,11 +512,95 @@ static int describe(struct dial9_symbolizer *s, uint64_t addr, bool future, char
 	 * site of inlined code (Tokio's spawn inlined into the user's
 	 * function reads as the user's tokio::spawn line), else the line
 	 * table's line. */
-	if (call_site_of(s, vaddr, &file, &line) || line_of(s, vaddr, &file, &line))
-		snprintf(buf, len, "%s (%s:%d)", name, short_path(file), line);
+	if (call_site_of(s, vaddr, &file, &line, &col) || line_of(s, vaddr, &file, &line, &col))
+		dial9_format_location(buf, len, name, short_path(file), line, col);
 	else
 		snprintf(buf, len, "%s", name);
 	return finish(slot, addr, future, 0, buf);
+}
+
+void dial9_format_location(char *buf, size_t len, const char *function, const char *file,
+			   int line, int col)
+{
+	if (col > 0)
+		snprintf(buf, len, "%s (%s:%d:%d)", function, file, line, col);
+	else
+		snprintf(buf, len, "%s (%s:%d)", function, file, line);
+}
+
+int dial9_symbolizer__function(struct dial9_symbolizer *s, uint64_t addr, char *buf, size_t len)
+{
+	struct dial9_elf_sym *sym;
+	const char *name;
+	uint64_t vaddr;
+
+	if (!buf || !len)
+		return -EINVAL;
+	snprintf(buf, len, "0x%" PRIx64, addr);
+	if (!s || to_vaddr(s, addr, &vaddr))
+		return -ENOENT;
+	sym = dial9_elf_file__lookup(s->elf, vaddr);
+	name = sym ? dial9_elf_file__sym_name(sym) : NULL;
+	if (!name)
+		return -ENOENT;
+	snprintf(buf, len, "%s", name);
+	return 0;
+}
+
+bool dial9_symbolizer__inlined_from(struct dial9_symbolizer *s, uint64_t addr, const char *needle)
+{
+	Dwarf_Die cu, frames[MAX_FRAMES];
+	uint64_t vaddr;
+	bool found = false;
+	size_t n;
+
+	if (!s || !s->dw || to_vaddr(s, addr, &vaddr))
+		return false;
+	n = frames_at(s, vaddr, &cu, frames);
+	for (size_t i = 1; i < n && !found; i++) {
+		char *name = frame_name(&frames[i]);
+
+		found = name && strstr(name, needle);
+		free(name);
+	}
+	return found;
+}
+
+#define MAX_CALLER_CODE (1u << 22)
+
+int dial9_symbolizer__call_arg_constants(struct dial9_symbolizer *s, uint64_t ret_addr,
+					 uint64_t out[6])
+{
+	struct dial9_elf_sym *sym;
+	uint64_t ret_vaddr, offset;
+	uint8_t *code;
+	int ret;
+
+	memset(out, 0, 6 * sizeof(*out));
+	if (!s || to_vaddr(s, ret_addr, &ret_vaddr))
+		return -ENOENT;
+	sym = dial9_elf_file__lookup(s->elf, ret_vaddr - 1);
+	if (!sym || !sym->size || sym->size > MAX_CALLER_CODE ||
+	    dial9_elf_file__vaddr_to_offset(s->elf, sym->vaddr, &offset))
+		return -ENOENT;
+	code = malloc(sym->size);
+	if (!code)
+		return -ENOMEM;
+	if (pread(s->elf->fd, code, sym->size, (off_t)offset) != (ssize_t)sym->size) {
+		free(code);
+		return -EIO;
+	}
+	ret = dial9_x86_call_arg_constants(code, sym->size, sym->vaddr, ret_vaddr, out);
+	free(code);
+	for (int i = 0; i < 6 && !ret; i++)
+		if (out[i])
+			out[i] = out[i] - ret_vaddr + ret_addr; /* one load bias for the image */
+	return ret;
+}
+
+bool dial9_symbolizer__has_dwarf(const struct dial9_symbolizer *s)
+{
+	return s && s->dw;
 }
 
 int dial9_symbolizer__describe(struct dial9_symbolizer *s, uint64_t addr, char *buf, size_t len)

@@ -17,6 +17,7 @@
 #include <libelf.h>
 
 #include "tokio_syms.h"
+#include "x86_insn.h"
 
 /* Refuse symbol tables larger than this (a hostile file could claim more). */
 #define MAX_SYMS (16u << 20)
@@ -333,6 +334,11 @@ static const char *const kind_names[DIAL9_PROBE_KIND_MAX] = {
 	[DIAL9_PROBE_TIMER_FIRE] = "timer_fire",
 	[DIAL9_PROBE_PANIC] = "panic",
 	[DIAL9_PROBE_COMPLETE] = "complete",
+	[DIAL9_PROBE_PARK_CT] = "park_ct",
+	[DIAL9_PROBE_SPAWN_BIND] = "spawn_bind",
+	[DIAL9_PROBE_TASK_ID] = "task_id",
+	[DIAL9_PROBE_POLL_RETURN] = "poll_return",
+	[DIAL9_PROBE_PARK_RETURN] = "park_return",
 };
 
 const char *dial9_probe_kind_name(enum dial9_probe_kind kind)
@@ -351,37 +357,74 @@ const char *dial9_probe_kind_name(enum dial9_probe_kind kind)
 struct path_rule {
 	enum dial9_probe_kind kind;
 	const char *path;
+	unsigned int group; /* RULE_*: parks of which level */
 };
 
+/* Parks nest: scheduler park -> time driver park -> I/O driver turn.  The
+ * outermost driver park is probed (its return ends the drivers' context
+ * before the runtime's deferred wakes); a multi_thread scheduler's own park
+ * only when no driver park exists.  current_thread parks always (their
+ * return starts block_on's future). */
+enum { RULE_OTHER = 0, RULE_MT_PARK, RULE_TIME_PARK, RULE_IO_PARK };
+
 static const struct path_rule rules[] = {
-	{ DIAL9_PROBE_RAW_POLL, "tokio::runtime::task::raw::poll" },
-	{ DIAL9_PROBE_WAKE_BY_VAL, "tokio::runtime::task::waker::wake_by_val" },
-	{ DIAL9_PROBE_WAKE_BY_REF, "tokio::runtime::task::waker::wake_by_ref" },
-	{ DIAL9_PROBE_SPAWN, "tokio::task::spawn::spawn_inner" },
-	{ DIAL9_PROBE_SPAWN, "tokio::task::local::spawn_local_inner" },
-	{ DIAL9_PROBE_RAW_DEALLOC, "tokio::runtime::task::raw::dealloc" },
-	{ DIAL9_PROBE_RAW_SHUTDOWN, "tokio::runtime::task::raw::shutdown" },
-	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::multi_thread::worker::Context::park" },
-	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::multi_thread::worker::Context::park_timeout" },
-	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::current_thread::Context::park" },
-	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::current_thread::Context::park_yield" },
-	{ DIAL9_PROBE_IO_WAKE, "tokio::runtime::io::scheduled_io::ScheduledIo::wake" },
-	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::entry::TimerShared::fire" },
-	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::entry::StateCell::fire" },
-	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::entry::TimerHandle::fire" },
-	/* tokio 1.24: fire() is inlined; the wheel is processed here */
-	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::handle::Handle::process_at_time" },
+	{ DIAL9_PROBE_RAW_POLL, "tokio::runtime::task::raw::poll", RULE_OTHER },
+	{ DIAL9_PROBE_WAKE_BY_VAL, "tokio::runtime::task::waker::wake_by_val", RULE_OTHER },
+	{ DIAL9_PROBE_WAKE_BY_REF, "tokio::runtime::task::waker::wake_by_ref", RULE_OTHER },
+	/* the spawn path, outermost first; tokio::spawn stays out of line from
+	 * 1.43 (spawn_inner inlined into it), spawn_inner in 1.24 */
+	{ DIAL9_PROBE_SPAWN, "tokio::task::spawn::spawn", RULE_OTHER },
+	{ DIAL9_PROBE_SPAWN, "tokio::task::spawn::spawn_inner", RULE_OTHER },
+	{ DIAL9_PROBE_SPAWN, "tokio::task::local::spawn_local_inner", RULE_OTHER },
+	{ DIAL9_PROBE_RAW_DEALLOC, "tokio::runtime::task::raw::dealloc", RULE_OTHER },
+	{ DIAL9_PROBE_RAW_SHUTDOWN, "tokio::runtime::task::raw::shutdown", RULE_OTHER },
+	/* multi_thread: park_timeout up to 1.48, park_internal from 1.49 */
+	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::multi_thread::worker::Context::park",
+	  RULE_MT_PARK },
+	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::multi_thread::worker::Context::park_timeout",
+	  RULE_MT_PARK },
+	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::multi_thread::worker::Context::park_internal",
+	  RULE_MT_PARK },
+	{ DIAL9_PROBE_PARK, "tokio::runtime::time::Driver::park_internal", RULE_TIME_PARK },
+	{ DIAL9_PROBE_PARK, "tokio::runtime::io::Driver::turn", RULE_IO_PARK },         /* 1.24 */
+	{ DIAL9_PROBE_PARK, "tokio::runtime::io::driver::Driver::turn", RULE_IO_PARK }, /* 1.25+ */
+	{ DIAL9_PROBE_PARK_CT, "tokio::runtime::scheduler::current_thread::Context::park", RULE_OTHER },
+	{ DIAL9_PROBE_PARK_CT, "tokio::runtime::scheduler::current_thread::Context::park_yield", RULE_OTHER },
+	{ DIAL9_PROBE_PARK_CT, "tokio::runtime::scheduler::current_thread::Context::park_internal", RULE_OTHER },
+	{ DIAL9_PROBE_IO_WAKE, "tokio::runtime::io::scheduled_io::ScheduledIo::wake", RULE_OTHER },
+	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::entry::TimerShared::fire", RULE_OTHER },
+	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::entry::StateCell::fire", RULE_OTHER },
+	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::entry::TimerHandle::fire", RULE_OTHER },
+	/* fire() is inlined; the wheel is processed in process_at_time (1.24,
+	 * 1.53), process_at_sharded_time (1.43) or, with LTO, a closure of
+	 * process_at_time; legacy and v0 spell the impl differently */
+	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::handle::Handle::process_at_time", RULE_OTHER },
 	{ DIAL9_PROBE_TIMER_FIRE,
-	  "tokio::runtime::time::<impl tokio::runtime::time::handle::Handle>::process_at_time" },
-	/* the rest of the spawn path, for when spawn_inner is inlined; types'
+	  "tokio::runtime::time::<impl tokio::runtime::time::handle::Handle>::process_at_time", RULE_OTHER },
+	{ DIAL9_PROBE_TIMER_FIRE, "tokio::runtime::time::handle::Handle::process_at_sharded_time", RULE_OTHER },
+	{ DIAL9_PROBE_TIMER_FIRE,
+	  "tokio::runtime::time::<impl tokio::runtime::time::handle::Handle>::process_at_sharded_time", RULE_OTHER },
+	{ DIAL9_PROBE_TIMER_FIRE,
+	  "tokio::runtime::time::handle::Handle::process_at_time::{closure#0}", RULE_OTHER },
+	{ DIAL9_PROBE_TIMER_FIRE,
+	  "tokio::runtime::time::<impl tokio::runtime::time::handle::Handle>::process_at_time::{{closure}}", RULE_OTHER },
+	/* the rest of the spawn path, for when the outer part is inlined; types'
 	 * generic arguments are removed before matching (OwnedTasks<S>) */
-	{ DIAL9_PROBE_SPAWN, "tokio::runtime::scheduler::Handle::spawn" },
-	{ DIAL9_PROBE_SPAWN, "tokio::runtime::scheduler::multi_thread::handle::Handle::bind_new_task" },
-	{ DIAL9_PROBE_SPAWN, "tokio::runtime::scheduler::current_thread::Handle::spawn" },
-	{ DIAL9_PROBE_SPAWN, "tokio::runtime::task::list::OwnedTasks::bind" },
-	{ DIAL9_PROBE_SPAWN, "tokio::runtime::task::list::LocalOwnedTasks::bind" },
-	{ DIAL9_PROBE_COMPLETE, "tokio::runtime::task::harness::Harness::complete" },
+	{ DIAL9_PROBE_SPAWN, "tokio::runtime::scheduler::Handle::spawn", RULE_OTHER },
+	{ DIAL9_PROBE_SPAWN, "tokio::runtime::scheduler::multi_thread::handle::Handle::bind_new_task", RULE_OTHER },
+	{ DIAL9_PROBE_SPAWN, "tokio::runtime::scheduler::current_thread::Handle::spawn", RULE_OTHER },
+	{ DIAL9_PROBE_SPAWN, "tokio::runtime::task::list::OwnedTasks::bind", RULE_OTHER },
+	{ DIAL9_PROBE_SPAWN, "tokio::runtime::task::list::LocalOwnedTasks::bind", RULE_OTHER },
+	/* 1.43+: the non-generic part of bind, kept out of line by fat LTO */
+	{ DIAL9_PROBE_SPAWN_BIND, "tokio::runtime::task::list::OwnedTasks::bind_inner", RULE_OTHER },
+	{ DIAL9_PROBE_COMPLETE, "tokio::runtime::task::harness::Harness::complete", RULE_OTHER },
 };
+
+/* The task id counter (tokio::runtime::task::id::Id::next, 1.23+): with
+ * every spawn function inlined (fat LTO, 1.24) the `lock xadd` into it,
+ * inlined into the spawning code, is where a spawn is seen. */
+#define NEXT_ID_PATH "tokio::runtime::task::id::Id::next::NEXT_ID"
+#define MAX_ID_SITES 4096
 
 /*
  * Panic markers, best first.  Only the best one present is used, so one
@@ -493,14 +536,16 @@ static bool in_exec_segment(const struct dial9_elf_file *f, uint64_t vaddr)
 	return false;
 }
 
+/* cookie_extra: DIAL9_COOKIE_REG / DIAL9_COOKIE_CT bits of its cookie. */
 static int add_point(struct dial9_probe_set *s, size_t *cap, enum dial9_probe_kind kind,
-		     const struct dial9_elf_sym *sym, uint64_t offset, const char *name)
+		     uint64_t vaddr, uint64_t size, uint64_t offset, const char *name,
+		     unsigned int group, uint64_t cookie_extra)
 {
 	struct dial9_probe_point *p;
 
 	/* Aliases (.symtab and .dynsym, or two names) must not be probed twice. */
 	for (size_t i = 0; i < s->count; i++)
-		if (s->points[i].kind == kind && s->points[i].vaddr == sym->vaddr)
+		if (s->points[i].kind == kind && s->points[i].vaddr == vaddr)
 			return 0;
 	if (s->count == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 64;
@@ -513,14 +558,213 @@ static int add_point(struct dial9_probe_set *s, size_t *cap, enum dial9_probe_ki
 	}
 	p = &s->points[s->count];
 	*p = (struct dial9_probe_point){
-		.kind = kind, .vaddr = sym->vaddr, .offset = offset, .size = sym->size,
-		.name = strdup(name),
+		.kind = kind, .vaddr = vaddr, .offset = offset, .size = size,
+		.name = strdup(name), .rule_group = (uint8_t)group,
+		.cookie = (uint64_t)kind | cookie_extra,
 	};
 	if (!p->name)
 		return -ENOMEM;
 	s->count++;
 	s->per_kind[kind]++;
 	return 0;
+}
+
+/* Keep one level of the nested parks (see RULE_*). */
+static void drop_nested_parks(struct dial9_probe_set *s)
+{
+	bool time_park = false, io_park = false;
+	size_t i, o;
+
+	for (i = 0; i < s->count; i++) {
+		time_park |= s->points[i].rule_group == RULE_TIME_PARK;
+		io_park |= s->points[i].rule_group == RULE_IO_PARK;
+	}
+	for (i = 0, o = 0; i < s->count; i++) {
+		struct dial9_probe_point *p = &s->points[i];
+		bool nested = (p->rule_group == RULE_MT_PARK && (time_park || io_park)) ||
+			      (p->rule_group == RULE_IO_PARK && time_park);
+
+		if (nested) {
+			s->per_kind[p->kind]--;
+			free(p->name);
+			continue;
+		}
+		s->points[o++] = *p;
+	}
+	s->count = o;
+}
+
+bool dial9_is_runtime_path(const char *name)
+{
+	static const char *const prefixes[] = {
+		"std::", "core::", "alloc::", "tokio::", "<std::", "<core::", "<alloc::",
+		"<tokio::", "__rust", "__libc", "0x",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* Virtual address of the data symbol with this demangled path, or 0. */
+static uint64_t find_object(const struct dial9_elf_file *f, const char *mangled_part,
+			    const char *path)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = find_symtab(f->elf, &shdr);
+	Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
+	char norm[1024];
+	uint64_t found = 0;
+	size_t n;
+
+	if (!data || !shdr.sh_entsize)
+		return 0;
+	n = shdr.sh_size / shdr.sh_entsize;
+	for (size_t i = 0; i < n && i < MAX_SYMS && !found; i++) {
+		GElf_Sym sym;
+		const char *name;
+		char *dem;
+
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		name = elf_strptr(f->elf, shdr.sh_link, sym.st_name);
+		if (!name || !strstr(name, mangled_part))
+			continue;
+		dem = dial9_rust_demangle(name);
+		if (dem && !strcmp(normalize(dem, norm, sizeof(norm)), path))
+			found = sym.st_value;
+		free(dem);
+	}
+	return found;
+}
+
+/* The bytes of an executable segment (malloc'd), or NULL. */
+static uint8_t *read_segment(const struct dial9_elf_file *f, const struct dial9_elf_segment *seg)
+{
+	uint8_t *code;
+
+	if (!(seg->flags & PF_X) || !seg->filesz || seg->filesz > (1ull << 30))
+		return NULL;
+	code = malloc(seg->filesz);
+	if (code && pread(f->fd, code, seg->filesz, (off_t)seg->offset) != (ssize_t)seg->filesz) {
+		free(code);
+		code = NULL;
+	}
+	return code;
+}
+
+/* Do instructions start at a and at b, decoding the function that holds
+ * them (in seg, whose bytes are code) from its start? */
+static bool on_boundaries(struct dial9_elf_file *f, const struct dial9_elf_segment *seg,
+			  const uint8_t *code, uint64_t a, uint64_t b)
+{
+	struct dial9_elf_sym *sym = dial9_elf_file__lookup(f, a);
+	const uint8_t *fn;
+	uint64_t len;
+
+	if (!sym || sym->vaddr < seg->vaddr || sym->vaddr - seg->vaddr >= seg->filesz)
+		return false;
+	fn = code + (sym->vaddr - seg->vaddr);
+	len = sym->size ? sym->size : seg->filesz - (sym->vaddr - seg->vaddr);
+	if (len > seg->filesz - (sym->vaddr - seg->vaddr))
+		return false;
+	return dial9_x86_insn_starts_at(fn, len, sym->vaddr, a) &&
+	       dial9_x86_insn_starts_at(fn, len, sym->vaddr, b);
+}
+
+/*
+ * With every spawn function inlined (fat LTO), a spawn shows only as the
+ * task id's allocation inlined into the spawning code: `lock xadd %reg,
+ * NEXT_ID(%rip)`, after which reg holds the new id.  The allocations in the
+ * runtime's own code (Builder::build's worker launch and other blocking
+ * spawns) are not the program's spawns.
+ */
+static int add_task_id_sites(struct dial9_elf_file *f, struct dial9_probe_set *s, size_t *cap)
+{
+	struct dial9_x86_xadd *sites = NULL;
+	uint64_t next_id;
+	int ret = 0;
+
+	if (s->per_kind[DIAL9_PROBE_SPAWN] || s->per_kind[DIAL9_PROBE_SPAWN_BIND])
+		return 0;
+	next_id = find_object(f, "7NEXT_ID", NEXT_ID_PATH);
+	if (!next_id)
+		return 0;
+	sites = calloc(MAX_ID_SITES, sizeof(*sites));
+	if (!sites)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->nsegs && !ret; i++) {
+		const struct dial9_elf_segment *seg = &f->segs[i];
+		uint8_t *code = read_segment(f, seg);
+		size_t n;
+
+		if (!code)
+			continue;
+		n = dial9_x86_find_xadd(code, seg->filesz, seg->vaddr, next_id, sites, MAX_ID_SITES);
+		for (size_t j = 0; j < n && j < MAX_ID_SITES && !ret; j++) {
+			uint64_t at = sites[j].next_vaddr, offset;
+			struct dial9_elf_sym *sym = dial9_elf_file__lookup(f, at);
+			const char *name = sym ? dial9_elf_file__sym_name(sym) : NULL;
+
+			if (!name || dial9_is_runtime_path(name) ||
+			    dial9_elf_file__vaddr_to_offset(f, at, &offset) ||
+			    !on_boundaries(f, seg, code, at - 9, at))
+				continue;
+			ret = add_point(s, cap, DIAL9_PROBE_TASK_ID, at, 0, offset, name, RULE_OTHER,
+					(uint64_t)sites[j].reg << 8);
+		}
+		free(code);
+	}
+	free(sites);
+	return ret;
+}
+
+/*
+ * Where the parks return to, found before the process runs them: each
+ * direct call to a PARK or PARK_CT point (decoded, to be sure it is one).
+ * The rest (calls through pointers, tail calls) the BPF side reports at
+ * run time (DIAL9_EV_RING_RET_SITE).
+ */
+#define MAX_STATIC_RET_SITES (DIAL9_MAX_RET_SITES / 2)
+static int add_park_return_sites(struct dial9_elf_file *f, struct dial9_probe_set *s, size_t *cap)
+{
+	size_t nparks = s->count, added = 0;
+	uint64_t rets[8];
+	int ret = 0;
+
+	for (size_t i = 0; i < f->nsegs && !ret; i++) {
+		const struct dial9_elf_segment *seg = &f->segs[i];
+		uint8_t *code = read_segment(f, seg);
+
+		if (!code)
+			continue;
+		for (size_t k = 0; k < nparks && !ret; k++) {
+			const struct dial9_probe_point *p = &s->points[k];
+			uint64_t ct = p->kind == DIAL9_PROBE_PARK_CT ? DIAL9_COOKIE_CT : 0;
+			size_t n;
+
+			if (p->kind != DIAL9_PROBE_PARK && p->kind != DIAL9_PROBE_PARK_CT)
+				continue;
+			n = dial9_x86_find_calls(code, seg->filesz, seg->vaddr, p->vaddr, rets, 8);
+			for (size_t j = 0; j < n && j < 8 && !ret; j++) {
+				struct dial9_elf_sym *sym = dial9_elf_file__lookup(f, rets[j] - 5);
+				const char *name = sym ? dial9_elf_file__sym_name(sym) : NULL;
+				uint64_t offset;
+
+				if (added >= MAX_STATIC_RET_SITES || !name ||
+				    dial9_elf_file__vaddr_to_offset(f, rets[j], &offset) ||
+				    !on_boundaries(f, seg, code, rets[j] - 5, rets[j]))
+					continue;
+				ret = add_point(s, cap, DIAL9_PROBE_PARK_RETURN, rets[j], 0, offset, name,
+						RULE_OTHER, ct);
+				added += !ret;
+			}
+		}
+		free(code);
+	}
+	return ret;
 }
 
 int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
@@ -568,7 +812,8 @@ int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 		for (size_t j = 0; j < sizeof(rules) / sizeof(rules[0]); j++) {
 			if (!path_match(n, rules[j].path))
 				continue;
-			ret = add_point(s, &cap, rules[j].kind, sym, offset, name);
+			ret = add_point(s, &cap, rules[j].kind, sym->vaddr, sym->size, offset, name,
+					rules[j].group, 0);
 			if (ret)
 				goto oom;
 			break;
@@ -580,12 +825,18 @@ int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 		if (!panic_sym[j])
 			continue;
 		dial9_elf_file__vaddr_to_offset(f, panic_sym[j]->vaddr, &offset);
-		ret = add_point(s, &cap, DIAL9_PROBE_PANIC, panic_sym[j], offset,
-				dial9_elf_file__sym_name(panic_sym[j]));
+		ret = add_point(s, &cap, DIAL9_PROBE_PANIC, panic_sym[j]->vaddr, panic_sym[j]->size,
+				offset, dial9_elf_file__sym_name(panic_sym[j]), RULE_OTHER, 0);
 		if (ret)
 			goto oom;
 		break;
 	}
+	drop_nested_parks(s);
+	ret = add_task_id_sites(f, s, &cap);
+	if (!ret)
+		ret = add_park_return_sites(f, s, &cap);
+	if (ret)
+		goto oom;
 
 	if (!s->per_kind[DIAL9_PROBE_RAW_POLL] && !s->per_kind[DIAL9_PROBE_WAKE_BY_VAL] &&
 	    !s->per_kind[DIAL9_PROBE_WAKE_BY_REF]) {

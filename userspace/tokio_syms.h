@@ -7,6 +7,7 @@
 #ifndef DIAL9_TOKIO_SYMS_H
 #define DIAL9_TOKIO_SYMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -19,7 +20,10 @@ struct dial9_probe_point {
 	uint64_t vaddr;   /* st_value: ELF virtual address */
 	uint64_t offset;  /* file offset, what uprobe attach wants */
 	uint64_t size;    /* st_size */
-	char *name;       /* demangled name, without hash or .llvm suffix */
+	char *name;       /* demangled name, without hash or .llvm suffix (TASK_ID: of
+			   * the function the id allocation is inlined into) */
+	uint64_t cookie;  /* its uprobe's cookie: kind | DIAL9_COOKIE_REG / _CT extras */
+	uint8_t rule_group; /* private to tokio_syms.c */
 };
 
 struct dial9_probe_set {
@@ -39,6 +43,10 @@ void dial9_probe_set__free(struct dial9_probe_set *s); /* accepts NULL */
 
 const char *dial9_probe_kind_name(enum dial9_probe_kind kind);
 
+/* Is a demangled name the code of the Rust runtime or libraries (std, core,
+ * alloc, tokio) rather than the program's own? */
+bool dial9_is_runtime_path(const char *name);
+
 /* Demangle a Rust symbol (legacy _ZN…17h<hash>E or v0 _R…), strip the hash
  * and any .llvm.NNN suffix.  Returns a malloc'd string (a copy of sym when it
  * is not a Rust symbol), or NULL with errno set. */
@@ -52,12 +60,36 @@ struct dial9_symbolizer;
 struct dial9_symbolizer *dial9_symbolizer__new(pid_t pid, char *err, size_t errlen);
 void dial9_symbolizer__free(struct dial9_symbolizer *s); /* accepts NULL */
 
-/* Describe a runtime address of the process: "crate::func (src/main.rs:12)",
+/* Describe a runtime address of the process: "crate::func (src/main.rs:12:5)",
  * "crate::func" without debug info, or "0x55d0…" when nothing is known.
  * Always writes a NUL-terminated string; returns 0, or -ENOENT when the
  * address is in no known mapping (buf still gets the hex form). */
 int dial9_symbolizer__describe(struct dial9_symbolizer *s, uint64_t addr,
 			       char *buf, size_t len);
+
+/* The name of the function (symbol) holding addr, "0x…" and -ENOENT when
+ * none does. */
+int dial9_symbolizer__function(struct dial9_symbolizer *s, uint64_t addr, char *buf, size_t len);
+/* Does the debug info say addr is in code inlined from a function whose
+ * name contains needle (e.g. "spawn_blocking")?  false without debug info. */
+bool dial9_symbolizer__inlined_from(struct dial9_symbolizer *s, uint64_t addr, const char *needle);
+bool dial9_symbolizer__has_dwarf(const struct dial9_symbolizer *s);
+/* The constants the call returning to ret_addr was given in its argument
+ * registers (runtime addresses, 0: none; see dial9_x86_call_arg_constants):
+ * a #[track_caller] callee's &Location is one.  0 or negative errno. */
+int dial9_symbolizer__call_arg_constants(struct dial9_symbolizer *s, uint64_t ret_addr,
+					 uint64_t out[6]);
+/* The program's own frame at addr, from the debug info's inline chain: the
+ * innermost frame whose code there is not the standard library's or a
+ * registry crate's (Tokio's) - e.g. the closure that called tokio::spawn,
+ * wherever it was inlined: its function into func, where it is into pos
+ * ("file:line:col").  -ENOENT without debug info or when every frame is
+ * library code. */
+int dial9_symbolizer__user_frame(struct dial9_symbolizer *s, uint64_t addr, char *func,
+				 size_t flen, char *pos, size_t plen);
+/* "function (file:line:col)", or "function (file:line)" when col is 0. */
+void dial9_format_location(char *buf, size_t len, const char *function, const char *file,
+			   int line, int col);
 
 /* Describe the future behind a raw::poll copy at runtime address addr:
  * the future's type (e.g. "app::main::{closure#0}") recovered from the

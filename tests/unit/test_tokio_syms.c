@@ -377,14 +377,14 @@ static int source_line(const char *target, const char *fn)
 	return source_line_of(target, pat, 1);
 }
 
-/* "relay::spawn_stage (relay/src/main.rs:L)" with L in [lo, hi]? */
+/* "relay::spawn_stage (relay/src/main.rs:L:C)" with L in [lo, hi], C >= 1? */
 static void expect_spawn_stage_line(const char *buf, int lo, int hi)
 {
-	int line = 0, end = 0;
+	int line = 0, col = 0, end = 0;
 
-	if (sscanf(buf, "relay::spawn_stage (relay/src/main.rs:%d)%n", &line, &end) != 1 ||
-	    buf[end] != '\0' || line < lo || line > hi)
-		fail_msg("\"%s\": want relay::spawn_stage (relay/src/main.rs:L), %d <= L <= %d",
+	if (sscanf(buf, "relay::spawn_stage (relay/src/main.rs:%d:%d)%n", &line, &col, &end) != 2 ||
+	    buf[end] != '\0' || line < lo || line > hi || col < 1)
+		fail_msg("\"%s\": want relay::spawn_stage (relay/src/main.rs:L:C), %d <= L <= %d",
 			 buf, lo, hi);
 }
 

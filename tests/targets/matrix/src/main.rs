@@ -17,10 +17,10 @@
 //! No other task ever blocks: every poll but the blocker's is short.
 //!
 //! Prints, besides the start-up lines: `flavor=`, one `site fn=matrix::NAME
-//! file= line= col= count=` per spawn call site (the call's own position,
-//! which is what #[track_caller] hands tokio::spawn), `stage index=i` per
-//! stage in spawn order, `block index=i ms=`, `ticks=`, `pings=`,
-//! `spawned=` (the total), `done=1`.
+//! file= line= count=` per spawn call site (the line of its tokio::spawn
+//! call, which is what #[track_caller] hands tokio::spawn with the column
+//! where `tokio::spawn(` stands), `stage index=i` per stage in spawn order,
+//! `block index=i ms=`, `ticks=`, `pings=`, `spawned=` (the total), `done=1`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -32,19 +32,14 @@ use tokio::task::JoinHandle;
 
 static SPAWNED: AtomicU64 = AtomicU64::new(0);
 
-/// `tokio::spawn(f)`, and print where the call is: inside a macro,
-/// line!(), column!() and a #[track_caller] callee's Location all name
-/// the macro's invocation site.
-macro_rules! spawn_here {
-    ($name:expr, $count:expr, $f:expr) => {{
-        let (line, col) = (line!(), column!());
-        let h = tokio::spawn($f);
-        SPAWNED.fetch_add(1, Ordering::Relaxed);
-        if $count > 0 {
-            println!("site fn=matrix::{} file={} line={} col={} count={}", $name, file!(), line, col, $count);
-        }
-        h
-    }};
+/// Count a spawn and, for the first of a call site, print where the call is:
+/// `line` is line!() written on the line of the tokio::spawn call; the call's
+/// column is where "tokio::spawn(" stands on that line of this file.
+fn spawned(name: &str, line: u32, count: u64) {
+    SPAWNED.fetch_add(1, Ordering::Relaxed);
+    if count > 0 {
+        println!("site fn=matrix::{} file={} line={} count={}", name, file!(), line, count);
+    }
 }
 
 async fn fanout_worker(i: u64) -> u64 {
@@ -57,9 +52,12 @@ async fn fanout_worker(i: u64) -> u64 {
 
 #[inline(never)]
 fn spawn_fanout(n: u64) -> Vec<JoinHandle<u64>> {
-    (0..n)
-        .map(|i| spawn_here!("spawn_fanout", if i == 0 { n } else { 0 }, fanout_worker(i)))
-        .collect()
+    let mut handles = Vec::new();
+    for i in 0..n {
+        let line = line!(); handles.push(tokio::spawn(fanout_worker(i)));
+        spawned("spawn_fanout", line, if i == 0 { n } else { 0 });
+    }
+    handles
 }
 
 async fn stage(mut rx: mpsc::Receiver<u64>, tx: mpsc::Sender<u64>) -> u64 {
@@ -76,12 +74,14 @@ async fn stage(mut rx: mpsc::Receiver<u64>, tx: mpsc::Sender<u64>) -> u64 {
 #[inline(never)]
 fn spawn_stage(index: u64, stages: u64, rx: mpsc::Receiver<u64>, tx: mpsc::Sender<u64>) -> JoinHandle<u64> {
     println!("stage index={}", index);
-    spawn_here!("spawn_stage", if index == 0 { stages } else { 0 }, stage(rx, tx))
+    let line = line!(); let h = tokio::spawn(stage(rx, tx));
+    spawned("spawn_stage", line, if index == 0 { stages } else { 0 });
+    h
 }
 
 #[inline(never)]
 fn spawn_pinger(mut s: TcpStream, pings: u64) -> JoinHandle<u64> {
-    spawn_here!("spawn_pinger", 1, async move {
+    let line = line!(); let h = tokio::spawn(async move {
         let mut buf = [0u8; 8];
         for i in 0..pings {
             s.write_all(&i.to_le_bytes()).await.expect("ping write");
@@ -89,12 +89,14 @@ fn spawn_pinger(mut s: TcpStream, pings: u64) -> JoinHandle<u64> {
             assert_eq!(u64::from_le_bytes(buf), i);
         }
         pings
-    })
+    });
+    spawned("spawn_pinger", line, 1);
+    h
 }
 
 #[inline(never)]
 fn spawn_ponger(mut s: TcpStream) -> JoinHandle<u64> {
-    spawn_here!("spawn_ponger", 1, async move {
+    let line = line!(); let h = tokio::spawn(async move {
         let mut buf = [0u8; 8];
         let mut n = 0;
         while s.read_exact(&mut buf).await.is_ok() {
@@ -102,29 +104,35 @@ fn spawn_ponger(mut s: TcpStream) -> JoinHandle<u64> {
             n += 1;
         }
         n
-    })
+    });
+    spawned("spawn_ponger", line, 1);
+    h
 }
 
 #[inline(never)]
 fn spawn_blocker(ms: u64, times: u64) -> JoinHandle<()> {
-    spawn_here!("spawn_blocker", 1, async move {
+    let line = line!(); let h = tokio::spawn(async move {
         for i in 0..times {
             std::thread::sleep(Duration::from_millis(ms));
             println!("block index={} ms={}", i, ms);
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-    })
+    });
+    spawned("spawn_blocker", line, 1);
+    h
 }
 
 #[inline(never)]
 fn spawn_ticker(stop: Arc<AtomicBool>, ticks: Arc<AtomicU64>) -> JoinHandle<()> {
-    spawn_here!("spawn_ticker", 1, async move {
+    let line = line!(); let h = tokio::spawn(async move {
         let mut iv = tokio::time::interval(Duration::from_millis(5));
         while !stop.load(Ordering::Relaxed) {
             iv.tick().await;
             ticks.fetch_add(1, Ordering::Relaxed);
         }
-    })
+    });
+    spawned("spawn_ticker", line, 1);
+    h
 }
 
 async fn run(fanout: u64, stages: u64, rounds: u64, block_ms: u64, blocks: u64, pings: u64) {
