@@ -213,6 +213,7 @@ static void write_proc(struct json_writer *w, struct tracked *t, uint64_t now)
 	json_writer__kv_i64(w, "uid", t->uid);
 	json_writer__kv_u64(w, "probe_points", t->probes);
 	json_writer__kv_u64(w, "uprobes", recorder_proc__uprobes(t->rp));
+	dial9_probe_classes__write_json(w, t->probe_classes);
 	json_writer__kv_u64(w, "attached_ns", now - t->attached_ns);
 	json_writer__kv_u64(w, "events", t->events);
 	json_writer__kv_double(w, "events_per_sec", t->events_per_sec);
@@ -258,8 +259,7 @@ static void handle_attach(struct daemon *d, struct client *c, pid_t pid, int fd)
 		send_error(fd, ret, err);
 		return;
 	}
-	fprintf(stderr, "dial9d: recording %d (%s, %s): %u probe points, %u uprobes\n", pid,
-		t->comm, t->exe, t->probes, recorder_proc__uprobes(t->rp));
+	tracked__log_recording(t, "");
 	if (reply_begin(&r) == 0) {
 		write_proc(r.w, t, now_mono_ns());
 		send_reply(fd, &r);

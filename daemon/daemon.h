@@ -14,6 +14,7 @@
 #include "addr_cache.h"
 #include "config.h"
 #include "dump.h"
+#include "probe_classes.h"
 #include "recorder.h"
 #include "tokio_syms.h"
 #include "window.h"
@@ -79,6 +80,7 @@ struct tracked {
 	char exe[PATH_MAX];
 	char build_id[65];
 	uint32_t probes;       /* probe points found */
+	uint32_t probe_classes; /* classes among them (enum dial9_probe_class bits) */
 	uint64_t attached_ns;
 
 	struct recorder_proc *rp;
@@ -92,6 +94,7 @@ struct tracked {
 		uint64_t site[3];
 	} stall_sites[16];
 	struct addr_cache site_locs;     /* spawn site -> its Location's string id (UINT32_MAX: none) */
+	struct addr_cache spawn_sites;   /* spawn site -> its location's string id */
 	uint64_t text_lo, text_hi, text_off; /* the executable's code mapping */
 	uint32_t ret_sites_probed;       /* return sites learned and probed */
 	uint32_t ret_sites_refused;      /* ... reported but not probed (no call before them) */
@@ -157,6 +160,9 @@ void tracked__second(struct daemon *d, uint64_t now_ns);
 void tracked__govern(struct daemon *d, uint64_t now_ns);
 /* Move the kernel's short-poll counts into the windows as POLL_SUMMARY. */
 void tracked__flush_counts(struct daemon *d);
+/* Log "recording PID (comm, exe)WHY: N probe points, M uprobes", and the
+ * probe classes missing with what that costs. */
+void tracked__log_recording(const struct tracked *t, const char *why);
 /* "full", "sampled" or "off" */
 const char *tracked__mode(const struct tracked *t);
 /* Called when the process's pidfd says it is gone. */

@@ -161,8 +161,7 @@ static void consider(struct daemon *d, pid_t pid, bool at_exec)
 				err);
 		return;
 	}
-	fprintf(stderr, "dial9d: recording %d (%s, %s)%s: %u probe points\n", pid, comm, exe,
-		at_exec ? " from its exec" : "", t->probes);
+	tracked__log_recording(t, at_exec ? " from its exec" : "");
 }
 
 void discovery__on_exec(void *ctx, pid_t pid)

@@ -100,6 +100,7 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 		dump.meta.start_ns = dump.events[0].ts_ns;
 	dump.meta.dump_realtime_ns = real;
 	dump.meta.lost_ringbuf = t->lost_ringbuf;
+	dump.meta.probes = t->probe_classes;
 	dump.meta.lost_window = st.dropped;
 	dump.meta.evicted = st.evicted;
 	dump.strings = t->strings; /* borrowed: not freed here */

@@ -182,9 +182,11 @@ static uint32_t call_location_id(struct tracked *t, uint64_t site)
 static uint64_t spawn_location_id(struct tracked *t, uint64_t site)
 {
 	char func[LOCATION_MAX], pos[4200], buf[LOCATION_MAX + 4200 + 4];
-	uint32_t loc;
+	uint32_t loc, id = addr_cache__get(&t->spawn_sites, site);
 	bool framed;
 
+	if (id)
+		return id;
 	if (!t->sym || !site)
 		return location_id(t, site, false);
 	loc = call_location_id(t, site);
@@ -195,7 +197,10 @@ static uint64_t spawn_location_id(struct tracked *t, uint64_t site)
 	if (!framed)
 		dial9_symbolizer__function(t->sym, site - 1, func, sizeof(func));
 	snprintf(buf, sizeof(buf), "%s (%s)", func, loc ? dial9_strtab__get(&t->strings, loc) : pos);
-	return dial9_strtab__add(&t->strings, buf);
+	id = dial9_strtab__add(&t->strings, buf);
+	if (id)
+		addr_cache__put(&t->spawn_sites, site, id);
+	return id;
 }
 
 /* Does the raw::poll call returning to addr run the blocking pool's own
@@ -464,6 +469,16 @@ static void account_lost(struct tracked *t, uint64_t now_ns)
 	dial9_window__push(t->win, &ev);
 }
 
+void tracked__log_recording(const struct tracked *t, const char *why)
+{
+	char missing[2048];
+
+	fprintf(stderr, "dial9d: recording %d (%s, %s)%s: %u probe points, %u uprobes\n", t->pid,
+		t->comm, t->exe, why, t->probes, recorder_proc__uprobes(t->rp));
+	if (dial9_probe_classes_missing(t->probe_classes, missing, sizeof(missing)))
+		fprintf(stderr, "dial9d: %d: %s\n", t->pid, missing);
+}
+
 const char *tracked__mode(const struct tracked *t)
 {
 	if (t->gov.off_until_ns)
@@ -600,6 +615,7 @@ static void free_tracked(struct tracked *t)
 	addr_cache__free(&t->pool_polls);
 	addr_cache__free(&t->pool_tasks);
 	addr_cache__free(&t->site_locs);
+	addr_cache__free(&t->spawn_sites);
 	dial9_symbolizer__free(t->sym);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
@@ -639,6 +655,7 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 	addr_cache__init(&t->pool_polls);
 	addr_cache__init(&t->pool_tasks);
 	addr_cache__init(&t->site_locs);
+	addr_cache__init(&t->spawn_sites);
 
 	/* The pidfd pins the identity of the process we check and attach to. */
 	t->pidfd = pidfd_open_cloexec(pid);
@@ -694,6 +711,7 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 		snprintf(err, errlen, "out of memory");
 		goto cleanup;
 	}
+	t->probe_classes = dial9_probe_classes(&own);
 	ret = recorder__attach(d->rec, pid, exe_link, &own, text_lo, text_hi, text_off, on_event, t,
 			       &t->rp);
 	free(own.points);

@@ -14,7 +14,7 @@ struct dial9_node dial9_wake__waker(const struct dial9_event *e)
 			n.kind = DIAL9_WAKER_TASK;
 			n.task_id = e->arg;
 		}
-	} else if (e->aux <= DIAL9_WAKER_THREAD) {
+	} else if (e->aux < DIAL9_WAKER_KIND_MAX) {
 		n.kind = e->aux;
 	}
 	return n;

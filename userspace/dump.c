@@ -54,6 +54,7 @@ enum meta_tag {
 	TAG_LOST_RINGBUF = 14,
 	TAG_LOST_WINDOW = 15,
 	TAG_EVICTED = 16,
+	TAG_PROBES = 17,
 	TAG_MAX,
 };
 
@@ -362,6 +363,7 @@ static void write_meta(struct wbuf *b, const struct dial9_dump_meta *m)
 	meta_u64(b, TAG_LOST_RINGBUF, m->lost_ringbuf);
 	meta_u64(b, TAG_LOST_WINDOW, m->lost_window);
 	meta_u64(b, TAG_EVICTED, m->evicted);
+	meta_u32(b, TAG_PROBES, m->probes);
 	section_end(b, at);
 }
 
@@ -664,6 +666,7 @@ static int read_meta(const struct span *sec, struct dial9_dump_meta *m, char *er
 		seen |= 1u << tag;
 		switch (tag) {
 		case TAG_PID: case TAG_REASON: case TAG_SIGNAL: case TAG_REASON_TID:
+		case TAG_PROBES:
 			if (len != 4)
 				return fail(err, errlen, -EBADMSG,
 					    "metadata: tag %u has length %u (expected 4)", tag, len);
@@ -689,6 +692,10 @@ static int read_meta(const struct span *sec, struct dial9_dump_meta *m, char *er
 		case TAG_LOST_RINGBUF: m->lost_ringbuf = get_u64(v); break;
 		case TAG_LOST_WINDOW: m->lost_window = get_u64(v); break;
 		case TAG_EVICTED: m->evicted = get_u64(v); break;
+		case TAG_PROBES:
+			m->probes = get_u32(v);
+			m->probes_known = true;
+			break;
 		case TAG_COMM:
 		case TAG_BUILD_ID:
 			rc = read_str(v, len, tag == TAG_COMM ? COMM_MAX : BUILD_ID_MAX, &s,
@@ -895,10 +902,10 @@ static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size
 			    "truncated: file is %zu bytes, shorter than the %d-byte header",
 			    len, HEADER_SIZE);
 	version = get_u32(p + 8);
-	if (version != DIAL9_FORMAT_VERSION)
+	if (version < DIAL9_FORMAT_VERSION_MIN || version > DIAL9_FORMAT_VERSION)
 		return fail(err, errlen, -EPROTO,
-			    "unsupported format version %u (this reader supports %d)",
-			    version, DIAL9_FORMAT_VERSION);
+			    "unsupported format version %u (this reader supports %d to %d)",
+			    version, DIAL9_FORMAT_VERSION_MIN, DIAL9_FORMAT_VERSION);
 	if (len < HEADER_SIZE)
 		return fail(err, errlen, -EBADMSG,
 			    "truncated: file is %zu bytes, shorter than the %d-byte header",
@@ -978,6 +985,7 @@ int dial9_dump__read_mem(const void *buf, size_t len, struct dial9_dump **out,
 	if (!d)
 		return fail(err, errlen, -ENOMEM, "out of memory");
 	rc = read_meta(&secs[SEC_META], &d->meta, err, errlen);
+	d->meta.version = get_u32(p + 8);
 	if (!rc)
 		rc = read_strings(&secs[SEC_STRINGS], &d->strings, err, errlen);
 	if (!rc)

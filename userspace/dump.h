@@ -7,12 +7,14 @@
 #define DIAL9_DUMP_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "dial9_event.h"
 
-#define DIAL9_FORMAT_VERSION 1
+#define DIAL9_FORMAT_VERSION 2     /* written */
+#define DIAL9_FORMAT_VERSION_MIN 1 /* oldest read */
 
 /* Why a dump was written.  Values are part of the file format. */
 enum dial9_reason {
@@ -58,6 +60,9 @@ struct dial9_dump_meta {
 	uint64_t lost_ringbuf;   /* events the BPF ring buffer could not take */
 	uint64_t lost_window;    /* events dropped by the window's byte budget */
 	uint64_t evicted;        /* events older than the window (not lost) */
+	uint32_t version;        /* format version of the file read (writers: ignored) */
+	uint32_t probes;         /* probe classes found (bits: enum dial9_probe_class) */
+	bool probes_known;       /* probes was recorded (version 2 on) */
 };
 
 struct dial9_dump {

@@ -56,6 +56,7 @@ const char *dial9_waker_kind_name(uint32_t kind)
 		[DIAL9_WAKER_TIMER] = "timer",
 		[DIAL9_WAKER_RUNTIME] = "runtime",
 		[DIAL9_WAKER_THREAD] = "thread",
+		[DIAL9_WAKER_BLOCK_ON] = "block_on",
 	};
 
 	if (kind < ARRAY_SIZE(names) && names[kind])

@@ -395,6 +395,8 @@ int dial9_symbolizer__user_frame(struct dial9_symbolizer *s, uint64_t addr, char
 				 size_t flen, char *pos, size_t plen)
 {
 	Dwarf_Die cu, frames[MAX_FRAMES];
+	Dwarf_Attribute attr;
+	const char *comp_dir;
 	uint64_t vaddr;
 	size_t n;
 
@@ -404,13 +406,17 @@ int dial9_symbolizer__user_frame(struct dial9_symbolizer *s, uint64_t addr, char
 	if (!s || to_vaddr(s, addr, &vaddr))
 		return -ENOENT;
 	n = frames_at(s, vaddr, &cu, frames);
+	/* relative paths are the compilation directory's: a crate's own */
+	comp_dir = n ? dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &attr)) : NULL;
+	if (!comp_dir)
+		comp_dir = "";
 	for (size_t i = n; i-- > 0;) {
 		const char *file;
 		char *name;
 		int line, col;
 
 		if (!frame_position(s, &cu, frames, n, i, vaddr, &file, &line, &col) ||
-		    is_library_file(file))
+		    is_library_file(file) || (file[0] != '/' && is_library_file(comp_dir)))
 			continue;
 		name = frame_name(&frames[i]);
 		if (!name)

@@ -361,10 +361,11 @@ struct path_rule {
 };
 
 /* Parks nest: scheduler park -> time driver park -> I/O driver turn.  The
- * outermost driver park is probed (its return ends the drivers' context
- * before the runtime's deferred wakes); a multi_thread scheduler's own park
- * only when no driver park exists.  current_thread parks always (their
- * return starts block_on's future). */
+ * scheduler's park is probed (a multi_thread worker without the driver
+ * parks on a condition variable, in no driver), and the outermost driver
+ * park (its return ends the drivers' context before the runtime's deferred
+ * wakes); the I/O driver's turn only when no time driver wraps it.
+ * current_thread parks start block_on's future when they return. */
 enum { RULE_OTHER = 0, RULE_MT_PARK, RULE_TIME_PARK, RULE_IO_PARK };
 
 static const struct path_rule rules[] = {
@@ -419,6 +420,17 @@ static const struct path_rule rules[] = {
 	{ DIAL9_PROBE_SPAWN_BIND, "tokio::runtime::task::list::OwnedTasks::bind_inner", RULE_OTHER },
 	{ DIAL9_PROBE_COMPLETE, "tokio::runtime::task::harness::Harness::complete", RULE_OTHER },
 };
+
+/* Where the schedulers poll their tasks (`task.run()` through the task's
+ * vtable): their raw::poll calls' return sites are probed from the start;
+ * the others are learned at run time (DIAL9_EV_RING_RET_SITE). */
+static const char *const poll_callers[] = {
+	"tokio::runtime::scheduler::multi_thread::worker::Context::run_task",
+	"tokio::runtime::scheduler::current_thread::Context::run_task",
+	"tokio::task::local::LocalSet::tick",
+};
+#define N_POLL_CALLERS (sizeof(poll_callers) / sizeof(poll_callers[0]))
+#define MAX_POLL_CALLER_SYMS 16
 
 /* The task id counter (tokio::runtime::task::id::Id::next, 1.23+): with
  * every spawn function inlined (fat LTO, 1.24) the `lock xadd` into it,
@@ -572,17 +584,14 @@ static int add_point(struct dial9_probe_set *s, size_t *cap, enum dial9_probe_ki
 /* Keep one level of the nested parks (see RULE_*). */
 static void drop_nested_parks(struct dial9_probe_set *s)
 {
-	bool time_park = false, io_park = false;
+	bool time_park = false;
 	size_t i, o;
 
-	for (i = 0; i < s->count; i++) {
+	for (i = 0; i < s->count; i++)
 		time_park |= s->points[i].rule_group == RULE_TIME_PARK;
-		io_park |= s->points[i].rule_group == RULE_IO_PARK;
-	}
 	for (i = 0, o = 0; i < s->count; i++) {
 		struct dial9_probe_point *p = &s->points[i];
-		bool nested = (p->rule_group == RULE_MT_PARK && (time_park || io_park)) ||
-			      (p->rule_group == RULE_IO_PARK && time_park);
+		bool nested = p->rule_group == RULE_IO_PARK && time_park;
 
 		if (nested) {
 			s->per_kind[p->kind]--;
@@ -597,10 +606,14 @@ static void drop_nested_parks(struct dial9_probe_set *s)
 bool dial9_is_runtime_path(const char *name)
 {
 	static const char *const prefixes[] = {
-		"std::", "core::", "alloc::", "tokio::", "<std::", "<core::", "<alloc::",
-		"<tokio::", "__rust", "__libc", "0x",
+		"std::", "core::", "alloc::", "tokio::", "__rust", "__libc", "0x",
 	};
 
+	/* "<std::…>::f", "<&core::… as tokio::…>::f": the type's path decides */
+	while (*name == '<' || *name == '&' || *name == '*')
+		name++;
+	if (!strncmp(name, "mut ", 4) || !strncmp(name, "dyn ", 4))
+		name += 4;
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
 			return true;
@@ -767,13 +780,51 @@ static int add_park_return_sites(struct dial9_elf_file *f, struct dial9_probe_se
 	return ret;
 }
 
+/* The raw::poll calls of the schedulers' own task loops (poll_callers). */
+static int add_poll_return_sites(struct dial9_elf_file *f, struct dial9_probe_set *s, size_t *cap,
+				 struct dial9_elf_sym **callers, size_t ncallers)
+{
+	uint64_t rets[8];
+	int ret = 0;
+
+	for (size_t i = 0; i < f->nsegs && !ret; i++) {
+		const struct dial9_elf_segment *seg = &f->segs[i];
+		uint8_t *code = NULL;
+
+		for (size_t k = 0; k < ncallers && !ret; k++) {
+			const struct dial9_elf_sym *sym = callers[k];
+			size_t n;
+
+			if (!sym->size || sym->vaddr < seg->vaddr ||
+			    sym->vaddr - seg->vaddr + sym->size > seg->filesz)
+				continue;
+			if (!code && !(code = read_segment(f, seg)))
+				break;
+			n = dial9_x86_find_vtable_calls(code + (sym->vaddr - seg->vaddr), sym->size,
+							sym->vaddr, rets, 8);
+			for (size_t j = 0; j < n && j < 8 && !ret; j++) {
+				uint64_t offset;
+
+				if (dial9_elf_file__vaddr_to_offset(f, rets[j], &offset))
+					continue;
+				ret = add_point(s, cap, DIAL9_PROBE_POLL_RETURN, rets[j], 0, offset,
+						dial9_elf_file__sym_name((struct dial9_elf_sym *)sym),
+						RULE_OTHER, 0);
+			}
+		}
+		free(code);
+	}
+	return ret;
+}
+
 int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 			  char *err, size_t errlen)
 {
 	struct dial9_elf_file *f = NULL;
 	struct dial9_probe_set *s = NULL;
 	struct dial9_elf_sym *panic_sym[N_PANIC] = { 0 };
-	size_t cap = 0;
+	struct dial9_elf_sym *callers[MAX_POLL_CALLER_SYMS];
+	size_t cap = 0, ncallers = 0;
 	char norm[1024];
 	int ret;
 
@@ -809,6 +860,9 @@ int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 		for (size_t j = 0; j < N_PANIC; j++)
 			if (strcmp(n, panic_paths[j]) == 0 && !panic_sym[j])
 				panic_sym[j] = sym;
+		for (size_t j = 0; j < N_POLL_CALLERS; j++)
+			if (ncallers < MAX_POLL_CALLER_SYMS && path_match(n, poll_callers[j]))
+				callers[ncallers++] = sym;
 		for (size_t j = 0; j < sizeof(rules) / sizeof(rules[0]); j++) {
 			if (!path_match(n, rules[j].path))
 				continue;
@@ -835,6 +889,8 @@ int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 	ret = add_task_id_sites(f, s, &cap);
 	if (!ret)
 		ret = add_park_return_sites(f, s, &cap);
+	if (!ret)
+		ret = add_poll_return_sites(f, s, &cap, callers, ncallers);
 	if (ret)
 		goto oom;
 

@@ -243,3 +243,33 @@ int dial9_x86_call_arg_constants(const uint8_t *fn_code, size_t fn_len, uint64_t
 	cs_close(&cs);
 	return ret;
 }
+
+size_t dial9_x86_find_vtable_calls(const uint8_t *fn_code, size_t fn_len, uint64_t fn_vaddr,
+				   uint64_t *ret, size_t max)
+{
+	const uint8_t *code = fn_code;
+	size_t size = fn_len, found = 0;
+	uint64_t at = fn_vaddr;
+	cs_insn *insn;
+	csh cs;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return 0;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	insn = cs_malloc(cs);
+	while (insn && cs_disasm_iter(cs, &code, &size, &at, insn)) {
+		const cs_x86 *x = &insn->detail->x86;
+		const cs_x86_op *op = &x->operands[0];
+
+		if (insn->id != X86_INS_CALL || x->op_count != 1 || op->type != X86_OP_MEM ||
+		    op->mem.base == X86_REG_INVALID || op->mem.base == X86_REG_RIP ||
+		    op->mem.index != X86_REG_INVALID || op->mem.disp != 0)
+			continue;
+		if (found < max)
+			ret[found] = at;
+		found++;
+	}
+	cs_free(insn, 1);
+	cs_close(&cs);
+	return found;
+}

@@ -43,6 +43,12 @@ size_t dial9_x86_find_calls(const uint8_t *code, size_t len, uint64_t vaddr, uin
 bool dial9_x86_insn_starts_at(const uint8_t *fn_code, size_t fn_len, uint64_t fn_vaddr,
 			      uint64_t addr);
 
+/* Return addresses of the calls through a pointer at offset 0 of a register
+ * (`call *(%reg)`, how Tokio calls a task vtable's poll) in the function
+ * fn_code (fn_len bytes at fn_vaddr), at most max; returns how many. */
+size_t dial9_x86_find_vtable_calls(const uint8_t *fn_code, size_t fn_len, uint64_t fn_vaddr,
+				   uint64_t *ret, size_t max);
+
 /* The constants (RIP-relative lea targets) that the instructions just
  * before the call ending at ret_vaddr load into the six argument registers
  * (rdi, rsi, rdx, rcx, r8, r9; 0: none), decoding the calling function

@@ -282,12 +282,16 @@ int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, 
 	int i = 0, j;
 
 	memset(t, 0, sizeof(*t));
+	/* a path, or the name of a target in build/targets */
+	if (strchr(name, '/'))
+		snprintf(bin, sizeof(bin), "%s", name);
+	else
+		snprintf(bin, sizeof(bin), "%s%s", ITEST_TARGET(""), name);
+	name = strrchr(bin, '/') + 1;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->out, sizeof(t->out), "%s/%s.%d.out", d->dir, name, ++seq);
 	snprintf(t->go, sizeof(t->go), "%s/%s.%d.go", d->dir, name, seq);
 	snprintf(errpath, sizeof(errpath), "%s/%s.%d.err", d->dir, name, seq);
-	snprintf(bin, sizeof(bin), "%s", ITEST_TARGET("") );
-	snprintf(bin + strlen(bin), sizeof(bin) - strlen(bin), "%s", name);
 	snprintf(goenv, sizeof(goenv), "DIAL9_TARGET_GO=%s", t->go);
 	argv[i++] = bin;
 	for (j = 0; args && args[j] && i < 30; j++)

@@ -38,8 +38,9 @@ bool itest_can_run(void);
 int itest_daemon_start(struct itest_daemon *d, const char *const extra[]);
 void itest_daemon_stop(struct itest_daemon *d);
 
-/* Start build/targets/NAME with args (NULL-terminated), waiting at its go gate
- * until itest_target_go().  env: extra "K=V" strings or NULL. */
+/* Start build/targets/NAME (or the program at NAME when it holds a '/') with
+ * args (NULL-terminated), waiting at its go gate until itest_target_go().
+ * env: extra "K=V" strings or NULL. */
 int itest_target_start(struct itest_target *t, const struct itest_daemon *d, const char *name,
 		       const char *const args[], const char *const env[]);
 /* The same, running the target as user uid (its group = uid). */

@@ -221,6 +221,17 @@ static int need_pid(const struct ctl *c, const char *cmd)
 	return -EINVAL;
 }
 
+/* What the recording of process p cannot vouch for, one line per missing
+ * probe class: "  no park probe: idle time is not recorded; …". */
+static void print_missing_probes(const json_t *p, const char *indent)
+{
+	json_t *m = json_object_get(p, "probes_missing"), *e;
+	size_t i;
+
+	json_array_foreach(m, i, e)
+		printf("%sno %s probe: %s\n", indent, jstr(e, "class"), jstr(e, "cost"));
+}
+
 static int cmd_attach(struct ctl *c)
 {
 	struct dial9_ctl_request req = { DIAL9_CTL_ATTACH, c->pid };
@@ -231,12 +242,14 @@ static int cmd_attach(struct ctl *c)
 		err = transact(c, &req, -1, &r);
 	if (err)
 		return err;
-	if (c->json)
+	if (c->json) {
 		print_json(r);
-	else
+	} else {
 		printf("recording pid %lld (%s, %s): %llu probe points, %llu uprobes\n",
 		       jnum(r, "pid") ? (long long)jnum(r, "pid") : (long long)c->pid,
 		       jstr(r, "comm"), jstr(r, "exe"), jnum(r, "probe_points"), jnum(r, "uprobes"));
+		print_missing_probes(r, "  ");
+	}
 	json_decref(r);
 	return 0;
 }
@@ -353,6 +366,7 @@ static int cmd_list(struct ctl *c)
 		printf("%-8llu %-16s %10.0f %8s %8s %8llu %8llu  %s\n", jnum(p, "pid"), jstr(p, "comm"),
 		       json_number_value(json_object_get(p, "events_per_sec")), span, mem,
 		       jnum(p, "lost"), jnum(p, "dropped"), jstr(p, "exe"));
+		print_missing_probes(p, "         ");
 	}
 	json_decref(r);
 	return 0;
