@@ -35,7 +35,7 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuserspace -Itests/helpers -I$(BUILD) $(SAN) \
            -DDIAL9_BUILD_DIR='"$(abspath $(BUILD))"' -DDIAL9_SRC_DIR='"$(CURDIR)"'
-LDLIBS  := -lbpf -ldw -lelf -liberty -lz
+LDLIBS  := -lbpf -ldw -ldebuginfod -lelf -liberty -lz
 LDFLAGS += $(SAN)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Ibpf
 

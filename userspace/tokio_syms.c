@@ -16,6 +16,7 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include "symbol_source.h"
 #include "tokio_syms.h"
 
 /* Refuse symbol tables larger than this (a hostile file could claim more). */
@@ -79,6 +80,7 @@ static int load_syms(struct dial9_elf_file *f)
 
 	if (!scn)
 		return 0; /* stripped: no symbols, not an error here */
+	f->has_symtab = shdr.sh_type == SHT_SYMTAB;
 	data = elf_getdata(scn, NULL);
 	if (!data || !shdr.sh_entsize)
 		return 0;
@@ -526,9 +528,17 @@ static int add_point(struct dial9_probe_set *s, size_t *cap, enum dial9_probe_ki
 int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 			  char *err, size_t errlen)
 {
-	struct dial9_elf_file *f = NULL;
+	return dial9_probe_set__find_opts(path, NULL, out, err, errlen);
+}
+
+int dial9_probe_set__find_opts(const char *path, const struct dial9_symbols_opts *o,
+			       struct dial9_probe_set **out, char *err, size_t errlen)
+{
+	struct dial9_elf_file *f = NULL, *sf; /* the executable; the file of its symbols */
+	struct dial9_symbol_source src = { 0 };
 	struct dial9_probe_set *s = NULL;
 	struct dial9_elf_sym *panic_sym[N_PANIC] = { 0 };
+	const char *exe_name = o && o->exe_name ? o->exe_name : path;
 	size_t cap = 0;
 	char norm[1024];
 	int ret;
@@ -539,15 +549,23 @@ int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 	ret = dial9_elf_file__open(path, &f, err, errlen);
 	if (ret)
 		return ret;
+	sf = f;
+	if (o) {
+		ret = dial9_symbol_source__open(&src, f, exe_name, o, false, err, errlen);
+		if (ret)
+			goto cleanup;
+		sf = src.syms;
+	}
 	s = calloc(1, sizeof(*s));
-	if (!s) {
+	if (!s || !(s->symbols_from = strdup(sf != f ? src.debug_path : exe_name))) {
 		ret = -ENOMEM;
 		goto oom;
 	}
 	snprintf(s->build_id, sizeof(s->build_id), "%s", f->build_id);
+	s->symbols_method = sf == f ? DIAL9_DEBUGINFO_NONE : src.method;
 
-	for (size_t i = 0; i < f->nsyms; i++) {
-		struct dial9_elf_sym *sym = &f->syms[i];
+	for (size_t i = 0; i < sf->nsyms; i++) {
+		struct dial9_elf_sym *sym = &sf->syms[i];
 		const char *name, *n;
 		uint64_t offset;
 
@@ -590,7 +608,12 @@ int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 	if (!s->per_kind[DIAL9_PROBE_RAW_POLL] && !s->per_kind[DIAL9_PROBE_WAKE_BY_VAL] &&
 	    !s->per_kind[DIAL9_PROBE_WAKE_BY_REF]) {
 		ret = -ESRCH;
-		set_err(err, errlen, "no Tokio runtime symbols in %s (stripped?)", path);
+		if (!o)
+			set_err(err, errlen, "no Tokio runtime symbols in %s (stripped?)", path);
+		else
+			set_err(err, errlen, "no Tokio runtime symbols in %s%s%s", exe_name,
+				src.debug ? " nor in its debug file " : "",
+				src.debug ? src.debug_path : "");
 		goto cleanup;
 	}
 	*out = s;
@@ -602,6 +625,7 @@ oom:
 	set_err(err, errlen, "%s: out of memory", path);
 cleanup:
 	dial9_probe_set__free(s);
+	dial9_symbol_source__close(&src);
 	dial9_elf_file__free(f);
 	return ret;
 }
@@ -613,5 +637,6 @@ void dial9_probe_set__free(struct dial9_probe_set *s)
 	for (size_t i = 0; i < s->count; i++)
 		free(s->points[i].name);
 	free(s->points);
+	free(s->symbols_from);
 	free(s);
 }
