@@ -177,7 +177,7 @@ install: all $(BUILD)/dial9d.service
 	install -m 0644 $(BUILD)/dial9d.service $(DESTDIR)$(UNITDIR)/dial9d.service
 	test -e $(DESTDIR)/etc/dial9/dial9d.conf || \
 		install -m 0644 daemon/dial9d.conf $(DESTDIR)/etc/dial9/dial9d.conf
-	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/dial9/
+	install -m 0644 README.md docs/*.md daemon/debuginfod.conf $(DESTDIR)$(PREFIX)/share/doc/dial9/
 
 .PHONY: clean
 clean:
