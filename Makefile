@@ -35,7 +35,7 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 CFLAGS  += $(WARN) -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuserspace -Itests/helpers -I$(BUILD) $(SAN) \
            -DDIAL9_BUILD_DIR='"$(abspath $(BUILD))"' -DDIAL9_SRC_DIR='"$(CURDIR)"'
-LDLIBS  := -lbpf -ldw -lelf -liberty -lcapstone -lz
+LDLIBS  := -lbpf -ldw -ldebuginfod -lelf -liberty -lcapstone -lz
 LDFLAGS += $(SAN)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Ibpf
 
@@ -177,7 +177,7 @@ install: all $(BUILD)/dial9d.service
 	install -m 0644 $(BUILD)/dial9d.service $(DESTDIR)$(UNITDIR)/dial9d.service
 	test -e $(DESTDIR)/etc/dial9/dial9d.conf || \
 		install -m 0644 daemon/dial9d.conf $(DESTDIR)/etc/dial9/dial9d.conf
-	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/dial9/
+	install -m 0644 README.md docs/*.md daemon/debuginfod.conf $(DESTDIR)$(PREFIX)/share/doc/dial9/
 
 .PHONY: clean
 clean:

@@ -172,7 +172,7 @@ static void reply_free(struct reply *r)
 
 static void send_error(int fd, int err, const char *msg)
 {
-	char buf[600];
+	char buf[1100];
 	int n = snprintf(buf, sizeof(buf), "error %d\n%s", -err, msg);
 
 	if (n > 0)
@@ -210,6 +210,8 @@ static void write_proc(struct json_writer *w, struct tracked *t, uint64_t now)
 	json_writer__kv_string(w, "comm", t->comm);
 	json_writer__kv_string(w, "exe", t->exe);
 	json_writer__kv_string(w, "build_id", t->build_id);
+	json_writer__kv_string(w, "symbols_from", t->symbols_method ? t->symbols_from : t->exe);
+	json_writer__kv_string(w, "symbols_method", dial9_debuginfo_method_name(t->symbols_method));
 	json_writer__kv_i64(w, "uid", t->uid);
 	json_writer__kv_u64(w, "probe_points", t->probes);
 	json_writer__kv_u64(w, "uprobes", recorder_proc__uprobes(t->rp));
@@ -249,7 +251,7 @@ static void handle_attach(struct daemon *d, struct client *c, pid_t pid, int fd)
 {
 	struct tracked *t;
 	struct reply r;
-	char err[512];
+	char err[1024];
 	int ret;
 
 	ret = check_target(c, pid, err, sizeof(err));

@@ -39,6 +39,7 @@ struct daemon_opts {
 	uint64_t hit_cost_ns;     /* governor: estimated cost of one probe hit */
 	bool floor;               /* benchmarks: empty programs at the same points */
 	bool verbose;
+	struct dial9_debuginfo_opts debuginfo; /* --debug-dir: where debug files are looked for */
 };
 
 /* What an epoll event is about. */
@@ -79,6 +80,8 @@ struct tracked {
 	char comm[17];
 	char exe[PATH_MAX];
 	char build_id[65];
+	char symbols_from[PATH_MAX];     /* the debug file its symbols came from, "" if its own */
+	enum dial9_debuginfo_method symbols_method;
 	uint32_t probes;       /* probe points found */
 	uint32_t probe_classes; /* classes among them (enum dial9_probe_class bits) */
 	uint64_t attached_ns;
@@ -147,6 +150,11 @@ uint64_t now_mono_ns(void);
 uint64_t now_real_ns(void);
 
 /* tracked.c */
+/* Where the symbols of the executable at path (the real path exe) are looked for. */
+struct dial9_symbols_opts tracked__symbols_opts(const struct daemon *d, const char *exe);
+/* ", symbols from PATH (build-id)" into buf when t's symbols came from a
+ * debug file, else ""; returns buf. */
+const char *tracked__symbols_note(const struct tracked *t, char *buf, size_t len);
 /* Record pid.  ps: its probe points if already known, else NULL. */
 int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *ps,
 		    struct tracked **out, char *err, size_t errlen);

@@ -4,6 +4,9 @@
  * running at start (a /proc scan) and each new one as it execs.  Every
  * executable is examined once (cached by device, inode, size and mtime);
  * the configuration's include/exclude rules choose among the Tokio ones.
+ * A stripped executable's symbols come from its debug file; one that looks
+ * like a Rust program but has no Tokio symbols anywhere is reported, once
+ * per process and at most REPORTS_PER_EXE times per executable.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -18,6 +21,7 @@
 #include "daemon.h"
 
 #define BINARY_CACHE_MAX 1024
+#define REPORTS_PER_EXE 3
 
 struct binary {
 	dev_t dev;
@@ -25,7 +29,15 @@ struct binary {
 	off_t size;
 	struct timespec mtime;
 	struct dial9_probe_set *ps; /* NULL: not a Tokio binary */
+	char *why;                  /* ps NULL for a Tokio-looking binary: the reason (logged) */
+	uint32_t reported;          /* processes it was logged for */
 };
+
+static void binary_free(struct binary *b)
+{
+	dial9_probe_set__free(b->ps);
+	free(b->why);
+}
 
 struct binary_cache {
 	struct binary *items;
@@ -39,7 +51,7 @@ static void cache_clear(void)
 	uint32_t i;
 
 	for (i = 0; i < cache.count; i++)
-		dial9_probe_set__free(cache.items[i].ps);
+		binary_free(&cache.items[i]);
 	free(cache.items);
 	cache.items = NULL;
 	cache.count = 0;
@@ -64,7 +76,8 @@ static struct binary *cache_find(const struct stat *st)
 	return NULL;
 }
 
-static struct binary *cache_add(const struct stat *st, struct dial9_probe_set *ps)
+static struct binary *cache_add(const struct stat *st, struct dial9_probe_set *ps,
+				 const char *why)
 {
 	struct binary *b;
 
@@ -77,12 +90,23 @@ static struct binary *cache_add(const struct stat *st, struct dial9_probe_set *p
 		uint32_t i;
 
 		for (i = 0; i < cache.count; i++)
-			dial9_probe_set__free(cache.items[i].ps);
+			binary_free(&cache.items[i]);
 		cache.count = 0;
 	}
 	b = &cache.items[cache.count++];
-	*b = (struct binary){ st->st_dev, st->st_ino, st->st_size, st->st_mtim, ps };
+	*b = (struct binary){ st->st_dev, st->st_ino, st->st_size, st->st_mtim, ps,
+			      why ? strdup(why) : NULL, 0 };
 	return b;
+}
+
+/* A Tokio-looking process that cannot be recorded: say why, once. */
+static void report_unrecordable(struct binary *b, pid_t pid, const char *exe)
+{
+	if (!b->why || b->reported >= REPORTS_PER_EXE)
+		return;
+	b->reported++;
+	fprintf(stderr, "dial9d: not recording %d (%s): %s%s\n", pid, exe, b->why,
+		b->reported == REPORTS_PER_EXE ? " [not reported again for this executable]" : "");
 }
 
 static void read_small(const char *path, char *buf, size_t len)
@@ -118,7 +142,7 @@ static void read_cgroup(pid_t pid, char *buf, size_t len)
 
 static void consider(struct daemon *d, pid_t pid, bool at_exec)
 {
-	char exe_link[64], exe[PATH_MAX], comm[32], cgroup[1024], path[64], err[512];
+	char exe_link[64], exe[PATH_MAX], comm[32], cgroup[1024], path[64], err[1024];
 	struct dial9_probe_set *ps;
 	struct tracked *t;
 	struct binary *b;
@@ -142,18 +166,23 @@ static void consider(struct daemon *d, pid_t pid, bool at_exec)
 
 	b = cache_find(&st);
 	if (!b) {
+		struct dial9_symbols_opts so = tracked__symbols_opts(d, exe);
+
+		so.only_rust = true; /* no debug file search for every program run */
 		ps = NULL;
-		ret = dial9_probe_set__find(exe_link, &ps, err, sizeof(err));
-		if (ret && ret != -ESRCH && ret != -ENOEXEC && d->o.verbose)
+		ret = dial9_probe_set__find_opts(exe_link, &so, &ps, err, sizeof(err));
+		if (ret && ret != -ESRCH && ret != -ENOEXEC && ret != -ENODATA && d->o.verbose)
 			fprintf(stderr, "dial9d: cannot examine %s: %s\n", exe, err);
-		b = cache_add(&st, ret ? NULL : ps);
+		b = cache_add(&st, ret ? NULL : ps, ret == -ENODATA ? err : NULL);
 		if (!b) {
 			dial9_probe_set__free(ps);
 			return;
 		}
 	}
-	if (!b->ps)
+	if (!b->ps) {
+		report_unrecordable(b, pid, exe);
 		return;
+	}
 	ret = tracked__attach(d, pid, b->ps, &t, err, sizeof(err));
 	if (ret) {
 		if (ret != -EEXIST)

@@ -39,6 +39,9 @@ static const char usage_text[] =
 	"  -a, --all              discover and record Tokio processes system-wide\n"
 	"  -c, --config FILE      configuration (default " DIAL9_CONFIG_DEFAULT_PATH ");\n"
 	"                         command-line options override it\n"
+	"      --debug-dir DIR    look for stripped programs' debug files in DIR (DIR/.build-id/\n"
+	"                         xx/yyyy.debug, .gnu_debuglink names) before /usr/lib/debug;\n"
+	"                         repeatable, up to 16; DEBUGINFOD_URLS set: debuginfod too\n"
 	"      --poll-threshold-us N  polls shorter than N µs are counted per task, not\n"
 	"                         recorded one by one (default 1000; 0 = record every poll)\n"
 	"      --overhead-budget PCT  keep each process's estimated recording cost under PCT\n"
@@ -71,7 +74,7 @@ uint64_t now_real_ns(void)
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
 	enum { OPT_DRAIN = 256, OPT_MAX_PROCS, OPT_DUMP_ON_EXIT, OPT_MAX_DUMPS, OPT_MAX_DUMP_BYTES,
-	       OPT_THRESHOLD, OPT_BUDGET, OPT_HIT_COST, OPT_FLOOR };
+	       OPT_THRESHOLD, OPT_BUDGET, OPT_HIT_COST, OPT_FLOOR, OPT_DEBUG_DIR };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -88,12 +91,15 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		{ "overhead-budget", required_argument, NULL, OPT_BUDGET },
 		{ "hit-cost-ns", required_argument, NULL, OPT_HIT_COST },
 		{ "floor", no_argument, NULL, OPT_FLOOR },
+		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 		{ "max-dump-bytes", required_argument, NULL, OPT_MAX_DUMP_BYTES },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	bool debug_dirs_given = false;
+	char why[128];
 	uint64_t v;
 	int c;
 
@@ -182,6 +188,15 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		case OPT_FLOOR:
 			o->floor = true;
 			break;
+		case OPT_DEBUG_DIR:
+			if (!debug_dirs_given) /* the command line's list replaces the file's */
+				o->debuginfo.ndirs = 0;
+			debug_dirs_given = true;
+			if (dial9_debuginfo_opts__add_dir(&o->debuginfo, optarg, why, sizeof(why))) {
+				fprintf(stderr, "Error: --debug-dir '%s': %s\n", optarg, why);
+				return -EINVAL;
+			}
+			break;
 		case OPT_MAX_DUMPS:
 			if (dial9_parse_size(optarg, &v) || v == 0) {
 				fprintf(stderr, "Error: --max-dumps takes a positive number, not '%s'\n",
@@ -266,6 +281,7 @@ static int load_config(int argc, char **argv, struct daemon *d, struct dial9_con
 	if (cfg->has_hit_cost)
 		d->o.hit_cost_ns = cfg->hit_cost_ns;
 	d->rules = cfg->rules;
+	d->o.debuginfo = cfg->debuginfo; /* borrowed: cfg lives as long as d */
 	return 0;
 }
 

@@ -471,10 +471,11 @@ static void account_lost(struct tracked *t, uint64_t now_ns)
 
 void tracked__log_recording(const struct tracked *t, const char *why)
 {
-	char missing[2048];
+	char missing[2048], note[PATH_MAX + 64];
 
-	fprintf(stderr, "dial9d: recording %d (%s, %s)%s: %u probe points, %u uprobes\n", t->pid,
-		t->comm, t->exe, why, t->probes, recorder_proc__uprobes(t->rp));
+	fprintf(stderr, "dial9d: recording %d (%s, %s)%s: %u probe points, %u uprobes%s\n", t->pid,
+		t->comm, t->exe, why, t->probes, recorder_proc__uprobes(t->rp),
+		tracked__symbols_note(t, note, sizeof(note)));
 	if (dial9_probe_classes_missing(t->probe_classes, missing, sizeof(missing)))
 		fprintf(stderr, "dial9d: %d: %s\n", t->pid, missing);
 }
@@ -605,6 +606,20 @@ void tracked__drain(struct tracked *t, uint64_t now_ns)
 	}
 }
 
+struct dial9_symbols_opts tracked__symbols_opts(const struct daemon *d, const char *exe)
+{
+	return (struct dial9_symbols_opts){ .exe_name = exe, .debuginfo = &d->o.debuginfo };
+}
+
+const char *tracked__symbols_note(const struct tracked *t, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (t->symbols_method != DIAL9_DEBUGINFO_NONE)
+		snprintf(buf, len, ", symbols from %s (%s)", t->symbols_from,
+			 dial9_debuginfo_method_name(t->symbols_method));
+	return buf;
+}
+
 static void free_tracked(struct tracked *t)
 {
 	if (!t)
@@ -627,6 +642,7 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 {
 	struct dial9_probe_set *found = NULL;
 	const struct dial9_probe_set *ps = known;
+	struct dial9_symbols_opts so;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct tracked *t;
 	uint64_t text_lo = 0, text_hi = 0, text_off = 0;
@@ -679,14 +695,12 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 	}
 	t->exe[n] = '\0';
 
+	so = tracked__symbols_opts(d, t->exe);
 	if (!ps) {
-		ret = dial9_probe_set__find(exe_link, &found, err, errlen);
+		ret = dial9_probe_set__find_opts(exe_link, &so, &found, err, errlen);
 		if (ret) {
 			/* Name the real path, not /proc/PID/exe, in the message. */
-			if (ret == -ESRCH)
-				snprintf(err, errlen, "no Tokio runtime symbols in %s (stripped?)",
-					 t->exe);
-			else if (ret == -ENOEXEC)
+			if (ret == -ENOEXEC)
 				snprintf(err, errlen, "%s is not an ELF executable", t->exe);
 			goto cleanup;
 		}
@@ -694,7 +708,13 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 	}
 	t->probes = ps->count;
 	snprintf(t->build_id, sizeof(t->build_id), "%s", ps->build_id);
-	t->sym = dial9_symbolizer__new(pid, err, errlen); /* best effort */
+	t->symbols_method = ps->symbols_method;
+	if (ps->symbols_method != DIAL9_DEBUGINFO_NONE)
+		snprintf(t->symbols_from, sizeof(t->symbols_from), "%s", ps->symbols_from);
+	/* the probe points' symbols, again: the same debug file */
+	so.debug_file = ps->symbols_from;
+	so.debug_method = ps->symbols_method;
+	t->sym = dial9_symbolizer__new_opts(pid, &so, err, errlen); /* best effort */
 
 	t->win = dial9_window__new(d->o.window_ns, d->o.max_bytes);
 	if (!t->win) {

@@ -5,8 +5,8 @@ set -euo pipefail
 
 packages=(
 	make gcc clang llvm pkg-config
-	libbpf-dev bpftool libelf-dev libdw-dev libiberty-dev zlib1g-dev libcmocka-dev libjansson-dev
-	libcapstone-dev
+	libbpf-dev bpftool libelf-dev libdw-dev libdebuginfod-dev libiberty-dev zlib1g-dev libcmocka-dev libjansson-dev
+	libcapstone-dev binutils debuginfod
 	cargo rustc librust-tokio-dev
 	redis-tools chromium systemd
 )

@@ -38,6 +38,8 @@ void dial9_config__free(struct dial9_config *c)
 	}
 	free(c->state_dir);
 	free(c->socket);
+	for (size_t i = 0; i < c->debuginfo.ndirs; i++)
+		free((char *)c->debuginfo.dirs[i]); /* the copies made by apply() */
 	dial9_config__init(c);
 }
 
@@ -207,6 +209,19 @@ static int apply(struct dial9_config *c, const char *key, const char *v, char *w
 
 		c->has_state_dir = !err;
 		return err;
+	}
+	if (!strcmp(key, "debug-dir")) {
+		char *dir = strdup(v);
+		int err;
+
+		if (!dir) {
+			snprintf(why, whylen, "out of memory");
+			return -ENOMEM;
+		}
+		err = dial9_debuginfo_opts__add_dir(&c->debuginfo, dir, why, whylen);
+		if (err)
+			free(dir);
+		return err ? -EINVAL : 0;
 	}
 	if (!strcmp(key, "socket")) {
 		int err = set_string(&c->socket, v, why, whylen);

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "debuginfo.h"
+
 #define DIAL9_CONFIG_DEFAULT_PATH "/etc/dial9/dial9d.conf"
 #define DIAL9_CONFIG_MAX_BYTES (1u << 20)  /* larger files are refused */
 #define DIAL9_RULES_MAX 64                 /* patterns per rule list */
@@ -47,6 +49,7 @@ struct dial9_config {
 	char *state_dir;
 	char *socket;
 	struct dial9_rules rules;
+	struct dial9_debuginfo_opts debuginfo; /* debug-dir lines, in order (strings owned) */
 };
 
 void dial9_config__init(struct dial9_config *c);

@@ -7,7 +7,9 @@
  *
  * The process's executable is read through /proc/PID/exe (so a deleted or
  * replaced file still works) and its mappings from /proc/PID/maps, once, at
- * creation.  Results are cached per address.
+ * creation.  A stripped executable's symbols and DWARF come from its debug
+ * file (symbol_source.h); addresses still map through the executable's
+ * segments.  Results are cached per address.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +25,7 @@
 #include <elfutils/libdw.h>
 #include <dwarf.h>
 
+#include "symbol_source.h"
 #include "tokio_syms.h"
 #include "x86_insn.h"
 
@@ -44,7 +47,9 @@ struct cache_slot {
 
 struct dial9_symbolizer {
 	pid_t pid;
-	struct dial9_elf_file *elf;
+	struct dial9_elf_file *elf; /* symbols: the executable's, or its debug file's */
+	struct dial9_elf_file *exe; /* the executable: its segments map addresses */
+	struct dial9_symbol_source src; /* its debug file, when one is used */
 	Dwarf *dw; /* NULL without debug info */
 	struct exe_map maps[MAX_EXE_MAPS];
 	size_t nmaps;
@@ -90,9 +95,11 @@ static void consider_map_line(struct dial9_symbolizer *s, const char *line,
 	s->maps[s->nmaps++] = (struct exe_map){ .start = start, .end = end, .offset = off };
 }
 
-static int read_maps(struct dial9_symbolizer *s, char *err, size_t errlen)
+/* exe_path gets the executable's path (from /proc/PID/exe), "" if unknown. */
+static int read_maps(struct dial9_symbolizer *s, char *exe_path, size_t exe_len, char *err,
+		     size_t errlen)
 {
-	char path[64], exe_path[4096] = "";
+	char path[64];
 	struct stat st, *stp = NULL;
 	char *line = NULL;
 	size_t cap = 0, lines = 0;
@@ -101,7 +108,7 @@ static int read_maps(struct dial9_symbolizer *s, char *err, size_t errlen)
 	int ret = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)s->pid);
-	n = readlink(path, exe_path, sizeof(exe_path) - 1);
+	n = readlink(path, exe_path, exe_len - 1);
 	exe_path[n > 0 ? n : 0] = '\0';
 	if (n > 10 && strcmp(exe_path + n - 10, " (deleted)") == 0)
 		exe_path[n - 10] = '\0';
@@ -126,10 +133,35 @@ static int read_maps(struct dial9_symbolizer *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Symbols and DWARF from the executable's debug file when it lacks them;
+ * best effort: without one the executable's own stay. */
+static void use_debug_file(struct dial9_symbolizer *s, const struct dial9_symbols_opts *o,
+			   const char *exe_path)
+{
+	Dwarf *dw;
+
+	if (dial9_symbol_source__open(&s->src, s->exe, o->exe_name ? o->exe_name : exe_path, o,
+				      !s->dw, NULL, 0) || !s->src.debug)
+		return;
+	s->elf = s->src.syms;
+	dw = dwarf_begin_elf(s->src.debug->elf, DWARF_C_READ, NULL);
+	if (dw) {
+		if (s->dw)
+			dwarf_end(s->dw);
+		s->dw = dw;
+	}
+}
+
 struct dial9_symbolizer *dial9_symbolizer__new(pid_t pid, char *err, size_t errlen)
 {
+	return dial9_symbolizer__new_opts(pid, NULL, err, errlen);
+}
+
+struct dial9_symbolizer *dial9_symbolizer__new_opts(pid_t pid, const struct dial9_symbols_opts *o,
+						    char *err, size_t errlen)
+{
 	struct dial9_symbolizer *s = NULL;
-	char exe[64];
+	char exe[64], exe_path[4096] = "";
 	int ret;
 
 	if (pid <= 0) {
@@ -145,14 +177,17 @@ struct dial9_symbolizer *dial9_symbolizer__new(pid_t pid, char *err, size_t errl
 	}
 	s->pid = pid;
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-	ret = dial9_elf_file__open(exe, &s->elf, err, errlen);
+	ret = dial9_elf_file__open(exe, &s->exe, err, errlen);
 	if (ret)
 		goto cleanup;
-	ret = read_maps(s, err, errlen);
+	s->elf = s->exe;
+	ret = read_maps(s, exe_path, sizeof(exe_path), err, errlen);
 	if (ret)
 		goto cleanup;
 	/* Shares the libelf handle; NULL (no debug info) is fine. */
-	s->dw = dwarf_begin_elf(s->elf->elf, DWARF_C_READ, NULL);
+	s->dw = dwarf_begin_elf(s->exe->elf, DWARF_C_READ, NULL);
+	if (o)
+		use_debug_file(s, o, exe_path);
 	return s;
 
 cleanup:
@@ -169,7 +204,8 @@ void dial9_symbolizer__free(struct dial9_symbolizer *s)
 		free(s->cache[i].text);
 	if (s->dw)
 		dwarf_end(s->dw);
-	dial9_elf_file__free(s->elf);
+	dial9_symbol_source__close(&s->src);
+	dial9_elf_file__free(s->exe);
 	free(s);
 }
 
@@ -180,7 +216,7 @@ static int to_vaddr(const struct dial9_symbolizer *s, uint64_t addr, uint64_t *v
 		const struct exe_map *m = &s->maps[i];
 
 		if (addr >= m->start && addr < m->end)
-			return dial9_elf_file__offset_to_vaddr(s->elf, addr - m->start + m->offset,
+			return dial9_elf_file__offset_to_vaddr(s->exe, addr - m->start + m->offset,
 							       vaddr);
 	}
 	return -ENOENT;
@@ -586,13 +622,14 @@ int dial9_symbolizer__call_arg_constants(struct dial9_symbolizer *s, uint64_t re
 	if (!s || to_vaddr(s, ret_addr, &ret_vaddr))
 		return -ENOENT;
 	sym = dial9_elf_file__lookup(s->elf, ret_vaddr - 1);
+	/* the symbol from the symbol file, the code from the executable */
 	if (!sym || !sym->size || sym->size > MAX_CALLER_CODE ||
-	    dial9_elf_file__vaddr_to_offset(s->elf, sym->vaddr, &offset))
+	    dial9_elf_file__vaddr_to_offset(s->exe, sym->vaddr, &offset))
 		return -ENOENT;
 	code = malloc(sym->size);
 	if (!code)
 		return -ENOMEM;
-	if (pread(s->elf->fd, code, sym->size, (off_t)offset) != (ssize_t)sym->size) {
+	if (pread(s->exe->fd, code, sym->size, (off_t)offset) != (ssize_t)sym->size) {
 		free(code);
 		return -EIO;
 	}

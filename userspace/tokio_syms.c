@@ -16,6 +16,7 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include "symbol_source.h"
 #include "tokio_syms.h"
 #include "x86_insn.h"
 
@@ -80,6 +81,7 @@ static int load_syms(struct dial9_elf_file *f)
 
 	if (!scn)
 		return 0; /* stripped: no symbols, not an error here */
+	f->has_symtab = shdr.sh_type == SHT_SYMTAB;
 	data = elf_getdata(scn, NULL);
 	if (!data || !shdr.sh_entsize)
 		return 0;
@@ -669,11 +671,11 @@ static uint8_t *read_segment(const struct dial9_elf_file *f, const struct dial9_
 }
 
 /* Do instructions start at a and at b, decoding the function that holds
- * them (in seg, whose bytes are code) from its start? */
-static bool on_boundaries(struct dial9_elf_file *f, const struct dial9_elf_segment *seg,
+ * them (a symbol of syms; in seg, whose bytes are code) from its start? */
+static bool on_boundaries(const struct dial9_elf_file *syms, const struct dial9_elf_segment *seg,
 			  const uint8_t *code, uint64_t a, uint64_t b)
 {
-	struct dial9_elf_sym *sym = dial9_elf_file__lookup(f, a);
+	struct dial9_elf_sym *sym = dial9_elf_file__lookup(syms, a);
 	const uint8_t *fn;
 	uint64_t len;
 
@@ -694,7 +696,8 @@ static bool on_boundaries(struct dial9_elf_file *f, const struct dial9_elf_segme
  * runtime's own code (Builder::build's worker launch and other blocking
  * spawns) are not the program's spawns.
  */
-static int add_task_id_sites(struct dial9_elf_file *f, struct dial9_probe_set *s, size_t *cap)
+static int add_task_id_sites(struct dial9_elf_file *f, const struct dial9_elf_file *syms,
+			     struct dial9_probe_set *s, size_t *cap)
 {
 	struct dial9_x86_xadd *sites = NULL;
 	uint64_t next_id;
@@ -702,7 +705,7 @@ static int add_task_id_sites(struct dial9_elf_file *f, struct dial9_probe_set *s
 
 	if (s->per_kind[DIAL9_PROBE_SPAWN] || s->per_kind[DIAL9_PROBE_SPAWN_BIND])
 		return 0;
-	next_id = find_object(f, "7NEXT_ID", NEXT_ID_PATH);
+	next_id = find_object(syms, "7NEXT_ID", NEXT_ID_PATH);
 	if (!next_id)
 		return 0;
 	sites = calloc(MAX_ID_SITES, sizeof(*sites));
@@ -718,12 +721,12 @@ static int add_task_id_sites(struct dial9_elf_file *f, struct dial9_probe_set *s
 		n = dial9_x86_find_xadd(code, seg->filesz, seg->vaddr, next_id, sites, MAX_ID_SITES);
 		for (size_t j = 0; j < n && j < MAX_ID_SITES && !ret; j++) {
 			uint64_t at = sites[j].next_vaddr, offset;
-			struct dial9_elf_sym *sym = dial9_elf_file__lookup(f, at);
+			struct dial9_elf_sym *sym = dial9_elf_file__lookup(syms, at);
 			const char *name = sym ? dial9_elf_file__sym_name(sym) : NULL;
 
 			if (!name || dial9_is_runtime_path(name) ||
 			    dial9_elf_file__vaddr_to_offset(f, at, &offset) ||
-			    !on_boundaries(f, seg, code, at - 9, at))
+			    !on_boundaries(syms, seg, code, at - 9, at))
 				continue;
 			ret = add_point(s, cap, DIAL9_PROBE_TASK_ID, at, 0, offset, name, RULE_OTHER,
 					(uint64_t)sites[j].reg << 8);
@@ -741,7 +744,8 @@ static int add_task_id_sites(struct dial9_elf_file *f, struct dial9_probe_set *s
  * run time (DIAL9_EV_RING_RET_SITE).
  */
 #define MAX_STATIC_RET_SITES (DIAL9_MAX_RET_SITES / 2)
-static int add_park_return_sites(struct dial9_elf_file *f, struct dial9_probe_set *s, size_t *cap)
+static int add_park_return_sites(struct dial9_elf_file *f, const struct dial9_elf_file *syms,
+				 struct dial9_probe_set *s, size_t *cap)
 {
 	size_t nparks = s->count, added = 0;
 	uint64_t rets[8];
@@ -762,13 +766,13 @@ static int add_park_return_sites(struct dial9_elf_file *f, struct dial9_probe_se
 				continue;
 			n = dial9_x86_find_calls(code, seg->filesz, seg->vaddr, p->vaddr, rets, 8);
 			for (size_t j = 0; j < n && j < 8 && !ret; j++) {
-				struct dial9_elf_sym *sym = dial9_elf_file__lookup(f, rets[j] - 5);
+				struct dial9_elf_sym *sym = dial9_elf_file__lookup(syms, rets[j] - 5);
 				const char *name = sym ? dial9_elf_file__sym_name(sym) : NULL;
 				uint64_t offset;
 
 				if (added >= MAX_STATIC_RET_SITES || !name ||
 				    dial9_elf_file__vaddr_to_offset(f, rets[j], &offset) ||
-				    !on_boundaries(f, seg, code, rets[j] - 5, rets[j]))
+				    !on_boundaries(syms, seg, code, rets[j] - 5, rets[j]))
 					continue;
 				ret = add_point(s, cap, DIAL9_PROBE_PARK_RETURN, rets[j], 0, offset, name,
 						RULE_OTHER, ct);
@@ -820,10 +824,18 @@ static int add_poll_return_sites(struct dial9_elf_file *f, struct dial9_probe_se
 int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 			  char *err, size_t errlen)
 {
-	struct dial9_elf_file *f = NULL;
+	return dial9_probe_set__find_opts(path, NULL, out, err, errlen);
+}
+
+int dial9_probe_set__find_opts(const char *path, const struct dial9_symbols_opts *o,
+			       struct dial9_probe_set **out, char *err, size_t errlen)
+{
+	struct dial9_elf_file *f = NULL, *sf; /* the executable; the file of its symbols */
+	struct dial9_symbol_source src = { 0 };
 	struct dial9_probe_set *s = NULL;
 	struct dial9_elf_sym *panic_sym[N_PANIC] = { 0 };
 	struct dial9_elf_sym *callers[MAX_POLL_CALLER_SYMS];
+	const char *exe_name = o && o->exe_name ? o->exe_name : path;
 	size_t cap = 0, ncallers = 0;
 	char norm[1024];
 	int ret;
@@ -834,15 +846,23 @@ int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 	ret = dial9_elf_file__open(path, &f, err, errlen);
 	if (ret)
 		return ret;
+	sf = f;
+	if (o) {
+		ret = dial9_symbol_source__open(&src, f, exe_name, o, false, err, errlen);
+		if (ret)
+			goto cleanup;
+		sf = src.syms;
+	}
 	s = calloc(1, sizeof(*s));
-	if (!s) {
+	if (!s || !(s->symbols_from = strdup(sf != f ? src.debug_path : exe_name))) {
 		ret = -ENOMEM;
 		goto oom;
 	}
 	snprintf(s->build_id, sizeof(s->build_id), "%s", f->build_id);
+	s->symbols_method = sf == f ? DIAL9_DEBUGINFO_NONE : src.method;
 
-	for (size_t i = 0; i < f->nsyms; i++) {
-		struct dial9_elf_sym *sym = &f->syms[i];
+	for (size_t i = 0; i < sf->nsyms; i++) {
+		struct dial9_elf_sym *sym = &sf->syms[i];
 		const char *name, *n;
 		uint64_t offset;
 
@@ -886,9 +906,9 @@ int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 		break;
 	}
 	drop_nested_parks(s);
-	ret = add_task_id_sites(f, s, &cap);
+	ret = add_task_id_sites(f, sf, s, &cap);
 	if (!ret)
-		ret = add_park_return_sites(f, s, &cap);
+		ret = add_park_return_sites(f, sf, s, &cap);
 	if (!ret)
 		ret = add_poll_return_sites(f, s, &cap, callers, ncallers);
 	if (ret)
@@ -897,7 +917,12 @@ int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 	if (!s->per_kind[DIAL9_PROBE_RAW_POLL] && !s->per_kind[DIAL9_PROBE_WAKE_BY_VAL] &&
 	    !s->per_kind[DIAL9_PROBE_WAKE_BY_REF]) {
 		ret = -ESRCH;
-		set_err(err, errlen, "no Tokio runtime symbols in %s (stripped?)", path);
+		if (!o)
+			set_err(err, errlen, "no Tokio runtime symbols in %s (stripped?)", path);
+		else
+			set_err(err, errlen, "no Tokio runtime symbols in %s%s%s", exe_name,
+				src.debug ? " nor in its debug file " : "",
+				src.debug ? src.debug_path : "");
 		goto cleanup;
 	}
 	*out = s;
@@ -909,6 +934,7 @@ oom:
 	set_err(err, errlen, "%s: out of memory", path);
 cleanup:
 	dial9_probe_set__free(s);
+	dial9_symbol_source__close(&src);
 	dial9_elf_file__free(f);
 	return ret;
 }
@@ -920,5 +946,6 @@ void dial9_probe_set__free(struct dial9_probe_set *s)
 	for (size_t i = 0; i < s->count; i++)
 		free(s->points[i].name);
 	free(s->points);
+	free(s->symbols_from);
 	free(s);
 }

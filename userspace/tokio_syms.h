@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <sys/types.h>
 
+#include "debuginfo.h" /* enum dial9_debuginfo_method, struct dial9_debuginfo_opts */
 #include "dial9_ctl.h" /* enum dial9_probe_kind */
 
 struct dial9_probe_point {
@@ -31,14 +32,37 @@ struct dial9_probe_set {
 	size_t count;
 	size_t per_kind[DIAL9_PROBE_KIND_MAX];
 	char build_id[65];   /* hex GNU build-id, "" if none */
+	char *symbols_from;  /* the file the symbols came from: the executable or its debug file */
+	enum dial9_debuginfo_method symbols_method; /* NONE: the executable's own */
+};
+
+/* Where symbols may come from when the executable has no Tokio symbols of
+ * its own (it is stripped): its separate debug file, see debuginfo.h. */
+struct dial9_symbols_opts {
+	const char *exe_name; /* the executable's real path when the file is opened as
+			       * /proc/PID/exe: .gnu_debuglink files lie in its
+			       * directory, and messages name it (NULL: the path) */
+	const struct dial9_debuginfo_opts *debuginfo; /* --debug-dir; NULL: none */
+	const char *debug_file; /* a debug file found before (a probe set's
+				 * symbols_from), used again when its build-id fits */
+	enum dial9_debuginfo_method debug_method; /* how that one was found */
+	bool only_rust; /* look for a debug file only when a program without
+			 * symbols looks like Rust (discovery: not every program) */
 };
 
 /* Scan the ELF file at path for Tokio runtime probe points.  Returns 0, or a
  * negative errno with a one-line reason in err: -ENOENT/-EACCES for the file,
  * -ENOEXEC not an ELF file, -ESRCH "no Tokio runtime symbols in PATH
- * (stripped?)" when there is no raw::poll and no waker function. */
+ * (stripped?)" when there is no raw::poll and no waker function.  The
+ * executable's own symbols only (find_opts with o = NULL). */
 int dial9_probe_set__find(const char *path, struct dial9_probe_set **out,
 			  char *err, size_t errlen);
+/* The same, taking the symbols from the executable's debug file when it has
+ * none of Tokio's; uprobe offsets still come from the executable's segments.
+ * Errors as in dial9_symbol_source__open: also -ENODATA (stripped, no debug
+ * file: err says what to install or set), -ESRCH (not a Tokio program). */
+int dial9_probe_set__find_opts(const char *path, const struct dial9_symbols_opts *o,
+			       struct dial9_probe_set **out, char *err, size_t errlen);
 void dial9_probe_set__free(struct dial9_probe_set *s); /* accepts NULL */
 
 const char *dial9_probe_kind_name(enum dial9_probe_kind kind);
@@ -58,6 +82,10 @@ char *dial9_rust_demangle(const char *sym);
 struct dial9_symbolizer;
 
 struct dial9_symbolizer *dial9_symbolizer__new(pid_t pid, char *err, size_t errlen);
+/* The same, reading symbols and DWARF from the executable's debug file
+ * when the executable has no Tokio symbols or no DWARF (o may be NULL). */
+struct dial9_symbolizer *dial9_symbolizer__new_opts(pid_t pid, const struct dial9_symbols_opts *o,
+						    char *err, size_t errlen);
 void dial9_symbolizer__free(struct dial9_symbolizer *s); /* accepts NULL */
 
 /* Describe a runtime address of the process: "crate::func (src/main.rs:12:5)",
@@ -123,6 +151,7 @@ struct dial9_elf_file {
 	struct dial9_elf_segment *segs;
 	size_t nsegs;
 	char build_id[65];   /* hex GNU build-id, "" if none */
+	bool has_symtab;     /* syms came from .symtab (not stripped) */
 	int fd;              /* private */
 	void *elf;           /* private: the libelf handle */
 };

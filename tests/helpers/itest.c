@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* itest.c - see itest.h. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -144,7 +148,7 @@ static int wait_timeout(pid_t pid, int timeout_ms, int *status)
 	}
 }
 
-static char *slurp(const char *path)
+char *itest_read_file(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	char *buf = NULL;
@@ -173,7 +177,7 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static int copy_file(const char *from, const char *to, mode_t mode)
+int itest_copy_file(const char *from, const char *to, mode_t mode)
 {
 	char buf[65536];
 	ssize_t n;
@@ -204,6 +208,12 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 
 int itest_daemon_start(struct itest_daemon *d, const char *const extra[])
 {
+	return itest_daemon_start_env(d, extra, NULL);
+}
+
+int itest_daemon_start_env(struct itest_daemon *d, const char *const extra[],
+			   const char *const env[])
+{
 	const char *argv[32];
 	long long end;
 	int i = 0, j;
@@ -224,7 +234,7 @@ int itest_daemon_start(struct itest_daemon *d, const char *const extra[])
 	for (j = 0; extra && extra[j] && i < 30; j++)
 		argv[i++] = extra[j];
 	argv[i] = NULL;
-	d->pid = spawn_to(argv, NULL, d->log, NULL);
+	d->pid = spawn_to(argv, NULL, d->log, env);
 	if (d->pid < 0)
 		return -errno;
 	for (end = now_ms() + 10000; now_ms() < end; usleep(10000)) {
@@ -234,7 +244,7 @@ int itest_daemon_start(struct itest_daemon *d, const char *const extra[])
 			return 0;
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			forget_child(d->pid);
-			char *log = slurp(d->log);
+			char *log = itest_read_file(d->log);
 
 			fprintf(stderr, "dial9d exited at start:\n%s\n", log ? log : "");
 			free(log);
@@ -259,7 +269,7 @@ void itest_daemon_stop(struct itest_daemon *d)
 		d->pid = 0;
 	}
 	if (getenv("DIAL9_ITEST_SHOW_LOG")) {
-		char *log = slurp(d->log);
+		char *log = itest_read_file(d->log);
 
 		fprintf(stderr, "---- dial9d log\n%s----\n", log ? log : "");
 		free(log);
@@ -272,8 +282,10 @@ int itest_target_start(struct itest_target *t, const struct itest_daemon *d, con
 	return itest_target_start_as(t, d, name, args, env, -1);
 }
 
-int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, const char *name,
-			  const char *const args[], const char *const env[], int uid)
+/* Start the program at bin as target name (see itest_target_start_as). */
+static int start_target(struct itest_target *t, const struct itest_daemon *d, const char *name,
+			const char *path, const char *const args[], const char *const env[],
+			int uid)
 {
 	static int seq;
 	const char *argv[32];
@@ -282,16 +294,11 @@ int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, 
 	int i = 0, j;
 
 	memset(t, 0, sizeof(*t));
-	/* a path, or the name of a target in build/targets */
-	if (strchr(name, '/'))
-		snprintf(bin, sizeof(bin), "%s", name);
-	else
-		snprintf(bin, sizeof(bin), "%s%s", ITEST_TARGET(""), name);
-	name = strrchr(bin, '/') + 1;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->out, sizeof(t->out), "%s/%s.%d.out", d->dir, name, ++seq);
 	snprintf(t->go, sizeof(t->go), "%s/%s.%d.go", d->dir, name, seq);
 	snprintf(errpath, sizeof(errpath), "%s/%s.%d.err", d->dir, name, seq);
+	snprintf(bin, sizeof(bin), "%s", path);
 	snprintf(goenv, sizeof(goenv), "DIAL9_TARGET_GO=%s", t->go);
 	argv[i++] = bin;
 	for (j = 0; args && args[j] && i < 30; j++)
@@ -312,7 +319,7 @@ int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, 
 		int err;
 
 		snprintf(copy, sizeof(copy), "%s/%s.bin", d->dir, name);
-		err = copy_file(bin, copy, 0755);
+		err = itest_copy_file(bin, copy, 0755);
 		if (err)
 			return err;
 		snprintf(bin, sizeof(bin), "%s", copy);
@@ -323,6 +330,23 @@ int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, 
 	return itest_target_wait_line(t, "ready pid=", 10000) ? 0 : -ETIMEDOUT;
 }
 
+int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, const char *name,
+			  const char *const args[], const char *const env[], int uid)
+{
+	char bin[256];
+
+	snprintf(bin, sizeof(bin), "%s%s", ITEST_TARGET(""), name);
+	return start_target(t, d, name, bin, args, env, uid);
+}
+
+int itest_target_start_exe(struct itest_target *t, const struct itest_daemon *d, const char *path,
+			   const char *const args[], const char *const env[])
+{
+	const char *slash = strrchr(path, '/');
+
+	return start_target(t, d, slash ? slash + 1 : path, path, args, env, -1);
+}
+
 int itest_target_go(struct itest_target *t)
 {
 	int fd = open(t->go, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -331,6 +355,32 @@ int itest_target_go(struct itest_target *t)
 		return -errno;
 	close(fd);
 	return itest_target_wait_line(t, "go=1", 10000) ? 0 : -ETIMEDOUT;
+}
+
+void itest_record_to_exit(const struct itest_daemon *d, struct itest_target *t, char **reply,
+			  char *dump, size_t len)
+{
+	char pidbuf[16], pattern[32], dumps[256], *out = NULL, *err = NULL;
+	const char *attach[] = { "attach", "--pid", pidbuf, NULL };
+	int status;
+
+	snprintf(pidbuf, sizeof(pidbuf), "%d", t->pid);
+	if (itest_ctl(d, &out, &err, attach) != 0)
+		fail_msg("attach %s failed: %s", t->name, err ? err : "");
+	if (reply)
+		*reply = out;
+	else
+		free(out);
+	free(err);
+	assert_int_equal(itest_target_go(t), 0);
+	status = itest_target_wait(t, 60000);
+	assert_true(status >= 0 && WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* name the dump: comm is the target name cut to 15 characters */
+	snprintf(pattern, sizeof(pattern), ".%d.", t->pid);
+	snprintf(dumps, sizeof(dumps), "%s/dumps", d->state_dir);
+	if (itest_find_dump(dumps, pattern, dump, len, 10000))
+		fail_msg("no exit dump for %s (pid %d) in %s", t->name, t->pid, dumps);
 }
 
 int itest_target_wait(struct itest_target *t, int timeout_ms)
@@ -359,7 +409,7 @@ bool itest_target_wait_line(struct itest_target *t, const char *needle, int time
 	long long end = now_ms() + timeout_ms;
 
 	do {
-		char *s = slurp(t->out);
+		char *s = itest_read_file(t->out);
 		bool found = s && strstr(s, needle);
 
 		free(s);
@@ -372,7 +422,7 @@ bool itest_target_wait_line(struct itest_target *t, const char *needle, int time
 
 int itest_target_facts(const struct itest_target *t, const char *key, char ***values)
 {
-	char *s = slurp(t->out), *line, *save = NULL;
+	char *s = itest_read_file(t->out), *line, *save = NULL;
 	size_t klen = strlen(key);
 	int n = 0;
 
@@ -443,9 +493,9 @@ int itest_run_as(int uid, const char *const argv[], char **out, char **err, int 
 		status = -1;
 	}
 	if (out)
-		*out = slurp(outp);
+		*out = itest_read_file(outp);
 	if (err)
-		*err = slurp(errp);
+		*err = itest_read_file(errp);
 	unlink(outp);
 	unlink(errp);
 	return status;
@@ -466,7 +516,7 @@ int itest_ctl_as(int uid, const struct itest_daemon *d, char **out, char **err,
 	argv[i++] = ITEST_BIN("dial9ctl");
 	if (uid >= 0) { /* another user may not reach the build directory */
 		snprintf(copy, sizeof(copy), "%s/dial9ctl", d->dir);
-		if (access(copy, X_OK) && copy_file(ITEST_BIN("dial9ctl"), copy, 0755))
+		if (access(copy, X_OK) && itest_copy_file(ITEST_BIN("dial9ctl"), copy, 0755))
 			return -1;
 		argv[0] = copy;
 	}
@@ -560,4 +610,139 @@ int itest_find_dump(const char *dir, const char *substr, char *path, size_t len,
 		usleep(20000);
 	} while (now_ms() < end);
 	return -ENOENT;
+}
+
+pid_t itest_spawn(const char *const argv[], const char *out, const char *err,
+		  const char *const env[])
+{
+	return spawn_to(argv, out, err, env);
+}
+
+int itest_stop(pid_t pid, int timeout_ms)
+{
+	int status = -1;
+
+	if (pid <= 0)
+		return -1;
+	kill(pid, SIGTERM);
+	if (wait_timeout(pid, timeout_ms, &status)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		forget_child(pid);
+	}
+	return status;
+}
+
+int itest_split_debug(const char *bin, const char *stripped, const char *debug, bool link)
+{
+	char linkopt[512];
+	const char *keep[] = { "/usr/bin/objcopy", "--only-keep-debug", bin, debug, NULL };
+	const char *strip[] = { "/usr/bin/objcopy", "--strip-all", link ? linkopt : bin,
+				link ? bin : stripped, link ? stripped : NULL, NULL };
+	char *err = NULL;
+	int status;
+
+	snprintf(linkopt, sizeof(linkopt), "--add-gnu-debuglink=%s", debug);
+	status = itest_run(keep, NULL, &err, 60000);
+	if (status == 0) {
+		free(err);
+		err = NULL;
+		status = itest_run(strip, NULL, &err, 60000);
+	}
+	if (status != 0)
+		fprintf(stderr, "objcopy %s failed (status %d): %s\n", bin, status, err ? err : "");
+	free(err);
+	return status == 0 ? 0 : -1;
+}
+
+int itest_mkdirs(const char *path)
+{
+	char buf[1024];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path) ? -errno : 0;
+}
+
+int itest_rm_rf(const char *path)
+{
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int itest_http_get(int port, const char *path, char **body, int timeout_ms)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	char req[512], *buf = NULL, *p;
+	size_t len = 0, cap = 0;
+	int fd, code = -1;
+	ssize_t n;
+
+	if (body)
+		*body = NULL;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    send(fd, req, strlen(req), MSG_NOSIGNAL) < 0)
+		goto cleanup;
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+
+			if (!nb)
+				goto cleanup;
+			buf = nb;
+		}
+		n = recv(fd, buf + len, cap - len - 1, 0);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (!buf)
+		goto cleanup;
+	buf[len] = '\0';
+	if (sscanf(buf, "HTTP/%*d.%*d %d", &code) != 1)
+		code = -1;
+	p = strstr(buf, "\r\n\r\n");
+	if (body && p)
+		*body = strdup(p + 4);
+cleanup:
+	free(buf);
+	close(fd);
+	return code;
+}
+
+int itest_free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	if (fd < 0)
+		return -1;
+	if (!bind(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    !getsockname(fd, (struct sockaddr *)&sa, &len))
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
 }

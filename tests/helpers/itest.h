@@ -36,17 +36,28 @@ bool itest_can_run(void);
 
 /* Start dial9d with a private socket and state dir; extra args NULL-terminated. */
 int itest_daemon_start(struct itest_daemon *d, const char *const extra[]);
+/* The same with extra "K=V" environment strings (NULL-terminated) or NULL. */
+int itest_daemon_start_env(struct itest_daemon *d, const char *const extra[],
+			   const char *const env[]);
 void itest_daemon_stop(struct itest_daemon *d);
 
-/* Start build/targets/NAME (or the program at NAME when it holds a '/') with
- * args (NULL-terminated), waiting at its go gate until itest_target_go().
- * env: extra "K=V" strings or NULL. */
+/* Start build/targets/NAME with args (NULL-terminated), waiting at its go gate
+ * until itest_target_go().  env: extra "K=V" strings or NULL. */
 int itest_target_start(struct itest_target *t, const struct itest_daemon *d, const char *name,
 		       const char *const args[], const char *const env[]);
 /* The same, running the target as user uid (its group = uid). */
 int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, const char *name,
 			  const char *const args[], const char *const env[], int uid);
+/* The same for the program at path (a target built elsewhere, or a copy). */
+int itest_target_start_exe(struct itest_target *t, const struct itest_daemon *d, const char *path,
+			   const char *const args[], const char *const env[]);
 int itest_target_go(struct itest_target *t);
+/* Attach t (started, waiting at its go gate) through d, let it run to its
+ * end (exit status 0) and find its dump (path into dump; the daemon runs
+ * with --dump-on-exit).  The attach reply (malloc'd) goes to *reply when
+ * reply is not NULL.  Fails the test on error. */
+void itest_record_to_exit(const struct itest_daemon *d, struct itest_target *t, char **reply,
+			  char *dump, size_t len);
 /* Wait up to timeout_ms for the target to exit; kills it after that.
  * Returns the wait status, or -1 on timeout. */
 int itest_target_wait(struct itest_target *t, int timeout_ms);
@@ -76,6 +87,32 @@ long long itest_jint(const json_t *o, const char *key);
 const char *itest_jstr(const json_t *o, const char *key);
 /* `dial9 CMD DUMP --json`, parsed; fails the test on error. */
 json_t *itest_dial9_cmd(const char *cmd, const char *dump);
+
+/* Start a helper program (argv[0] a path) with stdout/stderr to files (NULL:
+ * /dev/null) and extra env; killed by itest_kill_all() if still running.
+ * Returns its pid or -1.  itest_stop: SIGTERM, wait up to timeout_ms, then
+ * SIGKILL; returns the wait status. */
+pid_t itest_spawn(const char *const argv[], const char *out, const char *err,
+		  const char *const env[]);
+int itest_stop(pid_t pid, int timeout_ms);
+
+/* Files for debug-info tests. */
+int itest_copy_file(const char *from, const char *to, mode_t mode);
+/* The debug file of bin (objcopy --only-keep-debug) to debug, and a copy
+ * stripped of all symbols and DWARF (objcopy --strip-all, adding a
+ * .gnu_debuglink naming debug when link) to stripped.  0 or -1. */
+int itest_split_debug(const char *bin, const char *stripped, const char *debug, bool link);
+/* mkdir -p; 0 or negative errno. */
+int itest_mkdirs(const char *path);
+/* Remove path and everything below it (no symlinks followed). */
+int itest_rm_rf(const char *path);
+/* GET path from 127.0.0.1:port (HTTP/1.0); the status code, or -1; the
+ * body (malloc'd) in *body when body is not NULL. */
+int itest_http_get(int port, const char *path, char **body, int timeout_ms);
+/* A TCP port free on this machine just now, or -1. */
+int itest_free_port(void);
+/* A whole file, malloc'd and NUL-terminated, or NULL. */
+char *itest_read_file(const char *path);
 
 /* Path of the newest file in DIR matching substring, or "" if none. */
 int itest_find_dump(const char *dir, const char *substr, char *path, size_t len, int timeout_ms);

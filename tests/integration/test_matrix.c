@@ -229,7 +229,7 @@ static void check_cell(struct cell *c)
 	printf("cell %s: tokio %s (Debian %s), profile %s, %s-thread runtime\n", c->name, c->version,
 	       c->suite, c->profile, c->flavor);
 	snprintf(bin, sizeof(bin), "%s/matrix", c->dir);
-	assert_int_equal(itest_target_start(&tg, &daemon_, bin, args, NULL), 0);
+	assert_int_equal(itest_target_start_exe(&tg, &daemon_, bin, args, NULL), 0);
 	snprintf(pidbuf, sizeof(pidbuf), "%d", tg.pid);
 	if (itest_ctl(&daemon_, &out, &err, attach) != 0)
 		fail_msg("attach %s failed: %s", c->name, err ? err : "");

@@ -147,6 +147,32 @@ static void test_rules(void **state)
 	dial9_config__free(&c);
 }
 
+/* debug-dir: repeatable, in order, absolute, at most 16. */
+static void test_debug_dirs(void **state)
+{
+	struct dial9_config c;
+	char err[256], text[2048] = "";
+
+	assert_int_equal(parse("debug-dir = /srv/debug\ndebug-dir=/opt/dbg # second\n", &c, err),
+			 0);
+	assert_int_equal(c.debuginfo.ndirs, 2);
+	assert_string_equal(c.debuginfo.dirs[0], "/srv/debug");
+	assert_string_equal(c.debuginfo.dirs[1], "/opt/dbg");
+	dial9_config__free(&c);
+	assert_int_equal(c.debuginfo.ndirs, 0);
+
+	assert_int_equal(parse("debug-dir = usr/lib/debug\n", &c, err), -EINVAL);
+	assert_string_equal(err, "line 1: needs an absolute path");
+	dial9_config__free(&c);
+
+	for (int i = 0; i < DIAL9_DEBUGINFO_MAX_DIRS + 1; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "debug-dir = /d%d\n", i);
+	assert_int_equal(parse(text, &c, err), -EINVAL);
+	assert_string_equal(err, "line 17: more than 16 debug directories");
+	assert_int_equal(c.debuginfo.ndirs, DIAL9_DEBUGINFO_MAX_DIRS);
+	dial9_config__free(&c);
+}
+
 static void test_parse_size(void **state)
 {
 	uint64_t v;
@@ -193,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_debug_dirs),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_load_missing_and_bad),
 	};

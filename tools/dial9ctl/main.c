@@ -245,9 +245,14 @@ static int cmd_attach(struct ctl *c)
 	if (c->json) {
 		print_json(r);
 	} else {
-		printf("recording pid %lld (%s, %s): %llu probe points, %llu uprobes\n",
+		/* symbols from a debug file: say which (method "executable": its own) */
+		const char *method = jstr(r, "symbols_method");
+		bool debug = *method && strcmp(method, "executable") != 0;
+
+		printf("recording pid %lld (%s, %s): %llu probe points, %llu uprobes%s%s\n",
 		       jnum(r, "pid") ? (long long)jnum(r, "pid") : (long long)c->pid,
-		       jstr(r, "comm"), jstr(r, "exe"), jnum(r, "probe_points"), jnum(r, "uprobes"));
+		       jstr(r, "comm"), jstr(r, "exe"), jnum(r, "probe_points"), jnum(r, "uprobes"),
+		       debug ? ", symbols from " : "", debug ? jstr(r, "symbols_from") : "");
 		print_missing_probes(r, "  ");
 	}
 	json_decref(r);
