@@ -4,6 +4,8 @@
 #   make test       unit tests (plain and ASan+UBSan) and, as root, integration tests
 #   make unit       unit tests only (no root needed)
 #   make targets    the Rust test programs (offline, Debian's tokio)
+#   make matrix     the matrix program against three Tokio releases, every profile
+#   make test-quick unit tests and the integration tests but the matrix
 #   make demo       record a real Tokio server under load and show it (root)
 #   make bench      benchmarks: print numbers, never fail on one
 #   make deps       install missing Debian packages
@@ -118,12 +120,18 @@ $(ITEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/integration/%.o $(TEST_HELPER_OBJS
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@
 
-.PHONY: targets
+.PHONY: targets matrix
 targets:
 	$(call msg,CARGO,tests/targets)
 	$(Q)tests/targets/build.sh $(CURDIR)/build/targets
 
-.PHONY: unit unit-plain unit-san test integration browser
+# tests/targets/matrix built against bookworm's, trixie's and forky's Tokio
+# (the latter two downloaded into build/crates), in every build profile.
+matrix:
+	$(call msg,CARGO,tests/targets matrix)
+	$(Q)tests/targets/build-matrix.sh $(CURDIR)/build/matrix
+
+.PHONY: unit unit-plain unit-san test test-quick integration browser
 unit-plain: $(UNIT_BINS) $(BUILD)/dial9 targets
 	$(Q)tests/run-tests.sh unit $(UNIT_BINS)
 
@@ -135,8 +143,13 @@ unit-san:
 
 unit: unit-plain unit-san
 
-integration: all $(ITEST_BINS) targets
+integration: all $(ITEST_BINS) targets matrix
 	$(Q)tests/run-tests.sh integration $(ITEST_BINS)
+
+# The inner loop: everything but the matrix (and no sanitizer build).
+ITEST_QUICK_BINS := $(filter-out %/test_matrix,$(ITEST_BINS))
+test-quick: unit-plain all $(ITEST_QUICK_BINS) targets
+	$(Q)if [ "$$(id -u)" -eq 0 ]; then tests/run-tests.sh integration $(ITEST_QUICK_BINS); fi
 
 # The HTML report in a real headless browser (installs chromium if missing).
 browser: all

@@ -113,7 +113,7 @@ struct thread_state {
 	__u32 epoch;         /* process epoch when the poll began */
 	__u32 idle;          /* asleep in the runtime's park (futex or epoll wait) */
 	__u64 run_since_ns;  /* last passed through the scheduler (poll, park, wakeup) */
-	__u64 site[3];       /* where it last blocked off-CPU (stall site candidates) */
+	__u64 site[DIAL9_STALL_SITES]; /* where it last blocked off-CPU (stall site candidates) */
 	__u64 blocked_since_ns; /* asleep outside the park since then */
 };
 
@@ -289,6 +289,12 @@ static __always_inline int learn_ret_site(struct pt_regs *ctx, struct thread_sta
 	return -1;
 }
 
+static __always_inline void clear_sites(struct thread_state *st)
+{
+	for (int i = 0; i < DIAL9_STALL_SITES; i++)
+		st->site[i] = 0;
+}
+
 /*
  * The stall detector, on in every mode: a worker that goes more than
  * stall_ns between two passes through the scheduler (a poll starting, a
@@ -302,13 +308,13 @@ static __always_inline void check_stall(struct thread_state *st, __u64 now, __u3
 	int i;
 
 	if (!st->idle && stretch >= stall_ns) {
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < DIAL9_STALL_SITES; i++)
 			if (st->site[i])
 				emit_at(now, DIAL9_EV_STALL, 0, st->site[i], DIAL9_STALL_F_SITE, i);
 		emit_at(now, DIAL9_EV_STALL,
 			st->poll_start_ns && st->epoch == epoch ? st->task_id : 0, stretch, 0, 0);
 	}
-	st->site[0] = st->site[1] = st->site[2] = 0;
+	clear_sites(st);
 	st->run_since_ns = now;
 }
 
@@ -773,14 +779,11 @@ static __always_inline void scan_stack(struct task_struct *task, struct dial9_pr
 	sp = PT_REGS_SP_CORE(regs);
 	if (!sp || bpf_probe_read_user(words, sizeof(words), (void *)sp))
 		return;
-	for (i = 0; i < 48 && n < 3; i++) {
+	for (i = 0; i < 48; i++) {
 		if (words[i] >= c->text_lo && words[i] < c->text_hi) {
-			if (n == 0)
-				st->site[0] = words[i];
-			else if (n == 1)
-				st->site[1] = words[i];
-			else
-				st->site[2] = words[i];
+			if (n >= DIAL9_STALL_SITES)
+				break;
+			st->site[n] = words[i];
 			n++;
 		}
 	}
@@ -844,14 +847,14 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		st->run_since_ns = now;
 	} else if (st->blocked_since_ns && now - st->blocked_since_ns >= stall_ns) {
 		tid = BPF_CORE_READ(next, pid);
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < DIAL9_STALL_SITES; i++)
 			if (st->site[i])
 				emit_to(tgid, tid, now, DIAL9_EV_STALL, 0, st->site[i],
 					DIAL9_STALL_F_SITE, i, false);
 		emit_to(tgid, tid, now, DIAL9_EV_STALL,
 			st->poll_start_ns && st->epoch == c->epoch ? st->task_id : 0,
 			now - st->run_since_ns, 0, 0, false);
-		st->site[0] = st->site[1] = st->site[2] = 0;
+		clear_sites(st);
 		st->run_since_ns = now; /* reported: not again at the next poll */
 	}
 	st->blocked_since_ns = 0;

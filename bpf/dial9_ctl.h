@@ -49,6 +49,10 @@ enum dial9_probe_kind {
 #define DIAL9_COOKIE_REG(c) (((c) >> 8) & 0xff) /* x86 register number 0..15 (TASK_ID) */
 #define DIAL9_COOKIE_CT (1ULL << 16)            /* PARK_RETURN of a PARK_CT */
 
+/* Return addresses taken from a blocked worker's stack as its stall's
+ * site candidates (the daemon names the first in the program's own code). */
+#define DIAL9_STALL_SITES 6
+
 /* Return sites learned per process: where raw::poll and the parks return
  * to.  A runtime calls them from a handful of places. */
 #define DIAL9_MAX_RET_SITES 32

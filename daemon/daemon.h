@@ -94,7 +94,7 @@ struct tracked {
 	struct addr_cache pool_tasks;    /* task ids run by the blocking pool */
 	struct stall_sites {             /* candidates of the STALL that follows, per thread */
 		uint32_t tid;
-		uint64_t site[3];
+		uint64_t site[DIAL9_STALL_SITES];
 	} stall_sites[16];
 	struct addr_cache site_locs;     /* spawn site -> its Location's string id (UINT32_MAX: none) */
 	struct addr_cache spawn_sites;   /* spawn site -> its location's string id */

@@ -268,7 +268,7 @@ static uint16_t stall_location(struct tracked *t, uint32_t tid)
 	uint32_t id = 0;
 	int i;
 
-	for (i = 0; i < 3 && !id && t->sym && ss->tid == tid; i++) {
+	for (i = 0; i < DIAL9_STALL_SITES && !id && t->sym && ss->tid == tid; i++) {
 		uint64_t a = ss->site[i];
 
 		if (!a)
@@ -411,7 +411,7 @@ static void on_event(void *ctx, const struct dial9_event *e)
 			if (ss->tid != ev.tid)
 				memset(ss, 0, sizeof(*ss));
 			ss->tid = ev.tid;
-			if (ev.aux < 3)
+			if (ev.aux < DIAL9_STALL_SITES)
 				ss->site[ev.aux] = ev.arg;
 			return;
 		}
