@@ -27,11 +27,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "itest.h"
 
@@ -402,6 +405,70 @@ static void test_cell(void **state)
 	check_cell(*state);
 }
 
+/* The dump in dir whose name starts with prefix and holds reason (waits up
+ * to 10 s). */
+static int find_dump_of(const char *dir, const char *prefix, const char *reason, char *path,
+			size_t len)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		DIR *dp = opendir(dir);
+		struct dirent *de;
+
+		while (dp && (de = readdir(dp))) {
+			if (!strncmp(de->d_name, prefix, strlen(prefix)) && strstr(de->d_name, reason)) {
+				snprintf(path, len, "%s/%s", dir, de->d_name);
+				closedir(dp);
+				return 0;
+			}
+		}
+		if (dp)
+			closedir(dp);
+		usleep(100000);
+	}
+	return -ENOENT;
+}
+
+/* panic = "abort": a panic in main is a SIGABRT whose dump names the panic's
+ * location (read from the dying process). */
+static void test_abort_panic(void **state)
+{
+	const struct cell *c = *state;
+	char bin[300], pidbuf[16], dump[512], pattern[64], dir[256], want[96], *out = NULL, *err = NULL;
+	const char *args[] = { "main", "300", NULL };
+	const char *attach[] = { "attach", "--pid", pidbuf, NULL };
+	struct itest_target tg;
+	json_t *sum, *panic;
+	char *line;
+	int status;
+
+	snprintf(bin, sizeof(bin), "%s/panicker", c->dir);
+	assert_int_equal(itest_target_start_exe(&tg, &daemon_, bin, args, NULL), 0);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", tg.pid);
+	assert_int_equal(itest_ctl(&daemon_, &out, &err, attach), 0);
+	free(out);
+	free(err);
+	assert_int_equal(itest_target_go(&tg), 0);
+	status = itest_target_wait(&tg, 30000);
+	assert_true(status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	/* a panic dump may come first; the death's own dump follows */
+	snprintf(pattern, sizeof(pattern), "panicker.%d.", tg.pid);
+	snprintf(dir, sizeof(dir), "%s/dumps", daemon_.state_dir);
+	if (find_dump_of(dir, pattern, ".signal.", dump, sizeof(dump)))
+		fail_msg("%s: no signal dump of the aborting panicker", c->name);
+	sum = itest_dial9_cmd("summary", dump);
+	assert_string_equal(itest_jstr(sum, "reason"), "signal");
+	assert_int_equal(itest_jint(sum, "signal"), SIGABRT);
+	panic = json_array_get(json_object_get(sum, "panics"), 0);
+	line = itest_target_fact(&tg, "line");
+	assert_non_null(line);
+	snprintf(want, sizeof(want), "panicker/src/main.rs:%s:", line);
+	assert_non_null(strstr(itest_jstr(panic, "location"), want));
+	printf("cell %s: panic=abort panic dump: signal %lld, panic at %s\n", c->name,
+	       itest_jint(sum, "signal"), itest_jstr(panic, "location"));
+	free(line);
+	json_decref(sum);
+}
+
 /* build/matrix/cells: "CELL VERSION SUITE PROFILE DIR" per line.  Each cell
  * runs multi-thread; the legacy ones run current_thread too. */
 static int read_cells(void)
@@ -430,14 +497,21 @@ static int read_cells(void)
 
 int main(void)
 {
-	struct CMUnitTest tests[MAX_CELLS];
-	static char names[MAX_CELLS][sizeof(cells[0].name) + 16];
+	struct CMUnitTest tests[2 * MAX_CELLS];
+	static char names[2 * MAX_CELLS][sizeof(cells[0].name) + 16];
+	size_t n = 0;
 
 	if (read_cells())
 		return 1;
 	for (int i = 0; i < ncells; i++) {
-		snprintf(names[i], sizeof(names[i]), "%.63s/%.8s", cells[i].name, cells[i].flavor);
-		tests[i] = (struct CMUnitTest){ names[i], test_cell, NULL, NULL, &cells[i] };
+		snprintf(names[n], sizeof(names[n]), "%.63s/%.8s", cells[i].name, cells[i].flavor);
+		tests[n] = (struct CMUnitTest){ names[n], test_cell, NULL, NULL, &cells[i] };
+		n++;
+		if (!strcmp(cells[i].profile, "abort") && !strcmp(cells[i].flavor, "multi")) {
+			snprintf(names[n], sizeof(names[n]), "%.63s/panic", cells[i].name);
+			tests[n] = (struct CMUnitTest){ names[n], test_abort_panic, NULL, NULL, &cells[i] };
+			n++;
+		}
 	}
-	return _cmocka_run_group_tests("matrix", tests, (size_t)ncells, group_setup, group_teardown);
+	return _cmocka_run_group_tests("matrix", tests, n, group_setup, group_teardown);
 }
