@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "probe_classes.h"
 
 #define POLL_STACK_MAX 8 /* nested polls tracked per thread */
 
@@ -263,6 +264,7 @@ static int on_poll_end(struct pass *p, struct thread_state *th, const struct dia
 	poll->end_ev = idx;
 	poll->tid = e->tid;
 	poll->completed = e->flags & DIAL9_POLL_F_COMPLETE;
+	poll->duration_is_bound = e->flags & DIAL9_POLL_F_INFERRED;
 	poll->duration_ns = e->arg;
 	if (i > 0) {
 		struct open_poll *op = &th->stack[i - 1];
@@ -283,14 +285,21 @@ static int on_poll_end(struct pass *p, struct thread_state *th, const struct dia
 	}
 	a->polls_recorded++;
 	a->poll_ns_recorded += poll->duration_ns;
+	a->polls_bound += poll->duration_is_bound;
 	if (!t)
 		return err;
 	if (!poll->loc)
 		poll->loc = t->future_loc;
 	t->polls++;
 	t->poll_ns_total += poll->duration_ns;
-	if (poll->duration_ns > t->poll_ns_max)
+	t->poll_ns_total_is_bound |= poll->duration_is_bound;
+	/* The longest is a bound only if no exact poll is as long. */
+	if (poll->duration_ns > t->poll_ns_max || t->polls == 1) {
 		t->poll_ns_max = poll->duration_ns;
+		t->poll_ns_max_is_bound = poll->duration_is_bound;
+	} else if (poll->duration_ns == t->poll_ns_max && !poll->duration_is_bound) {
+		t->poll_ns_max_is_bound = false;
+	}
 	if (poll->completed && !t->end_seen) {
 		t->end_seen = true;
 		t->end_ns = e->ts_ns;
@@ -663,6 +672,8 @@ struct dial9_analysis *dial9_analysis__new(const struct dial9_dump *d)
 		return NULL;
 	p.a = a;
 	a->dump = d;
+	a->probes_known = d->meta.probes_known;
+	a->probes = a->probes_known ? d->meta.probes & DIAL9_CLASSES_ALL : DIAL9_CLASSES_ALL;
 	a->start_ns = d->meta.start_ns;
 	a->end_ns = d->meta.end_ns;
 	if (d->nevents) {

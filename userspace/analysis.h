@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * analysis.h - what happened in a dump: tasks, polls, wakes, queue depth,
- * wake-to-poll latency, the wake graph and per-thread timelines.
+ * wake-to-poll latency, the wake graph and per-thread timelines, and which
+ * of these the recording can vouch for.
  *
  * Pure functions over a struct dial9_dump: no printing, no exiting.  Every
  * pass is O(n log n) in the number of events.  The analysis points into the
@@ -13,7 +14,10 @@
  *  - waker of a WAKE: the task in arg when aux == DIAL9_WAKER_TASK (and arg
  *    != 0), else the non-task waker kind in aux.
  *  - poll duration: POLL_END.arg; if 0, end.ts - start.ts of the matching
- *    POLL_START on the same tid.
+ *    POLL_START on the same tid.  A POLL_END with DIAL9_POLL_F_INFERRED was
+ *    placed at the worker's next poll or park: its duration is an upper
+ *    bound (duration_is_bound), and so is every sum or maximum it decides
+ *    (the *_is_bound flags).
  *  - POLL_SUMMARY polls are "counted" polls: in totals, never in poll lists.
  *  - runnable (queue depth): woken (WAKE) or spawned (SPAWN) and not yet
  *    polled; a task woken twice before its poll counts once.  A TERMINATE or
@@ -28,6 +32,7 @@
 #define DIAL9_ANALYSIS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dump.h"
@@ -75,6 +80,8 @@ struct dial9_task_info {
 	uint64_t polls;          /* recorded polls (POLL_END) */
 	uint64_t poll_ns_total;  /* of recorded polls */
 	uint64_t poll_ns_max;
+	bool poll_ns_total_is_bound; /* includes an upper bound (an inferred poll end) */
+	bool poll_ns_max_is_bound;   /* the longest poll's length is an upper bound */
 	uint64_t counted_polls;  /* from POLL_SUMMARY records */
 	uint64_t counted_poll_ns;
 	uint64_t wakes;          /* times it was woken */
@@ -100,6 +107,7 @@ struct dial9_poll {
 	bool start_seen;
 	bool open;            /* no POLL_END before the window ended */
 	bool completed;       /* DIAL9_POLL_F_COMPLETE */
+	bool duration_is_bound; /* DIAL9_POLL_F_INFERRED: duration_ns is an upper bound */
 };
 
 /* A period on one thread: idle (PARK..UNPARK) or a stall. */
@@ -157,6 +165,7 @@ struct dial9_analysis {
 	struct dial9_poll *polls;        /* closed polls in POLL_END order, then open ones */
 	uint64_t npolls, npolls_closed;
 	uint64_t polls_recorded, poll_ns_recorded; /* closed recorded polls */
+	uint64_t polls_bound;                      /* of them, durations that are upper bounds */
 	uint64_t polls_counted, poll_ns_counted;   /* POLL_SUMMARY */
 
 	struct dial9_span *idle;         /* PARK..UNPARK, by start */
@@ -185,6 +194,10 @@ struct dial9_analysis {
 	uint64_t lat_p50_ns, lat_p99_ns, lat_max_ns;
 
 	struct dial9_wakegraph *graph;
+
+	uint32_t probes;                 /* probe classes found (enum dial9_probe_class bits):
+					  * the dump's, or all of them for a version-1 dump */
+	bool probes_known;               /* the dump recorded them (version 2 on) */
 };
 
 /* NULL with errno set on failure (ENOMEM; EINVAL for a NULL dump). */
@@ -198,6 +211,50 @@ const char *dial9_analysis__string(const struct dial9_analysis *a, uint64_t id);
 /* Spawn location, else future location, else NULL. */
 const char *dial9_analysis__task_location(const struct dial9_analysis *a,
 					  const struct dial9_task_info *t);
+
+/*
+ * What a recording can vouch for.  A version-2 dump records the probe
+ * classes found in the binary; a figure that needs a missing class is
+ * unknown, and views show it as unknown ("?", JSON null), never as 0.  A
+ * version-1 dump did not record them: every figure counts as known, as its
+ * own readers took it.
+ */
+enum dial9_figure {
+	DIAL9_FIG_POLLS = 0, /* polls and poll times (poll) */
+	DIAL9_FIG_SPAWNS,    /* spawn counts, times, locations, parents, children (spawn) */
+	DIAL9_FIG_WAKES,     /* wake counts, the wake graph and chains (wake) */
+	DIAL9_FIG_QUEUE,     /* runnable queue, wake-to-poll latency (wake, poll) */
+	DIAL9_FIG_ENDS,      /* terminations (terminate) */
+	DIAL9_FIG_IDLE,      /* workers' idle time (park) */
+	DIAL9_FIG_PANICS,    /* panics (panic) */
+	DIAL9_FIG_WAKERS,    /* which non-task waker woke a task: without io_driver, timer,
+			      * park or block_on those wakes show as "runtime" */
+	DIAL9_FIG_MAX,
+};
+
+/* "polls", "spawns", "wakes", "queue", "ends", "idle", "panics", "wakers". */
+const char *dial9_figure_name(enum dial9_figure f);
+bool dial9_analysis__knows(const struct dial9_analysis *a, enum dial9_figure f);
+/* Whether the count of events of this kind means what it says (a kind no
+ * missing class would have produced). */
+bool dial9_analysis__knows_kind(const struct dial9_analysis *a, uint32_t kind);
+/* Why f is not known, as dial9_probe_classes_missing() for the classes it
+ * lacks ("no wake probe: no wake, wake graph or wake-to-poll latency"), ""
+ * when it is known; DIAL9_WHY_LEN bytes hold any of them.  Returns the
+ * number of classes missing. */
+#define DIAL9_WHY_LEN 1024
+int dial9_analysis__why_unknown(const struct dial9_analysis *a, enum dial9_figure f,
+				char *buf, size_t len);
+
+struct json_writer;
+/* key: why f is unknown (as above), or null when it is known. */
+int dial9_analysis__write_why_json(struct json_writer *w, const char *key,
+				   const struct dial9_analysis *a, enum dial9_figure f);
+/* Three keys of the current object: "probes_missing" (as
+ * dial9_probe_classes__write_json; null for a version-1 dump), "unknown"
+ * ({"wakes": why, …} for each figure withheld) and "lumped_into_runtime"
+ * (why DIAL9_FIG_WAKERS is unknown, or null). */
+int dial9_analysis__write_known_json(struct json_writer *w, const struct dial9_analysis *a);
 
 /* The up to n longest polls (open ones included), longest first; out has
  * room for n.  Returns how many were stored. */
@@ -232,6 +289,7 @@ struct dial9_task_event {
 	uint8_t role;         /* enum dial9_task_role */
 	struct dial9_node other; /* SPAWN: parent; WAKE: waker; WAKER: woken; PARENT: child */
 	uint64_t duration_ns; /* POLL_END: poll duration (0 if unknown) */
+	bool duration_is_bound; /* POLL_END: duration_ns is an upper bound */
 };
 
 /* The events involving task_id in time order: malloc'd array in *out.
@@ -253,6 +311,7 @@ struct dial9_slice {
 	uint32_t loc;         /* poll: string id */
 	uint8_t kind;         /* enum dial9_slice_kind */
 	bool open_start, open_end;
+	bool duration_is_bound; /* poll: its end (so its length) is an upper bound */
 };
 
 struct dial9_thread {
@@ -260,6 +319,7 @@ struct dial9_thread {
 	uint64_t first, count;   /* its slices: slices[first .. first + count) */
 	uint64_t polls;          /* poll slices in range */
 	uint64_t busy_ns, idle_ns; /* within the range */
+	bool busy_is_bound;      /* busy_ns includes an upper bound */
 };
 
 struct dial9_timeline {

@@ -88,6 +88,7 @@ int dial9_timeline__build(const struct dial9_analysis *a, uint64_t from_ns, uint
 		sl->kind = DIAL9_SLICE_POLL;
 		sl->open_start = !p->start_seen;
 		sl->open_end = p->open;
+		sl->duration_is_bound = p->duration_is_bound;
 	}
 	for (i = 0; i < a->nidle; i++)
 		add_span(t, &a->idle[i], DIAL9_SLICE_IDLE);
@@ -116,6 +117,7 @@ int dial9_timeline__build(const struct dial9_analysis *a, uint64_t from_ns, uint
 		if (sl->kind == DIAL9_SLICE_POLL) {
 			th->polls++;
 			th->busy_ns += len;
+			th->busy_is_bound |= sl->duration_is_bound;
 		} else if (sl->kind == DIAL9_SLICE_IDLE) {
 			th->idle_ns += len;
 		}
@@ -196,6 +198,7 @@ static bool task_event(const struct dial9_analysis *a, uint64_t id, uint64_t idx
 		} else if (e->kind == DIAL9_EV_POLL_END) {
 			p = poll_by_end(a, idx);
 			te->duration_ns = p ? p->duration_ns : e->arg;
+			te->duration_is_bound = e->flags & DIAL9_POLL_F_INFERRED;
 		}
 		return true;
 	}

@@ -207,7 +207,7 @@ static void write_poll(struct exporter *x, const struct dial9_poll *p)
 		fputs(",\"open\":true", x->out);
 	if (!p->start_seen)
 		fputs(",\"start_seen\":false", x->out);
-	fputs("}}", x->out);
+	fprintf(x->out, ",\"duration_is_bound\":%s}}", p->duration_is_bound ? "true" : "false");
 	x->st.slices++;
 }
 
@@ -334,6 +334,31 @@ static void write_instants(struct exporter *x)
 	}
 }
 
+/* The otherData object: the dump's facts and what the recording cannot
+ * vouch for (a writer of its own: it ends with a newline, harmless here). */
+static int write_other_data(const struct dial9_analysis *a, FILE *out)
+{
+	const struct dial9_dump_meta *m = &a->dump->meta;
+	struct json_writer *w = json_writer__new(out, 0);
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "generator", "dial9");
+	json_writer__kv_u64(w, "pid", m->pid);
+	json_writer__kv_string(w, "reason", dial9_reason_name(m->reason));
+	json_writer__kv_u64(w, "window_ns", a->end_ns - a->start_ns);
+	json_writer__kv_u64(w, "lost_events", a->lost_ringbuf + a->lost_window + a->lost_other);
+	json_writer__kv_u64(w, "format_version", m->version);
+	json_writer__kv_u64(w, "polls_bound", a->polls_bound);
+	dial9_analysis__write_known_json(w, a);
+	json_writer__end_object(w);
+	err = json_writer__finish(w);
+	json_writer__free(w);
+	return err;
+}
+
 static int cmp_u32(const void *pa, const void *pb)
 {
 	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
@@ -377,11 +402,11 @@ int dial9_perfetto__write(const struct dial9_analysis *a, FILE *out,
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	fprintf(out, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"generator\":\"dial9\","
-		"\"pid\":%" PRIu32 ",\"reason\":\"%s\",\"window_ns\":%" PRIu64
-		",\"lost_events\":%" PRIu64 "},\n\"traceEvents\":[",
-		m->pid, dial9_reason_name(m->reason), a->end_ns - a->start_ns,
-		a->lost_ringbuf + a->lost_window + a->lost_other);
+	fputs("{\"displayTimeUnit\":\"ms\",\"otherData\":", out);
+	err = write_other_data(a, out);
+	if (err)
+		goto cleanup;
+	fputs(",\n\"traceEvents\":[", out);
 	write_meta(&x, tids, ntids);
 	for (k = 0; k < a->npolls; k++)
 		write_poll(&x, &a->polls[k]);
@@ -390,7 +415,9 @@ int dial9_perfetto__write(const struct dial9_analysis *a, FILE *out,
 	for (k = 0; k < a->nstalls; k++)
 		write_span(&x, &a->stalls[k], "stall");
 	write_flows(&x, &ix);
-	err = dial9_queue__walk(a, on_queue_step, &x);
+	/* the runnable queue only when the recording can vouch for it */
+	if (dial9_analysis__knows(a, DIAL9_FIG_QUEUE))
+		err = dial9_queue__walk(a, on_queue_step, &x);
 	if (err)
 		goto cleanup;
 	flush_counter(&x);

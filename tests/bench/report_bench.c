@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "dump.h"
+#include "probe_classes.h"
 
 #define MS 1000000ULL
 #define T0 (1000 * MS)
@@ -68,6 +69,7 @@ static struct dial9_dump *make_dump(uint64_t nevents)
 	if (!d)
 		return NULL;
 	d->meta.pid = 777;
+	d->meta.probes = DIAL9_CLASSES_ALL;
 	snprintf(d->meta.comm, sizeof(d->meta.comm), "bench");
 	d->meta.reason = DIAL9_REASON_REQUEST;
 	d->meta.start_ns = T0;

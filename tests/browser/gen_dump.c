@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dump.h"
+#include "probe_classes.h"
 
 #define US 1000ULL
 #define MS 1000000ULL
@@ -130,6 +131,7 @@ int main(int argc, char **argv)
 	if (!d)
 		return 1;
 	d->meta.pid = 4242;
+	d->meta.probes = DIAL9_CLASSES_ALL; /* a recording that saw every probe class */
 	snprintf(d->meta.comm, sizeof(d->meta.comm), "kvserver");
 	d->meta.exe = strdup("/srv/kvserver/bin/kvserver");
 	d->meta.hostname = strdup("web-3");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "probe_classes.h"
 #include "testdump.h"
 
 #define MS 1000000ULL
@@ -432,6 +433,109 @@ static void test_task_events(void **state)
 	dial9_dump__free(d);
 }
 
+/* A POLL_END with DIAL9_POLL_F_INFERRED is an upper bound, and so are the
+ * aggregates it decides; an exact poll as long as the bound decides the
+ * maximum instead. */
+static void test_inferred_ends_are_bounds(void **state)
+{
+	struct dial9_dump *d = new_dump();
+	struct dial9_task_event *te = NULL;
+	const struct dial9_task_info *t;
+	struct dial9_timeline *tl = NULL;
+	const struct dial9_poll *top[4];
+	struct dial9_analysis *a;
+	uint64_t n = 0, i;
+
+	ev(d, 1 * MS, DIAL9_EV_POLL_START, 1, 0, 100, 0, 0);
+	ev(d, 2 * MS, DIAL9_EV_POLL_END, 1, 1 * MS, 100, 0, 0);
+	ev(d, 3 * MS, DIAL9_EV_POLL_START, 1, 0, 100, 0, 0);
+	ev(d, 15 * MS, DIAL9_EV_POLL_END, 1, 0, 100, 0, DIAL9_POLL_F_INFERRED); /* ≤12 ms */
+	ev(d, 20 * MS, DIAL9_EV_POLL_START, 2, 0, 101, 0, 0);
+	ev(d, 24 * MS, DIAL9_EV_POLL_END, 2, 4 * MS, 101, 0, DIAL9_POLL_F_INFERRED);
+	ev(d, 30 * MS, DIAL9_EV_POLL_START, 2, 0, 101, 0, 0);
+	ev(d, 34 * MS, DIAL9_EV_POLL_END, 2, 4 * MS, 101, 0, 0); /* exact, as long */
+	a = analyse(d);
+
+	assert_int_equal(a->polls_recorded, 4);
+	assert_int_equal(a->polls_bound, 2);
+	assert_int_equal(dial9_analysis__longest_polls(a, top, 4), 4);
+	assert_int_equal(top[0]->duration_ns, 12 * MS);
+	assert_true(top[0]->duration_is_bound);
+	assert_false(top[3]->duration_is_bound);
+
+	t = dial9_analysis__task(a, 1);
+	assert_int_equal(t->poll_ns_max, 12 * MS);
+	assert_true(t->poll_ns_max_is_bound);
+	assert_true(t->poll_ns_total_is_bound);
+	t = dial9_analysis__task(a, 2);
+	assert_int_equal(t->poll_ns_max, 4 * MS);
+	assert_false(t->poll_ns_max_is_bound); /* the exact 4 ms poll */
+	assert_true(t->poll_ns_total_is_bound);
+
+	assert_int_equal(dial9_analysis__task_events(a, 1, &te, &n), 0);
+	assert_int_equal(n, 4);
+	assert_false(te[1].duration_is_bound);
+	assert_true(te[3].duration_is_bound);
+	assert_int_equal(te[3].duration_ns, 12 * MS);
+	free(te);
+
+	assert_int_equal(dial9_timeline__build(a, a->start_ns, a->end_ns, &tl), 0);
+	assert_int_equal(tl->nthreads, 2);
+	assert_true(tl->threads[0].busy_is_bound);
+	for (i = 0; i < tl->nslices; i++)
+		assert_int_equal(tl->slices[i].duration_is_bound,
+				 tl->slices[i].end_ns == T0 + 15 * MS ||
+				 tl->slices[i].end_ns == T0 + 24 * MS);
+	dial9_timeline__free(tl);
+	dial9_analysis__free(a);
+	dial9_dump__free(d);
+}
+
+/* Which figures a recording vouches for: all of them without a record of
+ * the probe classes (a version-1 dump), else only those whose classes were
+ * found; the reasons are the probe classes' own texts. */
+static void test_known_figures(void **state)
+{
+	struct dial9_dump *d = new_dump();
+	struct dial9_analysis *a = analyse(d);
+	char why[1024];
+	int f;
+
+	assert_false(a->probes_known);
+	for (f = 0; f < DIAL9_FIG_MAX; f++) {
+		assert_true(dial9_analysis__knows(a, f));
+		assert_int_equal(dial9_analysis__why_unknown(a, f, why, sizeof(why)), 0);
+		assert_string_equal(why, "");
+	}
+	dial9_analysis__free(a);
+
+	d->meta.probes_known = true;
+	d->meta.probes = DIAL9_CLASSES_ALL & ~(1u << DIAL9_CLASS_WAKE | 1u << DIAL9_CLASS_TIMER);
+	a = analyse(d);
+	assert_true(dial9_analysis__knows(a, DIAL9_FIG_POLLS));
+	assert_true(dial9_analysis__knows(a, DIAL9_FIG_SPAWNS));
+	assert_false(dial9_analysis__knows(a, DIAL9_FIG_WAKES));
+	assert_false(dial9_analysis__knows(a, DIAL9_FIG_QUEUE));
+	assert_false(dial9_analysis__knows(a, DIAL9_FIG_WAKERS));
+	assert_false(dial9_analysis__knows_kind(a, DIAL9_EV_WAKE));
+	assert_true(dial9_analysis__knows_kind(a, DIAL9_EV_SPAWN));
+	assert_true(dial9_analysis__knows_kind(a, DIAL9_EV_STALL));
+	assert_int_equal(dial9_analysis__why_unknown(a, DIAL9_FIG_QUEUE, why, sizeof(why)), 1);
+	assert_string_equal(why, "no wake probe: no wake, wake graph or wake-to-poll latency");
+	assert_int_equal(dial9_analysis__why_unknown(a, DIAL9_FIG_WAKERS, why, sizeof(why)), 1);
+	assert_string_equal(why, "no timer probe: timer wakes show as runtime wakes");
+	assert_string_equal(dial9_figure_name(DIAL9_FIG_QUEUE), "queue");
+	dial9_analysis__free(a);
+
+	d->meta.probes = 0;
+	a = analyse(d);
+	for (f = 0; f < DIAL9_FIG_MAX; f++)
+		assert_false(dial9_analysis__knows(a, f));
+	assert_int_equal(dial9_analysis__why_unknown(a, DIAL9_FIG_QUEUE, why, sizeof(why)), 2);
+	dial9_analysis__free(a);
+	dial9_dump__free(d);
+}
+
 static void test_empty(void **state)
 {
 	struct dial9_dump *d = new_dump();
@@ -464,6 +568,8 @@ int main(void)
 		cmocka_unit_test(test_sampled_mode_has_no_queue),
 		cmocka_unit_test(test_open_poll_and_timeline),
 		cmocka_unit_test(test_task_events),
+		cmocka_unit_test(test_inferred_ends_are_bounds),
+		cmocka_unit_test(test_known_figures),
 		cmocka_unit_test(test_empty),
 	};
 

@@ -19,10 +19,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "dump.h"
+#include "probe_classes.h"
 #include "testdump.h"
 
 #define DIAL9_BIN DIAL9_BUILD_DIR "/dial9"
+#define V1_DUMP DIAL9_SRC_DIR "/tests/fixtures/v1-relay.dial9"
+#define V1_SUMMARY DIAL9_SRC_DIR "/tests/fixtures/v1-relay.summary.json"
+#define CLASS(c) (1u << DIAL9_CLASS_##c)
 #define MS 1000000ULL
 #define T0 (7000 * MS)
 
@@ -35,6 +41,7 @@ struct run {
 struct fixture {
 	char dir[64];
 	char good[128];
+	char path[128]; /* scratch: a dump a test writes, or an output file */
 };
 
 static void run_free(struct run *r)
@@ -169,6 +176,7 @@ static void write_good_dump(const char *path)
 	d->meta.end_ns = T0 + 1000 * MS;
 	d->meta.clock_base_ns = 1700000000ULL * 1000000000ULL;
 	d->meta.lost_ringbuf = 9;
+	d->meta.probes = DIAL9_CLASSES_ALL;
 	main_loc = dial9_strtab__add(&d->strings, "src/main.rs:5:5");
 	slow = dial9_strtab__add(&d->strings, "src/slow.rs:10:9");
 	relay = dial9_strtab__add(&d->strings, "src/relay.rs:3:1");
@@ -209,7 +217,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	char path[192];
-	static const char *const names[] = { "good.d9", "bad.d9" };
+	static const char *const names[] = { "good.d9", "bad.d9", "test.d9", "out" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -233,7 +241,8 @@ static void test_summary_json(void **state)
 
 	RUN(&r, "summary", "--json", f->good);
 	assert_ok(&r);
-	assert_contains(r.out, "\"format_version\":1,");
+	assert_contains(r.out, "\"format_version\":2,");
+	assert_contains(r.out, "\"probes_missing\":[],\"unknown\":{},\"lumped_into_runtime\":null,");
 	assert_contains(r.out, "\"pid\":4242,");
 	assert_contains(r.out, "\"comm\":\"testapp\",");
 	assert_contains(r.out, "\"exe\":\"/opt/test \\\"app\\\"/bin\",");
@@ -275,6 +284,8 @@ static void test_summary_text(void **state)
 	assert_contains(r.out, "40.00ms");
 	assert_contains(r.out, "src/slow.rs:10:9");
 	assert_contains(r.out, "wake chain 5 wakes");
+	assert_contains(r.out, "\nprobes     all found\n");
+	assert_null(strstr(r.out, "≤"));
 	run_free(&r);
 }
 
@@ -489,6 +500,297 @@ static void test_flipped_bytes(void **state)
 	free(good);
 }
 
+/* --- what the recording can vouch for ------------------------------------ */
+
+/* A version-2 dump in the fixture's scratch path: probes found, a task 1
+ * polled on tid 4243 (1 ms, exact), the events the caller adds after. */
+static struct dial9_dump *v2_dump(uint32_t probes)
+{
+	struct dial9_dump *d = dial9_dump__new();
+
+	assert_non_null(d);
+	d->meta.pid = 5151;
+	strcpy(d->meta.comm, "v2app");
+	d->meta.start_ns = T0;
+	d->meta.end_ns = T0 + 100 * MS;
+	d->meta.probes = probes;
+	ev(d, 1 * MS, DIAL9_EV_POLL_START, 1, 0, 4243, 0, 0);
+	ev(d, 2 * MS, DIAL9_EV_POLL_END, 1, 1 * MS, 4243, 0, 0);
+	return d;
+}
+
+static void write_and_free(struct dial9_dump *d, struct fixture *f)
+{
+	snprintf(f->path, sizeof(f->path), "%s/test.d9", f->dir);
+	assert_int_equal(dial9_dump__write(d, f->path, 0600), 0);
+	dial9_dump__free(d);
+}
+
+/* dial9 ARGS succeeds and its stdout holds each needle (a NULL-terminated
+ * list). */
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+static void expect(const char *const *args, ...)
+{
+	const char *needle;
+	struct run r;
+	va_list ap;
+
+	run_dial9(&r, args);
+	assert_ok(&r);
+	va_start(ap, args);
+	while ((needle = va_arg(ap, const char *)))
+		assert_contains(r.out, needle);
+	va_end(ap);
+	run_free(&r);
+}
+
+static void assert_file_contains(const char *path, const char *needle)
+{
+	size_t len;
+	char *buf = read_all(path, &len);
+
+	buf = realloc(buf, len + 1);
+	assert_non_null(buf);
+	buf[len] = '\0';
+	assert_contains(buf, needle);
+	free(buf);
+}
+
+static json_t *json_of(const struct run *r)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(r->out, 0, &jerr);
+
+	if (!j)
+		fail_msg("not JSON (%s): %s", jerr.text, r->out);
+	return j;
+}
+
+static json_t *summary_of(const char *path)
+{
+	struct run r;
+	json_t *j;
+
+	RUN(&r, "summary", "--json", path);
+	assert_ok(&r);
+	j = json_of(&r);
+	run_free(&r);
+	return j;
+}
+
+/* The previous dial9's recording still reads, says the same facts as the
+ * previous reader did, and says that its probes were not recorded. */
+static void test_v1_fixture(void **state)
+{
+	static const char *const facts[] = {
+		"pid", "reason", "spawns", "terminations", "polls", "wakes", "lost", "tasks",
+		"events", "longest_wake_chain", "queue_depth_peak", "wake_latency",
+	};
+	json_error_t jerr;
+	json_t *want = json_load_file(V1_SUMMARY, 0, &jerr), *got;
+	size_t i;
+
+	assert_non_null(want);
+	got = summary_of(V1_DUMP);
+	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+		if (!json_equal(json_object_get(want, facts[i]), json_object_get(got, facts[i])))
+			fail_msg("v1 fixture: \"%s\" differs from the previous reader's", facts[i]);
+	}
+	assert_int_equal(json_integer_value(json_object_get(got, "format_version")), 1);
+	assert_true(json_is_null(json_object_get(got, "probes_missing")));
+	assert_int_equal(json_object_size(json_object_get(got, "unknown")), 0);
+	json_decref(want);
+	json_decref(got);
+
+	expect(ARGS("summary", V1_DUMP),
+	       "\nprobes     not recorded (a version 1 dump: what the recorder "
+	       "could see is unknown)\n",
+	       "tasks      3 (3 spawned, 3 terminated in the window)\n",
+	       "wake chain 3 wakes: thread -> 3 -> 4 -> 5\n", NULL);
+	expect(ARGS("wakegraph", "--json", V1_DUMP),
+	       "{\"available\":true,\"reason\":null,\"lumped_into_runtime\":null,", NULL);
+}
+
+/* No spawn, wake or park probe: what they would have said is unknown
+ * everywhere, never 0; the wake graph says why it is not there. */
+static void test_missing_spawn_wake(void **state)
+{
+	struct fixture *f = *state;
+	struct dial9_dump *d =
+		v2_dump(DIAL9_CLASSES_ALL & ~(CLASS(SPAWN) | CLASS(WAKE) | CLASS(PARK)));
+	json_t *sum, *unk, *missing;
+	struct run r;
+
+	ev(d, 5 * MS, DIAL9_EV_POLL_START, 2, 0, 4244, 0, 0);
+	ev(d, 9 * MS, DIAL9_EV_POLL_END, 2, 4 * MS, 4244, 0, DIAL9_POLL_F_COMPLETE);
+	ev(d, 10 * MS, DIAL9_EV_TERMINATE, 2, 0, 4244, 0, 0);
+	write_and_free(d, f);
+
+	sum = summary_of(f->path);
+	assert_int_equal(json_integer_value(json_object_get(sum, "format_version")), 2);
+	assert_int_equal(json_integer_value(json_object_get(sum, "polls")), 2);
+	assert_int_equal(json_integer_value(json_object_get(sum, "terminations")), 1);
+	assert_true(json_is_null(json_object_get(sum, "spawns")));
+	assert_true(json_is_null(json_object_get(sum, "wakes")));
+	assert_true(json_is_null(json_object_get(sum, "queue_depth_peak")));
+	assert_true(json_is_null(json_object_get(sum, "wake_latency")));
+	assert_true(json_is_null(json_object_get(sum, "worst_wake_latency")));
+	assert_true(json_is_null(json_object_get(sum, "longest_wake_chain")));
+	assert_true(json_is_null(json_object_get(json_object_get(sum, "event_counts"), "spawn")));
+	assert_true(json_is_null(json_object_get(json_object_get(sum, "event_counts"), "wake")));
+	missing = json_object_get(sum, "probes_missing");
+	assert_int_equal(json_array_size(missing), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(missing, 0), "class")),
+			    "wake");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(missing, 0), "cost")),
+			    dial9_probe_class_cost(DIAL9_CLASS_WAKE));
+	unk = json_object_get(sum, "unknown");
+	assert_string_equal(json_string_value(json_object_get(unk, "spawns")),
+			    "no spawn probe: spawn times, locations and parents are unknown");
+	assert_true(json_is_string(json_object_get(unk, "wakes")));
+	assert_true(json_is_string(json_object_get(unk, "queue")));
+	assert_true(json_is_string(json_object_get(unk, "idle")));
+	assert_null(json_object_get(unk, "polls"));
+	assert_contains(json_string_value(json_object_get(sum, "lumped_into_runtime")),
+			"no park probe: ");
+	json_decref(sum);
+
+	expect(ARGS("summary", f->path),
+	       "\nprobes     no wake probe: no wake, wake graph or wake-to-poll "
+	       "latency\n           no spawn probe: spawn times, locations and "
+	       "parents are unknown\n           no park probe: idle time is not "
+	       "recorded; ",
+	       "tasks      2 (? spawned, 1 terminated in the window)\n",
+	       "\nwakes      unknown (no wake probe: no wake, wake graph or "
+	       "wake-to-poll latency)\n",
+	       "\nrunnable   unknown (no wake probe: ", NULL);
+
+	RUN(&r, "tasks", "--json", f->path);
+	assert_ok(&r);
+	assert_contains(r.out, "\"parent\":null,\"spawn_ns\":null,");
+	assert_contains(r.out, "\"wakes\":null,\"wakes_sent\":null,\"children\":null,");
+	assert_contains(r.out, "\"wake_latency_count\":null,");
+	assert_null(strstr(r.out, "\"children\":0"));
+	run_free(&r);
+	expect(ARGS("tasks", f->path),
+	       "not recorded: no wake probe: ", NULL);
+	expect(ARGS("task", f->path, "1"),
+	       "\nspawned    unknown (no spawn probe: spawn times, locations and "
+	       "parents are unknown)\n",
+	       "\nwakes      unknown (no wake probe: ",
+	       "; ? children\n", NULL);
+
+	RUN(&r, "wakegraph", f->path);
+	assert_ok(&r);
+	assert_string_equal(r.out, "wake graph unavailable: no wake probe: no wake, wake graph or "
+				   "wake-to-poll latency\n");
+	run_free(&r);
+	RUN(&r, "wakegraph", "--json", f->path);
+	assert_ok(&r);
+	assert_string_equal(r.out, "{\"available\":false,\"reason\":\"no wake probe: no wake, wake "
+				   "graph or wake-to-poll latency\"}\n");
+	run_free(&r);
+	RUN(&r, "wakegraph", "--dot", f->path);
+	assert_ok(&r);
+	assert_memory_equal(r.out, "digraph dial9_wakes { label=\"wake graph unavailable: ", 52);
+	run_free(&r);
+
+	expect(ARGS("timeline", f->path),
+	       "\nidle  unknown (no park probe: idle time is not recorded; ",
+	       "polls, busy 1.00ms, idle ?\n", NULL);
+	expect(ARGS("timeline", "--json", f->path),
+	       "\"idle_ns\":null,", NULL);
+}
+
+/* One poll whose return was not seen: its length, and its task's longest
+ * and total poll time, are upper bounds wherever they are shown. */
+static void test_inferred_poll_is_bound(void **state)
+{
+	struct fixture *f = *state;
+	struct dial9_dump *d = v2_dump(DIAL9_CLASSES_ALL);
+	json_t *sum, *top;
+	char out[160];
+	struct run r;
+
+	ev(d, 3 * MS, DIAL9_EV_POLL_START, 1, 0, 4243, 0, 0);
+	ev(d, 15 * MS, DIAL9_EV_POLL_END, 1, 12 * MS, 4243, 0, DIAL9_POLL_F_INFERRED);
+	write_and_free(d, f);
+
+	sum = summary_of(f->path);
+	assert_int_equal(json_integer_value(json_object_get(sum, "polls_bound")), 1);
+	assert_true(json_is_true(json_object_get(sum, "poll_ns_recorded_is_bound")));
+	top = json_object_get(sum, "long_polls");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(top, 0), "duration_ns")),
+			 12 * MS);
+	assert_true(json_is_true(json_object_get(json_array_get(top, 0), "duration_is_bound")));
+	assert_true(json_is_false(json_object_get(json_array_get(top, 1), "duration_is_bound")));
+	json_decref(sum);
+
+	expect(ARGS("summary", f->path),
+	       "polls      2 recorded (≤13.00ms), 1 of them upper bounds",
+	       "≤12.00ms", NULL);
+	expect(ARGS("tasks", "--json", f->path),
+	       "\"poll_ns_total\":13000000,\"poll_ns_total_is_bound\":true,",
+	       "\"poll_ns_max\":12000000,\"poll_ns_max_is_bound\":true,", NULL);
+	expect(ARGS("tasks", f->path),
+	       "≤13.00ms  ≤12.00ms", NULL);
+	expect(ARGS("task", f->path, "1"),
+	       "polls      2 recorded, ≤13.00ms total, ≤12.00ms max",
+	       "poll end    ≤12.00ms", NULL);
+	expect(ARGS("task", "--json", f->path, "1"),
+	       "\"duration_ns\":12000000,\"duration_is_bound\":true,",
+	       "\"duration_ns\":1000000,\"duration_is_bound\":false,", NULL);
+	expect(ARGS("timeline", f->path),
+	       "≤12.00ms",
+	       "busy ≤13.00ms", NULL);
+	expect(ARGS("timeline", "--json", f->path),
+	       "\"duration_ns\":12000000,\"duration_is_bound\":true,",
+	       "\"busy_ns_is_bound\":true,", NULL);
+
+	snprintf(out, sizeof(out), "%s/out", f->dir);
+	RUN(&r, "export", "--format", "perfetto", "-o", out, f->path);
+	assert_ok(&r);
+	run_free(&r);
+	assert_file_contains(out, "\"duration_ns\":12000000,\"duration_is_bound\":true}");
+	assert_file_contains(out, "\"duration_ns\":1000000,\"duration_is_bound\":false}");
+	assert_file_contains(out, "\"polls_bound\":1,\"probes_missing\":[],\"unknown\":{},");
+	RUN(&r, "report", f->path, "-o", out);
+	assert_ok(&r);
+	run_free(&r);
+	assert_file_contains(out, "\"dur\":12000000,\"bound\":true,");
+	assert_file_contains(out, "\"polls_bound\":1,");
+}
+
+/* block_on wakes are named like the other wakers; wakes lumped into
+ * "runtime" for want of a probe are said to be. */
+static void test_block_on_and_lumped(void **state)
+{
+	struct fixture *f = *state;
+	struct dial9_dump *d = v2_dump(DIAL9_CLASSES_ALL & ~CLASS(TIMER));
+
+	ev(d, 20 * MS, DIAL9_EV_WAKE, 1, 0, 4243, DIAL9_WAKER_BLOCK_ON, 0);
+	ev(d, 21 * MS, DIAL9_EV_WAKE, 1, 0, 4243, DIAL9_WAKER_RUNTIME, 0);
+	write_and_free(d, f);
+
+	expect(ARGS("wakegraph", "--json", f->path),
+	       "{\"available\":true,\"reason\":null,\"lumped_into_runtime\":"
+	       "\"no timer probe: timer wakes show as runtime wakes\",",
+	       "{\"waker\":{\"kind\":\"block_on\",\"task_id\":null},\"woken\":1,", NULL);
+	expect(ARGS("wakegraph", f->path),
+	       "runtime wakes include others: no timer probe: timer wakes show as "
+	       "runtime wakes\n",
+	       "block_on  task 1", NULL);
+	expect(ARGS("wakegraph", "--dot", f->path),
+	       "\"block_on\" [shape=box",
+	       "\"block_on\" -> \"t1\"", NULL);
+	expect(ARGS("summary", f->path),
+	       "\nwakes      2 (lumped into runtime: no timer probe: timer wakes "
+	       "show as runtime wakes)\n",
+	       "\nprobes     no timer probe: timer wakes show as runtime wakes\n", NULL);
+	expect(ARGS("task", "--json", f->path, "1"),
+	       "\"waker\":{\"kind\":\"block_on\",\"task_id\":null}", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +799,10 @@ int main(void)
 		cmocka_unit_test(test_summary_text),
 		cmocka_unit_test(test_tasks_and_task),
 		cmocka_unit_test(test_wakegraph_and_timeline),
+		cmocka_unit_test(test_v1_fixture),
+		cmocka_unit_test(test_missing_spawn_wake),
+		cmocka_unit_test(test_inferred_poll_is_bound),
+		cmocka_unit_test(test_block_on_and_lumped),
 		cmocka_unit_test(test_usage_and_bad_args),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_flipped_bytes),

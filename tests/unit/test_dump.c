@@ -442,7 +442,8 @@ static void test_names(void **state)
 	assert_string_equal(dial9_waker_kind_name(DIAL9_WAKER_TIMER), "timer");
 	assert_string_equal(dial9_waker_kind_name(DIAL9_WAKER_RUNTIME), "runtime");
 	assert_string_equal(dial9_waker_kind_name(DIAL9_WAKER_THREAD), "thread");
-	assert_string_equal(dial9_waker_kind_name(6), "unknown");
+	assert_string_equal(dial9_waker_kind_name(DIAL9_WAKER_BLOCK_ON), "block_on");
+	assert_string_equal(dial9_waker_kind_name(DIAL9_WAKER_KIND_MAX), "unknown");
 }
 
 int main(void)

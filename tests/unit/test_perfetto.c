@@ -16,6 +16,7 @@
 #include "analysis.h"
 #include "testdump.h"
 #include "perfetto.h"
+#include "probe_classes.h"
 #include "queue_walk.h"
 
 #define MS 1000000ULL
@@ -267,6 +268,52 @@ static void test_counters_instants_meta(void **state)
 	dial9_dump__free(d);
 }
 
+/* What the recording cannot vouch for is said in otherData and not drawn:
+ * no wake probe, no runnable counter; an inferred poll end is a bound. */
+static void test_known_and_bounds(void **state)
+{
+	struct dial9_dump *d = known_dump();
+	json_t *root, *other, *e;
+	size_t i, ncounters = 0, nbound = 0;
+
+	d->events[11].flags |= DIAL9_POLL_F_INFERRED; /* task 3's poll end */
+	root = export(d, NULL);
+	other = json_object_get(root, "otherData");
+	assert_true(json_is_null(json_object_get(other, "probes_missing"))); /* not recorded */
+	assert_int_equal(json_object_size(json_object_get(other, "unknown")), 0);
+	assert_int_equal(json_integer_value(json_object_get(other, "polls_bound")), 1);
+	json_array_foreach(events_of(root), i, e) {
+		json_t *args = json_object_get(e, "args");
+
+		ncounters += !strcmp(s_of(e, "ph"), "C");
+		if (!strcmp(s_of(e, "ph"), "X") && !strcmp(s_of(e, "cat"), "poll")) {
+			assert_true(json_is_boolean(json_object_get(args, "duration_is_bound")));
+			if (!json_is_true(json_object_get(args, "duration_is_bound")))
+				continue;
+			nbound++;
+			assert_int_equal(json_integer_value(json_object_get(args, "task_id")), 3);
+		}
+	}
+	assert_true(ncounters > 0);
+	assert_int_equal(nbound, 1);
+	json_decref(root);
+
+	d->meta.probes_known = true;
+	d->meta.probes = DIAL9_CLASSES_ALL & ~(1u << DIAL9_CLASS_WAKE);
+	root = export(d, NULL);
+	other = json_object_get(root, "otherData");
+	assert_int_equal(json_array_size(json_object_get(other, "probes_missing")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(other, "unknown"),
+							      "queue")),
+			    "no wake probe: no wake, wake graph or wake-to-poll latency");
+	ncounters = 0;
+	json_array_foreach(events_of(root), i, e)
+		ncounters += !strcmp(s_of(e, "ph"), "C");
+	assert_int_equal(ncounters, 0);
+	json_decref(root);
+	dial9_dump__free(d);
+}
+
 /* Hostile location strings (quotes, control bytes, broken UTF-8) still give
  * valid JSON, and the name survives the round trip where it is valid. */
 static void test_hostile_strings(void **state)
@@ -406,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_slices),
 		cmocka_unit_test(test_flows),
 		cmocka_unit_test(test_counters_instants_meta),
+		cmocka_unit_test(test_known_and_bounds),
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_queue_walk_matches_analysis),
 		cmocka_unit_test(test_queue_walk_stops),

@@ -192,6 +192,37 @@ static void test_edges_and_top_waker(void **state)
 	dial9_dump__free(d);
 }
 
+/* The future of a current_thread runtime's block_on is a waker of its own
+ * kind, named "block_on"; it can start a chain. */
+static void test_block_on_waker(void **state)
+{
+	struct dial9_dump *d = dial9_dump__new();
+	const struct dial9_wake_edge *e;
+	struct dial9_wakegraph *g;
+	uint64_t n;
+
+	assert_non_null(d);
+	cap = 0;
+	wake(d, 1, 30, DIAL9_WAKER_BLOCK_ON, 0);
+	wake(d, 2, 30, DIAL9_WAKER_BLOCK_ON, 0);
+	task_wake(d, 3, 30, 31);
+	wake(d, 4, 31, DIAL9_WAKER_KIND_MAX, 0); /* first unused kind */
+	g = graph(d);
+
+	e = dial9_wakegraph__edges_to(g, 30, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(e[0].from.kind, DIAL9_WAKER_BLOCK_ON);
+	assert_int_equal(e[0].count, 2);
+	assert_string_equal(dial9_waker_kind_name(e[0].from.kind), "block_on");
+	e = dial9_wakegraph__edges_to(g, 31, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(e[1].from.kind, DIAL9_WAKER_UNKNOWN);
+	assert_int_equal(g->chain_len, 2);
+	assert_int_equal(g->chain_nodes[0].kind, DIAL9_WAKER_BLOCK_ON);
+	dial9_wakegraph__free(g);
+	dial9_dump__free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_chain_from_io_and_ties),
 		cmocka_unit_test(test_long_chain),
 		cmocka_unit_test(test_edges_and_top_waker),
+		cmocka_unit_test(test_block_on_waker),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

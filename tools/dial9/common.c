@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dial9.h"
+#include "probe_classes.h"
 
 void p_err(const char *fmt, ...)
 {
@@ -119,6 +120,14 @@ const char *fmt_dur(char *buf, uint64_t ns)
 	return buf;
 }
 
+const char *fmt_dur_bound(char *buf, uint64_t ns, bool bound)
+{
+	char d[FMT_LEN];
+
+	snprintf(buf, FMT_LEN, "%s%s", bound ? "≤" : "", fmt_dur(d, ns));
+	return buf;
+}
+
 /* Offsets keep microsecond resolution: "+3.001ms", "+12.000250s". */
 const char *fmt_rel(char *buf, const struct dial9_analysis *a, uint64_t ts)
 {
@@ -147,6 +156,21 @@ const char *fmt_u64(char *buf, uint64_t v)
 	return buf;
 }
 
+const char *fmt_u64_if(char *buf, bool known, uint64_t v)
+{
+	return known ? fmt_u64(buf, v) : strcpy(buf, "?");
+}
+
+const char *fmt_unknown(const struct dial9_analysis *a, enum dial9_figure f, char *buf,
+			size_t len)
+{
+	char why[DIAL9_WHY_LEN];
+
+	dial9_analysis__why_unknown(a, f, why, sizeof(why));
+	snprintf(buf, len, "unknown (%s)", why);
+	return buf;
+}
+
 const char *mode_name(uint32_t mode)
 {
 	switch (mode) {
@@ -155,6 +179,14 @@ const char *mode_name(uint32_t mode)
 	case DIAL9_MODE_OFF: return "off";
 	default: return "unknown";
 	}
+}
+
+void print_probes_note(const struct dial9_analysis *a)
+{
+	char why[DIAL9_WHY_LEN];
+
+	if (dial9_probe_classes_missing(a->probes, why, sizeof(why)))
+		printf("not recorded: %s\n", why);
 }
 
 /* Display columns of a UTF-8 string (every code point is one column). */
@@ -209,6 +241,48 @@ void print_table(const char *const *heads, const bool *right, int ncols, uint64_
 	}
 }
 
+void json_u64_if(struct json_writer *w, const char *key, bool known, uint64_t v)
+{
+	if (known)
+		json_writer__kv_u64(w, key, v);
+	else
+		json_writer__kv_null(w, key);
+}
+
+void json_bool_if(struct json_writer *w, const char *key, bool known, bool v)
+{
+	if (known)
+		json_writer__kv_bool(w, key, v);
+	else
+		json_writer__kv_null(w, key);
+}
+
+bool json_key_if(struct json_writer *w, const char *key, const struct dial9_analysis *a,
+		 enum dial9_figure f)
+{
+	if (!dial9_analysis__knows(a, f)) {
+		json_writer__kv_null(w, key);
+		return false;
+	}
+	json_writer__key(w, key);
+	return true;
+}
+
+void json_chain(struct json_writer *w, const struct dial9_wakegraph *g)
+{
+	uint64_t i;
+
+	json_writer__kv_u64(w, "length", g->chain_len);
+	json_writer__kv_string(w, "first_waker", g->chain_len ?
+				dial9_waker_kind_name(g->chain_nodes[0].kind) : NULL);
+	json_writer__key(w, "tasks");
+	json_writer__begin_array(w);
+	for (i = 0; g->chain_len && i <= g->chain_len; i++)
+		if (g->chain_nodes[i].kind == DIAL9_WAKER_TASK)
+			json_writer__u64(w, g->chain_nodes[i].task_id);
+	json_writer__end_array(w);
+}
+
 void json_node(struct json_writer *w, const char *key, const struct dial9_node *n)
 {
 	json_writer__key(w, key);
@@ -224,6 +298,10 @@ void json_node(struct json_writer *w, const char *key, const struct dial9_node *
 void json_task(struct json_writer *w, const struct dial9_analysis *a,
 	       const struct dial9_task_info *t)
 {
+	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
+	bool wakes = dial9_analysis__knows(a, DIAL9_FIG_WAKES);
+	bool queue = dial9_analysis__knows(a, DIAL9_FIG_QUEUE);
+
 	json_writer__begin_object(w);
 	json_writer__kv_u64(w, "task_id", t->task_id);
 	json_writer__kv_string(w, "location", dial9_analysis__task_location(a, t));
@@ -242,25 +320,27 @@ void json_task(struct json_writer *w, const struct dial9_analysis *a,
 		json_writer__kv_u64(w, "end_ns", t->end_ns);
 	else
 		json_writer__kv_null(w, "end_ns");
-	json_writer__kv_bool(w, "completed", t->completed);
-	json_writer__kv_bool(w, "panicked", t->panicked);
-	json_writer__kv_u64(w, "polls", t->polls + t->counted_polls);
-	json_writer__kv_u64(w, "polls_recorded", t->polls);
-	json_writer__kv_u64(w, "polls_counted", t->counted_polls);
-	json_writer__kv_u64(w, "poll_ns_total", t->poll_ns_total + t->counted_poll_ns);
-	json_writer__kv_u64(w, "poll_ns_recorded", t->poll_ns_total);
-	json_writer__kv_u64(w, "poll_ns_counted", t->counted_poll_ns);
-	json_writer__kv_u64(w, "poll_ns_max", t->poll_ns_max);
-	json_writer__kv_u64(w, "wakes", t->wakes);
-	json_writer__kv_u64(w, "wakes_sent", t->wakes_sent);
-	json_writer__kv_u64(w, "children", t->children);
+	json_bool_if(w, "completed", polls, t->completed);
+	json_bool_if(w, "panicked", dial9_analysis__knows(a, DIAL9_FIG_PANICS), t->panicked);
+	json_u64_if(w, "polls", polls, t->polls + t->counted_polls);
+	json_u64_if(w, "polls_recorded", polls, t->polls);
+	json_u64_if(w, "polls_counted", polls, t->counted_polls);
+	json_u64_if(w, "poll_ns_total", polls, t->poll_ns_total + t->counted_poll_ns);
+	json_bool_if(w, "poll_ns_total_is_bound", polls, t->poll_ns_total_is_bound);
+	json_u64_if(w, "poll_ns_recorded", polls, t->poll_ns_total);
+	json_u64_if(w, "poll_ns_counted", polls, t->counted_poll_ns);
+	json_u64_if(w, "poll_ns_max", polls, t->poll_ns_max);
+	json_bool_if(w, "poll_ns_max_is_bound", polls, t->poll_ns_max_is_bound);
+	json_u64_if(w, "wakes", wakes, t->wakes);
+	json_u64_if(w, "wakes_sent", wakes, t->wakes_sent);
+	json_u64_if(w, "children", dial9_analysis__knows(a, DIAL9_FIG_SPAWNS), t->children);
 	if (t->top_waker_count)
 		json_node(w, "top_waker", &t->top_waker);
 	else
 		json_writer__kv_null(w, "top_waker");
-	json_writer__kv_u64(w, "top_waker_count", t->top_waker_count);
-	json_writer__kv_u64(w, "wake_latency_count", t->lat_count);
-	json_writer__kv_u64(w, "wake_latency_max_ns", t->lat_max_ns);
-	json_writer__kv_u64(w, "wake_latency_p99_ns", t->lat_p99_ns);
+	json_u64_if(w, "top_waker_count", wakes, t->top_waker_count);
+	json_u64_if(w, "wake_latency_count", queue, t->lat_count);
+	json_u64_if(w, "wake_latency_max_ns", queue, t->lat_max_ns);
+	json_u64_if(w, "wake_latency_p99_ns", queue, t->lat_p99_ns);
 	json_writer__end_object(w);
 }

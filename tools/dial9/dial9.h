@@ -70,10 +70,21 @@ int text_done(void);
 /* Formatting into caller buffers (at least FMT_LEN bytes). */
 #define FMT_LEN 64
 const char *fmt_dur(char *buf, uint64_t ns);              /* "40.00ms" */
+const char *fmt_dur_bound(char *buf, uint64_t ns, bool bound); /* "≤40.00ms" if bound */
 const char *fmt_rel(char *buf, const struct dial9_analysis *a, uint64_t ts); /* "+1.234ms" */
 const char *fmt_node(char *buf, const struct dial9_node *n); /* "task 17", "timer" */
 const char *fmt_u64(char *buf, uint64_t v);
+const char *fmt_u64_if(char *buf, bool known, uint64_t v); /* "?" unless known */
 const char *mode_name(uint32_t mode);
+/* "unknown (no spawn probe: …)" for a figure the recording cannot vouch for,
+ * into buf (len bytes; UNKNOWN_LEN holds every reason). */
+#define UNKNOWN_LEN (DIAL9_WHY_LEN + 16)
+const char *fmt_unknown(const struct dial9_analysis *a, enum dial9_figure f, char *buf,
+			size_t len);
+
+/* For a dump missing probe classes, one line naming them and what each
+ * costs ("not recorded: no spawn probe: …; no wake probe: …"). */
+void print_probes_note(const struct dial9_analysis *a);
 
 /* Print s padded to width display columns (UTF-8 aware), then two spaces.
  * right: right-align. */
@@ -87,7 +98,16 @@ typedef const char *(*table_row_fn)(void *ctx, uint64_t i, char cells[][FMT_LEN]
 void print_table(const char *const *heads, const bool *right, int ncols, uint64_t nrows,
 		 table_row_fn row, void *ctx);
 
-/* JSON helpers shared by commands. */
+/* JSON helpers shared by commands.  The _if ones write null unless known. */
+void json_u64_if(struct json_writer *w, const char *key, bool known, uint64_t v);
+void json_bool_if(struct json_writer *w, const char *key, bool known, bool v);
+/* key, when the recording vouches for f (true: the caller writes the
+ * value); else key: null and false. */
+bool json_key_if(struct json_writer *w, const char *key, const struct dial9_analysis *a,
+		 enum dial9_figure f);
+/* The longest wake chain's "length", "first_waker" and "tasks" in the
+ * current object. */
+void json_chain(struct json_writer *w, const struct dial9_wakegraph *g);
 void json_node(struct json_writer *w, const char *key, const struct dial9_node *n);
 void json_task(struct json_writer *w, const struct dial9_analysis *a,
 	       const struct dial9_task_info *t);

@@ -261,10 +261,14 @@ static void write_meta(struct rep *r, const char *file)
 	const struct dial9_analysis *a = r->a;
 	const struct dial9_dump_meta *m = &a->dump->meta;
 	struct json_writer *w = r->w;
+	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
+	bool queue = dial9_analysis__knows(a, DIAL9_FIG_QUEUE);
 
 	json_writer__key(w, "meta");
 	json_writer__begin_object(w);
 	json_writer__kv_string(w, "file", file);
+	json_writer__kv_u64(w, "format_version", m->version);
+	dial9_analysis__write_known_json(w, a);
 	json_writer__kv_string(w, "comm", m->comm);
 	json_writer__kv_u64(w, "pid", m->pid);
 	json_writer__kv_string(w, "exe", m->exe);
@@ -278,10 +282,12 @@ static void write_meta(struct rep *r, const char *file)
 	json_writer__kv_u64(w, "dump_realtime_ns", m->dump_realtime_ns);
 	json_writer__kv_u64(w, "events", a->dump->nevents);
 	json_writer__kv_u64(w, "tasks", a->ntasks);
-	json_writer__kv_u64(w, "polls_recorded", a->polls_recorded);
-	json_writer__kv_u64(w, "polls_counted", a->polls_counted);
-	json_writer__kv_u64(w, "polls_open", a->npolls - a->npolls_closed);
-	json_writer__kv_u64(w, "wakes", a->kind_counts[DIAL9_EV_WAKE]);
+	json_u64_if(w, "polls_recorded", polls, a->polls_recorded);
+	json_u64_if(w, "polls_counted", polls, a->polls_counted);
+	json_u64_if(w, "polls_bound", polls, a->polls_bound);
+	json_u64_if(w, "polls_open", polls, a->npolls - a->npolls_closed);
+	json_u64_if(w, "wakes", dial9_analysis__knows(a, DIAL9_FIG_WAKES),
+		    a->kind_counts[DIAL9_EV_WAKE]);
 	json_writer__kv_u64(w, "lost_ringbuf", a->lost_ringbuf);
 	json_writer__kv_u64(w, "lost_window", a->lost_window);
 	json_writer__kv_u64(w, "lost_other", a->lost_other);
@@ -289,13 +295,13 @@ static void write_meta(struct rep *r, const char *file)
 	json_writer__kv_u64(w, "meta_lost_ringbuf", m->lost_ringbuf);
 	json_writer__kv_u64(w, "meta_lost_window", m->lost_window);
 	json_writer__kv_u64(w, "evicted", m->evicted);
-	json_writer__kv_u64(w, "queue_peak", a->queue_peak);
-	kv_rel(r, "queue_peak_ns", a->queue_peak_ns);
-	json_writer__kv_u64(w, "lat_count", a->lat_count);
-	json_writer__kv_u64(w, "lat_p50_ns", a->lat_p50_ns);
-	json_writer__kv_u64(w, "lat_p99_ns", a->lat_p99_ns);
-	json_writer__kv_u64(w, "lat_max_ns", a->lat_max_ns);
-	json_writer__kv_u64(w, "panics", a->npanics);
+	json_u64_if(w, "queue_peak", queue, a->queue_peak);
+	json_u64_if(w, "queue_peak_ns", queue, rel(r, a->queue_peak_ns));
+	json_u64_if(w, "lat_count", queue, a->lat_count);
+	json_u64_if(w, "lat_p50_ns", queue, a->lat_p50_ns);
+	json_u64_if(w, "lat_p99_ns", queue, a->lat_p99_ns);
+	json_u64_if(w, "lat_max_ns", queue, a->lat_max_ns);
+	json_u64_if(w, "panics", dial9_analysis__knows(a, DIAL9_FIG_PANICS), a->npanics);
 	json_writer__kv_u64(w, "signals", a->nsignals);
 	json_writer__kv_bool(w, "exited", a->exit_seen);
 	json_writer__kv_u64(w, "long_poll_ns", r->lim->long_poll_ns);
@@ -314,16 +320,23 @@ static void write_lanes(struct rep *r)
 		json_writer__kv_u64(w, "tid", r->lanes[l].tid);
 		json_writer__kv_u64(w, "polls", r->lanes[l].polls);
 		json_writer__kv_u64(w, "busy_ns", r->lanes[l].busy_ns);
-		json_writer__kv_u64(w, "idle_ns", r->lanes[l].idle_ns);
+		json_u64_if(w, "idle_ns", dial9_analysis__knows(r->a, DIAL9_FIG_IDLE),
+			    r->lanes[l].idle_ns);
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
 }
 
-static void u64_array(struct json_writer *w, const char *key, const uint64_t *v, uint64_t n)
+/* key: [v...], or null unless known. */
+static void u64_array(struct json_writer *w, const char *key, bool known, const uint64_t *v,
+		      uint64_t n)
 {
 	uint64_t i;
 
+	if (!known) {
+		json_writer__kv_null(w, key);
+		return;
+	}
 	json_writer__key(w, key);
 	json_writer__begin_array(w);
 	for (i = 0; i < n; i++)
@@ -388,9 +401,9 @@ static int write_overview(struct rep *r)
 	json_writer__begin_array(w);
 	for (l = 0; l < r->nlanes; l++) {
 		json_writer__begin_object(w);
-		u64_array(w, "busy", busy + (uint64_t)l * B, B);
-		u64_array(w, "max", maxd + (uint64_t)l * B, B);
-		u64_array(w, "task", maxt + (uint64_t)l * B, B);
+		u64_array(w, "busy", true, busy + (uint64_t)l * B, B);
+		u64_array(w, "max", true, maxd + (uint64_t)l * B, B);
+		u64_array(w, "task", true, maxt + (uint64_t)l * B, B);
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
@@ -445,7 +458,8 @@ static void write_polls(struct rep *r)
 			case 2: v = p->duration_ns; break;
 			case 3: v = p->task_id; break;
 			case 4: v = rstr(r, p->loc); break;
-			case 5: v = p->open | p->completed << 1 | !p->start_seen << 2; break;
+			case 5: v = p->open | p->completed << 1 | !p->start_seen << 2 |
+				    p->duration_is_bound << 3; break;
 			}
 			json_writer__u64(w, v);
 		}
@@ -468,6 +482,7 @@ static void write_longest(struct rep *r)
 		json_writer__kv_u64(w, "tid", top[i]->tid);
 		kv_rel(r, "start", top[i]->start_ns);
 		json_writer__kv_u64(w, "dur", top[i]->duration_ns);
+		json_writer__kv_bool(w, "bound", top[i]->duration_is_bound);
 		json_writer__kv_u64(w, "task", top[i]->task_id);
 		json_writer__kv_u64(w, "loc", rstr(r, top[i]->loc));
 		json_writer__kv_bool(w, "open", top[i]->open);
@@ -546,6 +561,7 @@ static int write_series(struct rep *r)
 	struct series s = { .r = r, .K = r->lim->intervals };
 	struct json_writer *w = r->w;
 	uint64_t *polls = NULL, *p50 = NULL, *p99 = NULL, *nlat = NULL, i, j, k, carry = 0;
+	bool queue = dial9_analysis__knows(a, DIAL9_FIG_QUEUE);
 	int err = -ENOMEM;
 
 	s.ins = div_up(r->span, s.K);
@@ -560,7 +576,7 @@ static int write_series(struct rep *r)
 	nlat = calloc(s.K, sizeof(*nlat));
 	if (!s.qmax || !s.qlast || !s.qseen || !polls || !p50 || !p99 || !nlat)
 		goto cleanup;
-	err = dial9_queue__walk(a, on_step, &s);
+	err = queue ? dial9_queue__walk(a, on_step, &s) : 0;
 	if (err)
 		goto cleanup;
 	for (k = 0; k < s.K; k++) { /* depth carried into intervals */
@@ -588,11 +604,11 @@ static int write_series(struct rep *r)
 	json_writer__begin_object(w);
 	json_writer__kv_u64(w, "intervals", s.K);
 	json_writer__kv_u64(w, "interval_ns", s.ins);
-	u64_array(w, "queue_max", s.qmax, s.K);
-	u64_array(w, "lat_n", nlat, s.K);
-	u64_array(w, "lat_p50", p50, s.K);
-	u64_array(w, "lat_p99", p99, s.K);
-	u64_array(w, "polls", polls, s.K);
+	u64_array(w, "queue_max", queue, s.qmax, s.K);
+	u64_array(w, "lat_n", queue, nlat, s.K);
+	u64_array(w, "lat_p50", queue, p50, s.K);
+	u64_array(w, "lat_p99", queue, p99, s.K);
+	u64_array(w, "polls", dial9_analysis__knows(a, DIAL9_FIG_POLLS), polls, s.K);
 	json_writer__end_object(w);
 	err = json_writer__error(w);
 cleanup:
@@ -712,7 +728,7 @@ static int write_tasks(struct rep *r)
 		return err;
 	json_writer__key(w, "tasks");
 	json_writer__begin_object(w);
-	json_writer__kv_u64(w, "total", a->ntasks);
+	json_writer__kv_u64(w, "count", a->ntasks); /* not "total": that is a column */
 	for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
 		json_writer__key(w, cols[c]);
 		json_writer__begin_array(w);
@@ -734,7 +750,8 @@ static int write_tasks(struct rep *r)
 			case 10: x = t->lat_max_ns; break;
 			case 11: x = t->lat_p99_ns; break;
 			case 12: x = t->panicked | t->completed << 1 | t->end_seen << 2 |
-				     t->spawn_seen << 3; break;
+				     t->spawn_seen << 3 | t->poll_ns_max_is_bound << 4 |
+				     t->poll_ns_total_is_bound << 5; break;
 			case 13: x = t->children; break;
 			}
 			json_writer__u64(w, x);
@@ -783,7 +800,8 @@ static int write_wakes(struct rep *r)
 	}
 	json_writer__key(w, "wakes");
 	json_writer__begin_object(w);
-	json_writer__kv_u64(w, "total", a->kind_counts[DIAL9_EV_WAKE]);
+	json_u64_if(w, "total", dial9_analysis__knows(a, DIAL9_FIG_WAKES),
+		    a->kind_counts[DIAL9_EV_WAKE]);
 	for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
 		json_writer__key(w, cols[c]);
 		json_writer__begin_array(w);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "dial9.h"
+#include "probe_classes.h"
 
 #define TOP_N 10
 
@@ -123,16 +124,108 @@ static void print_stalls(const struct dial9_analysis *a)
 	}
 }
 
-static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
+static void write_panics_json(struct json_writer *w, const struct dial9_analysis *a)
 {
-	const struct dial9_dump_meta *m = &a->dump->meta;
-	const struct dial9_wakegraph *g = a->graph;
+	uint64_t i;
+
+	if (!json_key_if(w, "panics", a, DIAL9_FIG_PANICS))
+		return;
+	json_writer__begin_array(w);
+	for (i = 0; i < a->npanics; i++) {
+		const struct dial9_event *e = &a->dump->events[a->panic_ev[i]];
+
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "ts_ns", e->ts_ns);
+		json_writer__kv_u64(w, "tid", e->tid);
+		json_writer__kv_u64(w, "task_id", e->task_id);
+		json_writer__kv_string(w, "location", dial9_analysis__string(a, e->arg));
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+}
+
+/* Runnable-queue peak and wake-to-poll latency: all null when unknown. */
+static void write_queue_json(struct json_writer *w, const struct dial9_analysis *a)
+{
 	const struct dial9_task_info *worst[TOP_N];
+	uint64_t i, n;
+
+	if (!dial9_analysis__knows(a, DIAL9_FIG_QUEUE)) {
+		json_writer__kv_null(w, "queue_depth_peak");
+		json_writer__kv_null(w, "queue_depth_peak_ns");
+		json_writer__kv_null(w, "wake_latency");
+		json_writer__kv_null(w, "worst_wake_latency");
+		return;
+	}
+	json_writer__kv_u64(w, "queue_depth_peak", a->queue_peak);
+	json_u64_if(w, "queue_depth_peak_ns", a->queue_peak, a->queue_peak_ns);
+	json_writer__key(w, "wake_latency");
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "count", a->lat_count);
+	json_writer__kv_u64(w, "p50_ns", a->lat_p50_ns);
+	json_writer__kv_u64(w, "p99_ns", a->lat_p99_ns);
+	json_writer__kv_u64(w, "max_ns", a->lat_max_ns);
+	json_writer__end_object(w);
+
+	json_writer__key(w, "worst_wake_latency");
+	json_writer__begin_array(w);
+	n = dial9_analysis__worst_latency(a, worst, TOP_N);
+	for (i = 0; i < n; i++) {
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "task_id", worst[i]->task_id);
+		json_writer__kv_u64(w, "max_ns", worst[i]->lat_max_ns);
+		json_writer__kv_u64(w, "p99_ns", worst[i]->lat_p99_ns);
+		json_writer__kv_u64(w, "count", worst[i]->lat_count);
+		json_writer__kv_string(w, "location", dial9_analysis__task_location(a, worst[i]));
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+}
+
+static void write_long_polls_json(struct json_writer *w, const struct dial9_analysis *a)
+{
 	const struct dial9_poll *top[TOP_N];
 	uint64_t i, n;
 
+	if (!json_key_if(w, "long_polls", a, DIAL9_FIG_POLLS))
+		return;
+	json_writer__begin_array(w);
+	n = dial9_analysis__longest_polls(a, top, TOP_N);
+	for (i = 0; i < n; i++) {
+		const struct dial9_task_info *t = dial9_analysis__task(a, top[i]->task_id);
+
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "task_id", top[i]->task_id);
+		json_writer__kv_u64(w, "duration_ns", top[i]->duration_ns);
+		json_writer__kv_string(w, "location", t ? dial9_analysis__task_location(a, t) : NULL);
+		json_writer__kv_string(w, "future_location", dial9_analysis__string(a, top[i]->loc));
+		json_writer__kv_u64(w, "start_ns", top[i]->start_ns);
+		json_writer__kv_u64(w, "tid", top[i]->tid);
+		json_writer__kv_bool(w, "open", top[i]->open);
+		json_writer__kv_bool(w, "duration_is_bound", top[i]->duration_is_bound);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+}
+
+static void write_chain_json(struct json_writer *w, const struct dial9_analysis *a)
+{
+	if (!json_key_if(w, "longest_wake_chain", a, DIAL9_FIG_WAKES))
+		return;
 	json_writer__begin_object(w);
-	json_writer__kv_u64(w, "format_version", DIAL9_FORMAT_VERSION);
+	json_chain(w, a->graph);
+	json_writer__end_object(w);
+}
+
+static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
+{
+	const struct dial9_dump_meta *m = &a->dump->meta;
+	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
+	uint64_t i;
+
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "format_version", m->version);
+	dial9_analysis__write_known_json(w, a);
 	json_writer__kv_u64(w, "pid", m->pid);
 	json_writer__kv_string(w, "comm", m->comm);
 	json_writer__kv_string(w, "exe", m->exe);
@@ -151,7 +244,8 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 	json_writer__key(w, "event_counts");
 	json_writer__begin_object(w);
 	for (i = 1; i < DIAL9_EV_KIND_MAX; i++)
-		json_writer__kv_u64(w, dial9_event_kind_name((uint32_t)i), a->kind_counts[i]);
+		json_u64_if(w, dial9_event_kind_name((uint32_t)i),
+			    dial9_analysis__knows_kind(a, (uint32_t)i), a->kind_counts[i]);
 	json_writer__end_object(w);
 
 	json_writer__kv_u64(w, "lost", lost_total(a));
@@ -191,32 +285,25 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 	json_writer__end_array(w);
 
 	json_writer__kv_u64(w, "tasks", a->ntasks);
-	json_writer__kv_u64(w, "spawns", a->kind_counts[DIAL9_EV_SPAWN]);
-	json_writer__kv_u64(w, "terminations", a->kind_counts[DIAL9_EV_TERMINATE]);
-	json_writer__kv_u64(w, "polls", a->polls_recorded + a->polls_counted);
-	json_writer__kv_u64(w, "polls_recorded", a->polls_recorded);
-	json_writer__kv_u64(w, "polls_counted", a->polls_counted);
-	json_writer__kv_u64(w, "poll_ns_recorded", a->poll_ns_recorded);
-	json_writer__kv_u64(w, "poll_ns_counted", a->poll_ns_counted);
-	json_writer__kv_u64(w, "polls_open", a->npolls - a->npolls_closed);
-	json_writer__kv_u64(w, "wakes", a->kind_counts[DIAL9_EV_WAKE]);
+	json_u64_if(w, "spawns", dial9_analysis__knows(a, DIAL9_FIG_SPAWNS),
+		    a->kind_counts[DIAL9_EV_SPAWN]);
+	json_u64_if(w, "terminations", dial9_analysis__knows(a, DIAL9_FIG_ENDS),
+		    a->kind_counts[DIAL9_EV_TERMINATE]);
+	json_u64_if(w, "polls", polls, a->polls_recorded + a->polls_counted);
+	json_u64_if(w, "polls_recorded", polls, a->polls_recorded);
+	json_u64_if(w, "polls_counted", polls, a->polls_counted);
+	json_u64_if(w, "polls_bound", polls, a->polls_bound);
+	json_u64_if(w, "poll_ns_recorded", polls, a->poll_ns_recorded);
+	json_bool_if(w, "poll_ns_recorded_is_bound", polls, a->polls_bound > 0);
+	json_u64_if(w, "poll_ns_counted", polls, a->poll_ns_counted);
+	json_u64_if(w, "polls_open", polls, a->npolls - a->npolls_closed);
+	json_u64_if(w, "wakes", dial9_analysis__knows(a, DIAL9_FIG_WAKES),
+		    a->kind_counts[DIAL9_EV_WAKE]);
 	json_writer__kv_u64(w, "stalls", a->nstalls);
 	write_stalls_json(w, a);
 	json_writer__kv_u64(w, "signals", a->nsignals);
 
-	json_writer__key(w, "panics");
-	json_writer__begin_array(w);
-	for (i = 0; i < a->npanics; i++) {
-		const struct dial9_event *e = &a->dump->events[a->panic_ev[i]];
-
-		json_writer__begin_object(w);
-		json_writer__kv_u64(w, "ts_ns", e->ts_ns);
-		json_writer__kv_u64(w, "tid", e->tid);
-		json_writer__kv_u64(w, "task_id", e->task_id);
-		json_writer__kv_string(w, "location", dial9_analysis__string(a, e->arg));
-		json_writer__end_object(w);
-	}
-	json_writer__end_array(w);
+	write_panics_json(w, a);
 	if (a->exit_seen) {
 		const struct dial9_event *e = &a->dump->events[a->exit_ev];
 
@@ -229,75 +316,178 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 	} else {
 		json_writer__kv_null(w, "exit");
 	}
-
-	json_writer__kv_u64(w, "queue_depth_peak", a->queue_peak);
-	if (a->queue_peak)
-		json_writer__kv_u64(w, "queue_depth_peak_ns", a->queue_peak_ns);
-	else
-		json_writer__kv_null(w, "queue_depth_peak_ns");
-	json_writer__key(w, "wake_latency");
-	json_writer__begin_object(w);
-	json_writer__kv_u64(w, "count", a->lat_count);
-	json_writer__kv_u64(w, "p50_ns", a->lat_p50_ns);
-	json_writer__kv_u64(w, "p99_ns", a->lat_p99_ns);
-	json_writer__kv_u64(w, "max_ns", a->lat_max_ns);
+	write_queue_json(w, a);
+	write_long_polls_json(w, a);
+	write_chain_json(w, a);
 	json_writer__end_object(w);
+}
 
-	json_writer__key(w, "long_polls");
-	json_writer__begin_array(w);
-	n = dial9_analysis__longest_polls(a, top, TOP_N);
-	for (i = 0; i < n; i++) {
-		const struct dial9_task_info *t = dial9_analysis__task(a, top[i]->task_id);
+/* What the recorder could see: one line per missing probe class. */
+static void print_probes(const struct dial9_analysis *a)
+{
+	char why[DIAL9_WHY_LEN];
+	int c, n = 0;
 
-		json_writer__begin_object(w);
-		json_writer__kv_u64(w, "task_id", top[i]->task_id);
-		json_writer__kv_u64(w, "duration_ns", top[i]->duration_ns);
-		json_writer__kv_string(w, "location", t ? dial9_analysis__task_location(a, t) : NULL);
-		json_writer__kv_string(w, "future_location", dial9_analysis__string(a, top[i]->loc));
-		json_writer__kv_u64(w, "start_ns", top[i]->start_ns);
-		json_writer__kv_u64(w, "tid", top[i]->tid);
-		json_writer__kv_bool(w, "open", top[i]->open);
-		json_writer__end_object(w);
+	if (!a->probes_known) {
+		printf("probes     not recorded (a version %" PRIu32 " dump: what the recorder "
+		       "could see is unknown)\n", a->dump->meta.version);
+		return;
 	}
-	json_writer__end_array(w);
-
-	json_writer__key(w, "worst_wake_latency");
-	json_writer__begin_array(w);
-	n = dial9_analysis__worst_latency(a, worst, TOP_N);
-	for (i = 0; i < n; i++) {
-		json_writer__begin_object(w);
-		json_writer__kv_u64(w, "task_id", worst[i]->task_id);
-		json_writer__kv_u64(w, "max_ns", worst[i]->lat_max_ns);
-		json_writer__kv_u64(w, "p99_ns", worst[i]->lat_p99_ns);
-		json_writer__kv_u64(w, "count", worst[i]->lat_count);
-		json_writer__kv_string(w, "location", dial9_analysis__task_location(a, worst[i]));
-		json_writer__end_object(w);
+	for (c = 0; c < DIAL9_CLASS_MAX; c++) {
+		if (a->probes & (1u << c))
+			continue;
+		dial9_probe_classes_missing(DIAL9_CLASSES_ALL & ~(1u << c), why, sizeof(why));
+		printf("%s %s\n", n++ ? "          " : "probes    ", why);
 	}
-	json_writer__end_array(w);
+	if (!n)
+		printf("probes     all found\n");
+}
 
-	json_writer__key(w, "longest_wake_chain");
-	json_writer__begin_object(w);
-	json_writer__kv_u64(w, "length", g->chain_len);
-	json_writer__kv_string(w, "first_waker", g->chain_len ?
-				dial9_waker_kind_name(g->chain_nodes[0].kind) : NULL);
-	json_writer__key(w, "tasks");
-	json_writer__begin_array(w);
-	for (i = 0; g->chain_len && i <= g->chain_len; i++)
-		if (g->chain_nodes[i].kind == DIAL9_WAKER_TASK)
-			json_writer__u64(w, g->chain_nodes[i].task_id);
-	json_writer__end_array(w);
-	json_writer__end_object(w);
-	json_writer__end_object(w);
+static void print_unknown(const struct dial9_analysis *a, const char *label,
+			  enum dial9_figure f)
+{
+	char why[UNKNOWN_LEN];
+
+	printf("%-10s %s\n", label, fmt_unknown(a, f, why, sizeof(why)));
+}
+
+static void print_counts(const struct dial9_analysis *a)
+{
+	const struct dial9_wakegraph *g = a->graph;
+	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN], why[DIAL9_WHY_LEN];
+	uint64_t i;
+
+	printf("tasks      %" PRIu64 " (%s spawned, %s terminated in the window)\n", a->ntasks,
+	       fmt_u64_if(b1, dial9_analysis__knows(a, DIAL9_FIG_SPAWNS),
+			  a->kind_counts[DIAL9_EV_SPAWN]),
+	       fmt_u64_if(b2, dial9_analysis__knows(a, DIAL9_FIG_ENDS),
+			  a->kind_counts[DIAL9_EV_TERMINATE]));
+	if (dial9_analysis__knows(a, DIAL9_FIG_POLLS)) {
+		printf("polls      %" PRIu64 " recorded (%s)", a->polls_recorded,
+		       fmt_dur_bound(b1, a->poll_ns_recorded, a->polls_bound));
+		if (a->polls_bound)
+			printf(", %" PRIu64 " of them upper bounds (≤: the poll's return was not "
+			       "seen)", a->polls_bound);
+		if (a->polls_counted)
+			printf(", %" PRIu64 " counted short polls (%s)", a->polls_counted,
+			       fmt_dur(b2, a->poll_ns_counted));
+		if (a->npolls > a->npolls_closed)
+			printf(", %" PRIu64 " still running at the end",
+			       a->npolls - a->npolls_closed);
+		printf("\n");
+	} else {
+		print_unknown(a, "polls", DIAL9_FIG_POLLS);
+	}
+	if (dial9_analysis__knows(a, DIAL9_FIG_WAKES)) {
+		printf("wakes      %" PRIu64, a->kind_counts[DIAL9_EV_WAKE]);
+		if (dial9_analysis__why_unknown(a, DIAL9_FIG_WAKERS, why, sizeof(why)))
+			printf(" (lumped into runtime: %s)", why);
+		printf("\n");
+	} else {
+		print_unknown(a, "wakes", DIAL9_FIG_WAKES);
+	}
+	if (!dial9_analysis__knows(a, DIAL9_FIG_QUEUE)) {
+		print_unknown(a, "runnable", DIAL9_FIG_QUEUE);
+		print_unknown(a, "wake->poll", DIAL9_FIG_QUEUE);
+	}
+	if (dial9_analysis__knows(a, DIAL9_FIG_QUEUE) && a->queue_peak)
+		printf("runnable   peak %" PRIu64 " tasks at %s\n", a->queue_peak,
+		       fmt_rel(b1, a, a->queue_peak_ns));
+	if (dial9_analysis__knows(a, DIAL9_FIG_QUEUE) && a->lat_count) {
+		printf("wake->poll p50 %s  p99 ", fmt_dur(b1, a->lat_p50_ns));
+		printf("%s  max %s  (%" PRIu64 " samples)\n", fmt_dur(b2, a->lat_p99_ns),
+		       fmt_dur(b3, a->lat_max_ns), a->lat_count);
+	}
+	if (dial9_analysis__knows(a, DIAL9_FIG_WAKES) && g->chain_len) {
+		printf("wake chain %" PRIu64 " wakes: %s", g->chain_len, fmt_node(b1, &g->chain_nodes[0]));
+		for (i = 1; i <= g->chain_len && i <= 12; i++)
+			printf(" -> %s", fmt_u64(b1, g->chain_nodes[i].task_id));
+		printf("%s\n", g->chain_len > 12 ? " -> ..." : "");
+	}
+}
+
+/* Rows of the longest-polls and worst-latency tables. */
+struct top_ctx {
+	const struct dial9_analysis *a;
+	const struct dial9_poll **polls;
+	const struct dial9_task_info **tasks;
+	char last[512];
+};
+
+static const char *long_poll_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
+{
+	struct top_ctx *c = ctx;
+	const struct dial9_poll *p = c->polls[i];
+	const struct dial9_task_info *t = dial9_analysis__task(c->a, p->task_id);
+	const char *loc = t ? dial9_analysis__task_location(c->a, t) : NULL;
+	char d[FMT_LEN];
+
+	fmt_u64(cells[0], p->task_id);
+	snprintf(cells[1], FMT_LEN, "%s%s", p->open ? ">" : "",
+		 fmt_dur_bound(d, p->duration_ns, p->duration_is_bound));
+	fmt_rel(cells[2], c->a, p->start_ns);
+	fmt_u64(cells[3], p->tid);
+	snprintf(c->last, sizeof(c->last), "%s%s", loc ? loc : "?",
+		 p->open ? "  (still running at the end)" : "");
+	return c->last;
+}
+
+/* A top-N table of four numbers and a location, under a title; nothing
+ * when it is empty. */
+static void print_top(const char *title, const char *const *heads, uint64_t n,
+		      table_row_fn row, struct top_ctx *ctx)
+{
+	static const bool right[] = { true, true, true, true, false };
+
+	if (!n)
+		return;
+	printf("\n%s\n", title);
+	print_table(heads, right, 5, n, row, ctx);
+}
+
+static void print_longest_polls(const struct dial9_analysis *a)
+{
+	static const char *const heads[] = { "TASK", "DURATION", "AT", "THREAD", "LOCATION" };
+	const struct dial9_poll *top[TOP_N];
+	struct top_ctx ctx = { .a = a, .polls = top };
+	uint64_t n = 0;
+
+	if (dial9_analysis__knows(a, DIAL9_FIG_POLLS))
+		n = dial9_analysis__longest_polls(a, top, TOP_N);
+	print_top(a->polls_bound ? "Longest polls (≤: an upper bound)" : "Longest polls", heads,
+		  n, long_poll_row, &ctx);
+}
+
+static const char *latency_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
+{
+	const struct top_ctx *c = ctx;
+	const struct dial9_task_info *t = c->tasks[i];
+	const char *loc = dial9_analysis__task_location(c->a, t);
+
+	fmt_u64(cells[0], t->task_id);
+	fmt_dur(cells[1], t->lat_max_ns);
+	fmt_dur(cells[2], t->lat_p99_ns);
+	fmt_u64(cells[3], t->lat_count);
+	return loc ? loc : "?";
+}
+
+static void print_worst_latency(const struct dial9_analysis *a)
+{
+	static const char *const heads[] = { "TASK", "MAX", "P99", "SAMPLES", "LOCATION" };
+	const struct dial9_task_info *worst[TOP_N];
+	struct top_ctx ctx = { .a = a, .tasks = worst };
+	uint64_t n = 0;
+
+	if (dial9_analysis__knows(a, DIAL9_FIG_QUEUE))
+		n = dial9_analysis__worst_latency(a, worst, TOP_N);
+	print_top("Worst wake-to-poll latency", heads, n, latency_row, &ctx);
 }
 
 static void summary_text(const char *path, const struct dial9_analysis *a)
 {
 	const struct dial9_dump_meta *m = &a->dump->meta;
-	const struct dial9_wakegraph *g = a->graph;
-	const struct dial9_task_info *worst[TOP_N];
-	const struct dial9_poll *top[TOP_N];
 	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN], wall[80];
-	uint64_t i, n, sep;
+	uint64_t i, sep;
 
 	printf("dump       %s\n", path);
 	printf("process    pid %" PRIu32 "  comm %s  exe %s\n", m->pid, m->comm[0] ? m->comm : "?",
@@ -346,31 +536,8 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 		       mode_name(a->modes[i].mode), fmt_rel(b1, a, a->modes[i].start_ns),
 		       fmt_rel(b2, a, a->modes[i].end_ns));
 
-	printf("tasks      %" PRIu64 " (%" PRIu64 " spawned, %" PRIu64 " terminated in the window)\n",
-	       a->ntasks, a->kind_counts[DIAL9_EV_SPAWN], a->kind_counts[DIAL9_EV_TERMINATE]);
-	printf("polls      %" PRIu64 " recorded (%s)", a->polls_recorded,
-	       fmt_dur(b1, a->poll_ns_recorded));
-	if (a->polls_counted)
-		printf(", %" PRIu64 " counted short polls (%s)", a->polls_counted,
-		       fmt_dur(b2, a->poll_ns_counted));
-	if (a->npolls > a->npolls_closed)
-		printf(", %" PRIu64 " still running at the end", a->npolls - a->npolls_closed);
-	printf("\n");
-	printf("wakes      %" PRIu64 "\n", a->kind_counts[DIAL9_EV_WAKE]);
-	if (a->queue_peak)
-		printf("runnable   peak %" PRIu64 " tasks at %s\n", a->queue_peak,
-		       fmt_rel(b1, a, a->queue_peak_ns));
-	if (a->lat_count) {
-		printf("wake->poll p50 %s  p99 ", fmt_dur(b1, a->lat_p50_ns));
-		printf("%s  max %s  (%" PRIu64 " samples)\n", fmt_dur(b2, a->lat_p99_ns),
-		       fmt_dur(b3, a->lat_max_ns), a->lat_count);
-	}
-	if (g->chain_len) {
-		printf("wake chain %" PRIu64 " wakes: %s", g->chain_len, fmt_node(b1, &g->chain_nodes[0]));
-		for (i = 1; i <= g->chain_len && i <= 12; i++)
-			printf(" -> %s", fmt_u64(b1, g->chain_nodes[i].task_id));
-		printf("%s\n", g->chain_len > 12 ? " -> ..." : "");
-	}
+	print_probes(a);
+	print_counts(a);
 	for (i = 0; i < a->npanics; i++) {
 		const struct dial9_event *e = &a->dump->events[a->panic_ev[i]];
 		const char *loc = dial9_analysis__string(a, e->arg);
@@ -386,50 +553,9 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 		       e->flags & DIAL9_EXIT_F_SIGNALED ? "killed by signal" : "code",
 		       (uint64_t)e->arg);
 	}
-
-	n = dial9_analysis__longest_polls(a, top, TOP_N);
-	if (n) {
-		printf("\nLongest polls\n  ");
-		cell("TASK", 8, true);
-		cell("DURATION", 10, true);
-		cell("AT", 10, true);
-		cell("THREAD", 7, true);
-		printf("LOCATION\n");
-		for (i = 0; i < n; i++) {
-			const struct dial9_task_info *t = dial9_analysis__task(a, top[i]->task_id);
-			const char *loc = t ? dial9_analysis__task_location(a, t) : NULL;
-
-			printf("  ");
-			cell(fmt_u64(b1, top[i]->task_id), 8, true);
-			snprintf(b2, sizeof(b2), "%s%s", top[i]->open ? ">" : "",
-				 fmt_dur(b3, top[i]->duration_ns));
-			cell(b2, 10, true);
-			cell(fmt_rel(b1, a, top[i]->start_ns), 10, true);
-			cell(fmt_u64(b3, top[i]->tid), 7, true);
-			printf("%s%s\n", loc ? loc : "?",
-			       top[i]->open ? "  (still running at the end)" : "");
-		}
-	}
+	print_longest_polls(a);
 	print_stalls(a);
-	n = dial9_analysis__worst_latency(a, worst, TOP_N);
-	if (n) {
-		printf("\nWorst wake-to-poll latency\n  ");
-		cell("TASK", 8, true);
-		cell("MAX", 10, true);
-		cell("P99", 10, true);
-		cell("SAMPLES", 8, true);
-		printf("LOCATION\n");
-		for (i = 0; i < n; i++) {
-			const char *loc = dial9_analysis__task_location(a, worst[i]);
-
-			printf("  ");
-			cell(fmt_u64(b1, worst[i]->task_id), 8, true);
-			cell(fmt_dur(b1, worst[i]->lat_max_ns), 10, true);
-			cell(fmt_dur(b1, worst[i]->lat_p99_ns), 10, true);
-			cell(fmt_u64(b1, worst[i]->lat_count), 8, true);
-			printf("%s\n", loc ? loc : "?");
-		}
-	}
+	print_worst_latency(a);
 }
 
 int cmd_summary(const struct options *o)

@@ -19,11 +19,15 @@ static const char *task_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 	const struct dial9_analysis *a = c->a;
 	const struct dial9_task_info *t = c->rows[i];
 	const char *loc = dial9_analysis__task_location(a, t);
+	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
+	bool wakes = dial9_analysis__knows(a, DIAL9_FIG_WAKES);
+	/* "-": not in the window; "?": the recording cannot tell */
+	const char *spawn_unseen = dial9_analysis__knows(a, DIAL9_FIG_SPAWNS) ? "-" : "?";
 
 	fmt_u64(cells[0], t->task_id);
 	if (!t->spawn_seen) {
 		strcpy(cells[1], "?");
-		strcpy(cells[2], "-");
+		strcpy(cells[2], spawn_unseen);
 	} else {
 		if (t->parent)
 			fmt_u64(cells[1], t->parent);
@@ -34,20 +38,26 @@ static const char *task_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 	if (t->end_seen)
 		fmt_rel(cells[3], a, t->end_ns);
 	else
-		strcpy(cells[3], "-");
-	fmt_u64(cells[4], t->polls);
-	fmt_u64(cells[5], t->counted_polls);
-	fmt_dur(cells[6], t->poll_ns_total + t->counted_poll_ns);
-	fmt_dur(cells[7], t->poll_ns_max);
-	fmt_u64(cells[8], t->wakes);
-	if (t->lat_count)
+		strcpy(cells[3], dial9_analysis__knows(a, DIAL9_FIG_ENDS) ? "-" : "?");
+	fmt_u64_if(cells[4], polls, t->polls);
+	fmt_u64_if(cells[5], polls, t->counted_polls);
+	fmt_dur_bound(cells[6], t->poll_ns_total + t->counted_poll_ns, t->poll_ns_total_is_bound);
+	fmt_dur_bound(cells[7], t->poll_ns_max, t->poll_ns_max_is_bound);
+	if (!polls) {
+		strcpy(cells[6], "?");
+		strcpy(cells[7], "?");
+	}
+	fmt_u64_if(cells[8], wakes, t->wakes);
+	if (!dial9_analysis__knows(a, DIAL9_FIG_QUEUE))
+		strcpy(cells[9], "?");
+	else if (t->lat_count)
 		fmt_dur(cells[9], t->lat_max_ns);
 	else
 		strcpy(cells[9], "-");
 	if (t->top_waker_count)
 		fmt_node(cells[10], &t->top_waker);
 	else
-		strcpy(cells[10], "-");
+		strcpy(cells[10], wakes ? "-" : "?");
 	return loc ? loc : "?";
 }
 
@@ -96,7 +106,9 @@ int cmd_tasks(const struct options *o)
 	if (n < l.a->ntasks)
 		printf(", first %" PRIu64 " shown", n);
 	printf(" (times from the window start; POLLS recorded one by one, COUNTED in "
-	       "summaries; MAX-WAIT = worst wake-to-poll latency)\n");
+	       "summaries; MAX-WAIT = worst wake-to-poll latency; ≤ an upper bound; "
+	       "? unknown)\n");
+	print_probes_note(l.a);
 	print_table(heads, right, sizeof(heads) / sizeof(heads[0]), n, task_row, &ctx);
 	err = text_done();
 cleanup:
@@ -156,7 +168,8 @@ static const char *event_detail(const struct dial9_analysis *a,
 			snprintf(buf, len, "%s", s ? s : "");
 			break;
 		case DIAL9_EV_POLL_END:
-			snprintf(buf, len, "%s%s", te->duration_ns ? fmt_dur(b1, te->duration_ns) :
+			snprintf(buf, len, "%s%s", te->duration_ns ?
+				 fmt_dur_bound(b1, te->duration_ns, te->duration_is_bound) :
 				 "duration unknown",
 				 e->flags & DIAL9_POLL_F_COMPLETE ? ", completed" : "");
 			break;
@@ -183,7 +196,7 @@ static const char *event_detail(const struct dial9_analysis *a,
 static void task_header_text(const struct dial9_analysis *a, const struct dial9_task_info *t)
 {
 	const char *loc = dial9_analysis__task_location(a, t);
-	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN];
+	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN], why[UNKNOWN_LEN];
 
 	printf("task       %" PRIu64 "\n", t->task_id);
 	printf("location   %s\n", loc ? loc : "?");
@@ -191,25 +204,40 @@ static void task_header_text(const struct dial9_analysis *a, const struct dial9_
 		printf("spawned    %s on thread %" PRIu32 " by %s%s\n", fmt_rel(b1, a, t->spawn_ns),
 		       t->spawn_tid, t->parent ? "task " : "no task",
 		       t->parent ? fmt_u64(b2, t->parent) : "");
-	else
+	else if (dial9_analysis__knows(a, DIAL9_FIG_SPAWNS))
 		printf("spawned    before the window\n");
+	else
+		printf("spawned    %s\n", fmt_unknown(a, DIAL9_FIG_SPAWNS, why, sizeof(why)));
 	if (t->end_seen)
 		printf("ended      %s%s\n", fmt_rel(b1, a, t->end_ns),
 		       t->completed ? " (completed)" : "");
-	else
+	else if (dial9_analysis__knows(a, DIAL9_FIG_ENDS))
 		printf("ended      not in the window\n");
-	printf("polls      %" PRIu64 " recorded, %s total, %s max", t->polls,
-	       fmt_dur(b1, t->poll_ns_total), fmt_dur(b2, t->poll_ns_max));
-	if (t->counted_polls)
-		printf("; %" PRIu64 " counted short polls, %s", t->counted_polls,
-		       fmt_dur(b3, t->counted_poll_ns));
-	printf("\n");
-	printf("wakes      %" PRIu64 " received", t->wakes);
-	if (t->top_waker_count)
-		printf(" (mostly by %s: %" PRIu64 ")", fmt_node(b1, &t->top_waker),
-		       t->top_waker_count);
-	printf(", %" PRIu64 " sent; %" PRIu64 " children\n", t->wakes_sent, t->children);
-	if (t->lat_count)
+	else
+		printf("ended      %s\n", fmt_unknown(a, DIAL9_FIG_ENDS, why, sizeof(why)));
+	if (dial9_analysis__knows(a, DIAL9_FIG_POLLS)) {
+		printf("polls      %" PRIu64 " recorded, %s total, %s max", t->polls,
+		       fmt_dur_bound(b1, t->poll_ns_total, t->poll_ns_total_is_bound),
+		       fmt_dur_bound(b2, t->poll_ns_max, t->poll_ns_max_is_bound));
+		if (t->counted_polls)
+			printf("; %" PRIu64 " counted short polls, %s", t->counted_polls,
+			       fmt_dur(b3, t->counted_poll_ns));
+		printf("%s\n", t->poll_ns_total_is_bound ? " (≤: an upper bound)" : "");
+	} else {
+		printf("polls      %s\n", fmt_unknown(a, DIAL9_FIG_POLLS, why, sizeof(why)));
+	}
+	if (dial9_analysis__knows(a, DIAL9_FIG_WAKES)) {
+		printf("wakes      %" PRIu64 " received", t->wakes);
+		if (t->top_waker_count)
+			printf(" (mostly by %s: %" PRIu64 ")", fmt_node(b1, &t->top_waker),
+			       t->top_waker_count);
+		printf(", %" PRIu64 " sent", t->wakes_sent);
+	} else {
+		printf("wakes      %s", fmt_unknown(a, DIAL9_FIG_WAKES, why, sizeof(why)));
+	}
+	printf("; %s children\n", fmt_u64_if(b1, dial9_analysis__knows(a, DIAL9_FIG_SPAWNS),
+					    t->children));
+	if (dial9_analysis__knows(a, DIAL9_FIG_QUEUE) && t->lat_count)
 		printf("wake->poll max %s  p99 %s  (%" PRIu64 " samples)\n",
 		       fmt_dur(b1, t->lat_max_ns), fmt_dur(b2, t->lat_p99_ns), t->lat_count);
 	if (t->panicked)
@@ -296,6 +324,7 @@ int cmd_task(const struct options *o)
 					  &te[i].other);
 			if (e->kind == DIAL9_EV_POLL_END) {
 				json_writer__kv_u64(w, "duration_ns", te[i].duration_ns);
+				json_writer__kv_bool(w, "duration_is_bound", te[i].duration_is_bound);
 				json_writer__kv_bool(w, "completed",
 						     e->flags & DIAL9_POLL_F_COMPLETE);
 			}

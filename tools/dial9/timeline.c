@@ -38,7 +38,7 @@ static const char *slice_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 		snprintf(cells[1], FMT_LEN, ">%s", fmt_rel(b, c->a, s->end_ns));
 	else
 		fmt_rel(cells[1], c->a, s->end_ns);
-	fmt_dur(cells[2], s->end_ns - s->start_ns);
+	fmt_dur_bound(cells[2], s->end_ns - s->start_ns, s->duration_is_bound);
 	switch (s->kind) {
 	case DIAL9_SLICE_POLL:
 		t = dial9_analysis__task(c->a, s->task_id);
@@ -66,9 +66,12 @@ static const char *slice_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 static void timeline_json(const struct dial9_analysis *a, const struct dial9_timeline *tl,
 			  struct json_writer *w)
 {
+	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
+	bool idle = dial9_analysis__knows(a, DIAL9_FIG_IDLE);
 	uint64_t i, k;
 
 	json_writer__begin_object(w);
+	dial9_analysis__write_known_json(w, a);
 	json_writer__kv_u64(w, "start_ns", a->start_ns);
 	json_writer__kv_u64(w, "from_ns", tl->from_ns);
 	json_writer__kv_u64(w, "to_ns", tl->to_ns);
@@ -79,9 +82,10 @@ static void timeline_json(const struct dial9_analysis *a, const struct dial9_tim
 
 		json_writer__begin_object(w);
 		json_writer__kv_u64(w, "tid", th->tid);
-		json_writer__kv_u64(w, "polls", th->polls);
-		json_writer__kv_u64(w, "busy_ns", th->busy_ns);
-		json_writer__kv_u64(w, "idle_ns", th->idle_ns);
+		json_u64_if(w, "polls", polls, th->polls);
+		json_u64_if(w, "busy_ns", polls, th->busy_ns);
+		json_bool_if(w, "busy_ns_is_bound", polls, th->busy_is_bound);
+		json_u64_if(w, "idle_ns", idle, th->idle_ns);
 		json_writer__key(w, "slices");
 		json_writer__begin_array(w);
 		for (k = th->first; k < th->first + th->count; k++) {
@@ -93,6 +97,7 @@ static void timeline_json(const struct dial9_analysis *a, const struct dial9_tim
 			json_writer__kv_u64(w, "start_ns", s->start_ns);
 			json_writer__kv_u64(w, "end_ns", s->end_ns);
 			json_writer__kv_u64(w, "duration_ns", s->end_ns - s->start_ns);
+			json_writer__kv_bool(w, "duration_is_bound", s->duration_is_bound);
 			if (s->kind != DIAL9_SLICE_IDLE) {
 				json_writer__kv_u64(w, "task_id", s->task_id);
 				t = dial9_analysis__task(a, s->task_id);
@@ -116,19 +121,27 @@ static void timeline_text(const struct dial9_analysis *a, const struct dial9_tim
 {
 	static const char *const heads[] = { "START", "END", "DURATION", "WHAT" };
 	static const bool right[] = { true, true, true, false };
-	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN];
+	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
+	bool idle = dial9_analysis__knows(a, DIAL9_FIG_IDLE);
+	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN], why[UNKNOWN_LEN];
 	struct timeline_ctx ctx = { .a = a };
 	uint64_t i;
 
-	printf("timeline %s .. %s (< began before, > still going at the end)\n",
+	printf("timeline %s .. %s (< began before, > still going at the end, ≤ an upper bound)\n",
 	       fmt_rel(b1, a, tl->from_ns), fmt_rel(b2, a, tl->to_ns));
+	if (!polls)
+		printf("polls %s\n", fmt_unknown(a, DIAL9_FIG_POLLS, why, sizeof(why)));
+	if (!idle)
+		printf("idle  %s\n", fmt_unknown(a, DIAL9_FIG_IDLE, why, sizeof(why)));
 	if (!tl->nthreads)
-		printf("nothing ran in this range\n");
+		printf("nothing %s in this range\n", polls ? "ran" : "recorded");
 	for (i = 0; i < tl->nthreads; i++) {
 		const struct dial9_thread *th = &tl->threads[i];
 
-		printf("\nthread %" PRIu32 ": %" PRIu64 " polls, busy %s, idle %s\n", th->tid,
-		       th->polls, fmt_dur(b1, th->busy_ns), fmt_dur(b3, th->idle_ns));
+		printf("\nthread %" PRIu32 ": %s polls, busy %s, idle %s\n", th->tid,
+		       fmt_u64_if(b1, polls, th->polls),
+		       polls ? fmt_dur_bound(b2, th->busy_ns, th->busy_is_bound) : "?",
+		       idle ? fmt_dur(b3, th->idle_ns) : "?");
 		ctx.slices = &tl->slices[th->first];
 		print_table(heads, right, 4, th->count, slice_row, &ctx);
 	}

@@ -78,12 +78,21 @@ static bool on_chain(const struct dial9_wakegraph *g, const struct dial9_wake_ed
 	return false;
 }
 
+/* A graph-level label="…" (escaped), for what the graph cannot show. */
+static void dot_label(const char *why)
+{
+	printf("  label=\"");
+	dot_escaped(why);
+	printf("\";\n");
+}
+
 static int graph_dot(const struct dial9_analysis *a, const struct dial9_wake_edge **edges,
 		      uint64_t n)
 {
 	const struct dial9_wakegraph *g = a->graph;
 	struct dial9_idset seen = { 0 };
 	uint64_t *ids, i, k, non_task = 0;
+	char why[DIAL9_WHY_LEN];
 
 	/* Nodes: each task once (sorted set), each non-task waker once. */
 	ids = malloc((2 * n + 1) * sizeof(*ids));
@@ -100,6 +109,8 @@ static int graph_dot(const struct dial9_analysis *a, const struct dial9_wake_edg
 	}
 	dial9_idset__init(&seen, ids, k);
 	printf("digraph dial9_wakes {\n  rankdir=LR;\n  node [shape=ellipse, fontsize=10];\n");
+	if (dial9_analysis__why_unknown(a, DIAL9_FIG_WAKERS, why, sizeof(why)))
+		dot_label(why);
 	for (i = 0; i < seen.count; i++) {
 		const struct dial9_task_info *t = dial9_analysis__task(a, seen.ids[i]);
 		const char *loc = t ? dial9_analysis__task_location(a, t) : NULL;
@@ -137,6 +148,9 @@ static void graph_json(const struct dial9_analysis *a, struct json_writer *w,
 	uint64_t i;
 
 	json_writer__begin_object(w);
+	json_writer__kv_bool(w, "available", true);
+	json_writer__kv_null(w, "reason");
+	dial9_analysis__write_why_json(w, "lumped_into_runtime", a, DIAL9_FIG_WAKERS);
 	json_writer__kv_u64(w, "wakes", g->nwakes);
 	json_writer__kv_u64(w, "edge_count", g->nedges);
 	json_writer__key(w, "edges");
@@ -157,15 +171,7 @@ static void graph_json(const struct dial9_analysis *a, struct json_writer *w,
 	json_writer__end_array(w);
 	json_writer__key(w, "longest_chain");
 	json_writer__begin_object(w);
-	json_writer__kv_u64(w, "length", g->chain_len);
-	json_writer__kv_string(w, "first_waker", g->chain_len ?
-				dial9_waker_kind_name(g->chain_nodes[0].kind) : NULL);
-	json_writer__key(w, "tasks");
-	json_writer__begin_array(w);
-	for (i = 0; g->chain_len && i <= g->chain_len; i++)
-		if (g->chain_nodes[i].kind == DIAL9_WAKER_TASK)
-			json_writer__u64(w, g->chain_nodes[i].task_id);
-	json_writer__end_array(w);
+	json_chain(w, g);
 	json_writer__key(w, "wakes");
 	json_writer__begin_array(w);
 	for (i = 0; i < g->chain_len; i++) {
@@ -180,6 +186,33 @@ static void graph_json(const struct dial9_analysis *a, struct json_writer *w,
 	json_writer__end_object(w);
 }
 
+/* No wake probe: one line (or object) saying why, and no graph. */
+static int graph_unavailable(const struct options *o, const struct dial9_analysis *a)
+{
+	struct json_writer *w;
+	char why[DIAL9_WHY_LEN];
+
+	dial9_analysis__why_unknown(a, DIAL9_FIG_WAKES, why, sizeof(why));
+	if (o->json) {
+		w = json_out(o);
+		if (!w)
+			return -ENOMEM;
+		json_writer__begin_object(w);
+		json_writer__kv_bool(w, "available", false);
+		json_writer__kv_string(w, "reason", why);
+		json_writer__end_object(w);
+		return json_done(w);
+	}
+	if (o->dot) {
+		printf("digraph dial9_wakes { label=\"wake graph unavailable: ");
+		dot_escaped(why);
+		printf("\"; }\n");
+	} else {
+		printf("wake graph unavailable: %s\n", why);
+	}
+	return text_done();
+}
+
 int cmd_wakegraph(const struct options *o)
 {
 	static const char *const heads[] = { "COUNT", "WAKER", "WOKEN", "WOKEN-LOCATION" };
@@ -188,12 +221,17 @@ int cmd_wakegraph(const struct options *o)
 	struct json_writer *w;
 	struct graph_ctx ctx;
 	struct loaded l;
+	char why[DIAL9_WHY_LEN];
 	uint64_t n;
 	int err;
 
 	err = load(o->args[0], !o->json, &l);
 	if (err)
 		return err;
+	if (!dial9_analysis__knows(l.a, DIAL9_FIG_WAKES)) {
+		err = graph_unavailable(o, l.a);
+		goto cleanup;
+	}
 	err = dial9_wakegraph__by_count(l.a->graph, &edges);
 	if (err) {
 		p_err("%s", strerror(-err));
@@ -219,6 +257,8 @@ int cmd_wakegraph(const struct options *o)
 		if (n < l.a->graph->nedges)
 			printf(", the %" PRIu64 " most frequent shown", n);
 		printf("\n");
+		if (dial9_analysis__why_unknown(l.a, DIAL9_FIG_WAKERS, why, sizeof(why)))
+			printf("runtime wakes include others: %s\n", why);
 		ctx.a = l.a;
 		ctx.edges = edges;
 		if (n)

@@ -25,6 +25,12 @@
     return (ns / 1e9).toFixed(3) + ' s';
   }
   const fmtT = (ns) => '+' + fmtDur(ns);
+  // ≤: an upper bound (the poll's return was not seen: it ends at the worker's next poll or park)
+  const fmtBound = (ns, bound) => (bound ? '≤' : '') + fmtDur(ns);
+  // What the recording cannot vouch for: M.unknown[figure] = why (absent when known)
+  const UNK = M.unknown || {};
+  const known = (fig) => !UNK[fig];
+  const orQ = (fig, s) => (known(fig) ? s : '?');
   const fmtN = (n) => n.toLocaleString('en-US');
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
   const str = (i) => (i > 0 && i < D.strings.length ? D.strings[i] : '');
@@ -214,7 +220,7 @@
         }
         if (wpx > 60) {
           ctx.fillStyle = '#fff'; ctx.font = '10px system-ui, sans-serif';
-          const label = 'task ' + task + ' ' + fmtDur(d);
+          const label = 'task ' + task + ' ' + fmtBound(d, P.flags[i] & 8);
           ctx.save(); ctx.beginPath(); ctx.rect(x0, y, wpx, laneH); ctx.clip();
           ctx.fillText(label, x0 + 4, y + laneH - 2 - hh / 2); ctx.restore();
         }
@@ -243,7 +249,7 @@
     ctx.strokeStyle = '#d0312d'; ctx.lineWidth = 3;
     ctx.strokeRect(x0 - 2, y + 0.5, Math.max(3, x1 - x0) + 4, laneH - 1);
     ctx.lineWidth = 1;
-    const label = 'longest poll: task ' + lp.task + ' · ' + fmtDur(lp.dur);
+    const label = 'longest poll: task ' + lp.task + ' · ' + fmtBound(lp.dur, lp.bound);
     ctx.font = 'bold 11px system-ui, sans-serif';
     const tw = ctx.measureText(label).width;
     let lx = Math.max(GUTTER + 2, Math.min(x1 + 6, g.w - RIGHT - tw - 6));
@@ -282,17 +288,22 @@
   // ---- charts over time ------------------------------------------------------
   const CHARTS = [
     { title: 'runnable tasks (max per interval)', series: [{ v: (k) => S.queue_max[k], c: '#5b6f9e', bar: true }],
-      fmt: (v) => String(Math.round(v)) },
-    { title: 'wake → poll latency', series: [
+      fmt: (v) => String(Math.round(v)), fig: 'queue' },
+    { title: 'wake → poll latency', fig: 'queue', series: [
         { v: (k) => (S.lat_n[k] ? S.lat_p50[k] : null), c: '#2f6fde', name: 'p50' },
         { v: (k) => (S.lat_n[k] ? S.lat_p99[k] : null), c: '#e07b00', name: 'p99' }], fmt: fmtDur },
     { title: 'polls per second', series: [{ v: (k) => S.polls[k] * 1e9 / S.interval_ns, c: '#3aa357', bar: true }],
-      fmt: (v) => fmtN(Math.round(v)) },
+      fmt: (v) => fmtN(Math.round(v)), fig: 'polls' },
   ];
   function drawChart(g, def) {
     const { ctx, w, h } = g, top = 16, bottom = h - 4, ins = S.interval_ns;
     ctx.clearRect(0, 0, w, h);
     ctx.fillStyle = '#fbfcfd'; ctx.fillRect(GUTTER, top, plotW(g), bottom - top);
+    if (!known(def.fig)) {
+      ctx.fillStyle = '#6b7385'; ctx.font = '11px system-ui, sans-serif'; ctx.textBaseline = 'middle';
+      ctx.fillText(def.title + ': unknown (' + UNK[def.fig] + ')', GUTTER, 7);
+      return;
+    }
     drawShade(g, top, bottom);
     const k0 = Math.max(0, Math.floor(state.t0 / ins)), k1 = Math.min(S.intervals - 1, Math.floor(state.t1 / ins));
     let max = 0;
@@ -380,7 +391,8 @@
     if (hit.kind === 'poll') {
       const i = hit.i, task = P.task[i], loc = str(P.loc[i]) || taskLoc(task);
       return 'task ' + task + (loc ? '\n' + loc : '') + (taskLoc(task) && taskLoc(task) !== loc ? '\nspawned at ' + taskLoc(task) : '') +
-        '\npoll ' + fmtDur(P.dur[i]) + (P.dur[i] >= LONG ? '  (long: blocks this worker)' : '') +
+        '\npoll ' + fmtBound(P.dur[i], P.flags[i] & 8) + (P.dur[i] >= LONG ? '  (long: blocks this worker)' : '') +
+        (P.flags[i] & 8 ? '\nan upper bound: the poll\'s return was not seen' : '') +
         '\nat ' + fmtT(P.start[i]) + ' on tid ' + ln.tid + (P.flags[i] & 1 ? '\nstill running at dump time' : '') +
         '\nclick to select this task';
     }
@@ -392,6 +404,7 @@
   function chartTip(ci, t) {
     const k = Math.min(S.intervals - 1, Math.max(0, Math.floor(t / S.interval_ns)));
     const head = fmtT(k * S.interval_ns) + ' … ' + fmtT((k + 1) * S.interval_ns) + '\n';
+    if (!known(CHARTS[ci].fig)) return head + 'unknown: ' + UNK[CHARTS[ci].fig];
     if (ci === 0) return head + 'max runnable tasks: ' + S.queue_max[k];
     if (ci === 1) return head + (S.lat_n[k] ? 'wake→poll p50 ' + fmtDur(S.lat_p50[k]) + ', p99 ' +
       fmtDur(S.lat_p99[k]) + ' (' + S.lat_n[k] + ' samples)' : 'no latency samples');
@@ -447,8 +460,9 @@
     else if (i === undefined) $('selected').textContent = 'task ' + task;
     else {
       $('selected').textContent = 'selected: task ' + task + (str(T.loc[i]) ? ' · ' + str(T.loc[i]) : '') +
-        ' · ' + fmtN(T.polls[i]) + ' polls, longest ' + fmtDur(T.max[i]) + ', woken ' + fmtN(T.wakes[i]) +
-        '×' + (T.parent[i] ? ', spawned by task ' + T.parent[i] : '') + (T.flags[i] & 1 ? ', PANICKED' : '');
+        ' · ' + orQ('polls', fmtN(T.polls[i])) + ' polls, longest ' + orQ('polls', fmtBound(T.max[i], T.flags[i] & 16)) +
+        ', woken ' + orQ('wakes', fmtN(T.wakes[i])) + '×' + (T.parent[i] ? ', spawned by task ' + T.parent[i] : '') +
+        (T.flags[i] & 1 ? ', PANICKED' : '');
       if (zoom && T.last[i] >= T.first[i]) {
         const pad = Math.max(20000, (T.last[i] - T.first[i]) * 0.05);
         setView(T.first[i] - pad, T.last[i] + pad);
@@ -480,16 +494,20 @@
       (T.id[i] === state.sel ? ' sel' : '') + '">' +
       '<td class="num">' + T.id[i] + (T.flags[i] & 1 ? ' ⚠' : '') + '</td>' +
       '<td class="loc" title="' + esc(str(T.loc[i])) + '">' + esc(str(T.loc[i]) || '—') + '</td>' +
-      '<td class="num">' + fmtN(T.polls[i]) + '</td><td class="num">' + fmtDur(T.total[i]) + '</td>' +
-      '<td class="num max">' + fmtDur(T.max[i]) + '</td><td class="num">' + fmtN(T.wakes[i]) + '</td>' +
-      '<td class="num">' + (T.lat_max[i] ? fmtDur(T.lat_max[i]) : '—') + '</td></tr>').join('');
+      '<td class="num">' + orQ('polls', fmtN(T.polls[i])) + '</td><td class="num">' +
+      orQ('polls', fmtBound(T.total[i], T.flags[i] & 32)) + '</td>' +
+      '<td class="num max">' + orQ('polls', fmtBound(T.max[i], T.flags[i] & 16)) + '</td><td class="num">' +
+      orQ('wakes', fmtN(T.wakes[i])) + '</td>' +
+      '<td class="num">' + orQ('queue', T.lat_max[i] ? fmtDur(T.lat_max[i]) : '—') + '</td></tr>').join('');
     for (const th of $('tasks').tHead.rows[0].cells) {
       th.classList.toggle('sorted-desc', th.dataset.key === state.sortKey && state.sortDir < 0);
       th.classList.toggle('sorted-asc', th.dataset.key === state.sortKey && state.sortDir > 0);
     }
     $('table-note').textContent = (rows.length > ROWS ? 'showing the first ' + ROWS + ' of ' + fmtN(rows.length) +
-      ' matching tasks. ' : '') + (T.total > T.id.length ? 'The dump has ' + fmtN(T.total) + ' tasks; the ' +
-      fmtN(T.id.length) + ' with the most poll time are listed. ' : '') + 'Click a row to show the task on the timeline.';
+      ' matching tasks. ' : '') + (T.count > T.id.length ? 'The dump has ' + fmtN(T.count) + ' tasks; the ' +
+      fmtN(T.id.length) + ' with the most poll time are listed. ' : '') + 'Click a row to show the task on the timeline.' +
+      (T.flags.some((f) => f & 48) ? ' ≤: an upper bound (a poll\'s return was not seen).' : '') +
+      (known('polls') && known('wakes') && known('queue') ? '' : ' ?: not recorded (see the probes above).');
   }
   $('tasks').tHead.addEventListener('click', (ev) => {
     const th = ev.target.closest('th');
@@ -553,7 +571,8 @@
       }
     }
   })();
-  const NODE_COL = { io_driver: '#3aa357', timer: '#e07b00', runtime: '#8a3ab9', thread: '#6b7385', unknown: '#9aa0ab' };
+  const NODE_COL = { io_driver: '#3aa357', timer: '#e07b00', runtime: '#8a3ab9', thread: '#6b7385',
+                     block_on: '#b5651d', unknown: '#9aa0ab' };
   const radius = (v) => 5 + Math.min(10, Math.log2(1 + v.deg));
   function drawGraph() {
     const c = $('graph');
@@ -561,6 +580,7 @@
     const ctx = c.getContext('2d');
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, 560, 440);
+    if (!known('wakes')) { ctx.fillStyle = '#6b7385'; ctx.fillText('wake graph unavailable: ' + UNK.wakes, 20, 20); return; }
     if (!G.nodes.length) { ctx.fillStyle = '#6b7385'; ctx.fillText('no wakes recorded', 20, 20); return; }
     for (const e of G.edges) {
       const A = G.nodes[e.a], B = G.nodes[e.b];
@@ -628,23 +648,32 @@
       ['window', fmtDur(SPAN) + (when ? ', dumped ' + when : '')],
       ['events', fmtN(M.events)],
       ['tasks', fmtN(M.tasks), false, 'sum-tasks'],
-      ['polls', fmtN(M.polls_recorded) + (M.polls_counted ? ' + ' + fmtN(M.polls_counted) + ' summarised' : '')],
+      ['polls', known('polls') ? fmtN(M.polls_recorded) + (M.polls_counted ? ' + ' + fmtN(M.polls_counted) + ' summarised' : '') +
+        (M.polls_bound ? ' (' + fmtN(M.polls_bound) + ' ≤ upper bounds)' : '') : 'unknown'],
       ['worker threads', String(NL)],
       ['lost events', fmtN(lost) + (lost ? ' (ring ' + fmtN(M.lost_ringbuf) + ', window ' + fmtN(M.lost_window) + ')' : ''), lost > 0],
-      ['longest poll', lp ? fmtDur(lp.dur) + ' · task ' + lp.task : '—', lp && lp.dur >= LONG],
-      ['runnable peak', fmtN(M.queue_peak) + ' at ' + fmtT(M.queue_peak_ns)],
-      ['wake→poll p50 / p99 / max', M.lat_count ? fmtDur(M.lat_p50_ns) + ' / ' + fmtDur(M.lat_p99_ns) + ' / ' + fmtDur(M.lat_max_ns) : '—'],
+      ['longest poll', !known('polls') ? 'unknown' : lp ? fmtBound(lp.dur, lp.bound) + ' · task ' + lp.task : '—', lp && lp.dur >= LONG],
+      ['runnable peak', !known('queue') ? 'unknown' : fmtN(M.queue_peak) + ' at ' + fmtT(M.queue_peak_ns)],
+      ['wake→poll p50 / p99 / max', !known('queue') ? 'unknown' : M.lat_count ? fmtDur(M.lat_p50_ns) + ' / ' +
+        fmtDur(M.lat_p99_ns) + ' / ' + fmtDur(M.lat_max_ns) : '—'],
+      ['probes', M.probes_missing === null ? 'not recorded (v' + M.format_version + ' dump)' : M.probes_missing.length ?
+        M.probes_missing.length + ' missing: ' + M.probes_missing.map((p) => p.class).join(', ') : 'all found',
+        !!(M.probes_missing && M.probes_missing.length)],
     ];
-    if (M.panics || M.signals) items.push(['panics / signals', M.panics + ' / ' + M.signals, M.panics > 0]);
+    if (M.panics || M.signals) items.push(['panics / signals', orQ('panics', M.panics) + ' / ' + M.signals, M.panics > 0]);
     $('facts').innerHTML = items.map(([k, v, bad, id]) => '<div class="fact' + (bad ? ' bad' : '') + '"' +
       (id ? ' id="' + id + '" data-n="' + (k === 'tasks' ? M.tasks : '') + '"' : '') + '><b>' + esc(v) + '</b><span>' + esc(k) + '</span></div>').join('');
-    if (lp && lp.dur >= LONG) {
+    if (known('polls') && lp && lp.dur >= LONG) {
       const loc = str(lp.loc) || taskLoc(lp.task);
-      $('culprit').innerHTML = 'Worker <b>tid ' + lp.tid + '</b> was blocked for <b>' + esc(fmtDur(lp.dur)) +
+      $('culprit').innerHTML = 'Worker <b>tid ' + lp.tid + '</b> was blocked for <b>' + esc(fmtBound(lp.dur, lp.bound)) +
         '</b> polling <b>task ' + lp.task + '</b>' + (loc ? ' (' + esc(loc) + ')' : '') + ' at ' + esc(fmtT(lp.start)) +
         (lp.open ? ', still running when the dump was taken' : '') + '. <a id="show-culprit">show it</a>';
       $('show-culprit').addEventListener('click', zoomLongest);
     }
+    if (!known('spawns')) $('tasks').tHead.querySelector('th[data-key="loc"]').textContent = 'future location';
+    $('probes').innerHTML = M.probes_missing === null ?
+      'Probes: not recorded (a version ' + esc(M.format_version) + ' dump: what the recorder could see is unknown).' :
+      M.probes_missing.map((p) => 'no ' + esc(p.class) + ' probe: ' + esc(p.cost)).join('<br>');
     const shadeKinds = new Set(D.shade.map((s) => s.kind));
     const legend = [['long poll (≥ ' + fmtDur(LONG) + '): full height, red outline', '#d0312d'],
       ['poll (colour = ' + 'task or location)', 'hsl(210,62%,55%)']];
@@ -653,15 +682,21 @@
     if (shadeKinds.has('lost')) legend.push(['events lost', SHADE.lost]);
     if (!P.all) legend.push(['single polls drawn here (elsewhere: busy time per bucket)', '#3aa357']);
     if (WK.t.length) legend.push(['wake link (task / I/O-timer)', 'rgba(47,111,222,.75)']);
+    if (P.flags.some((f) => f & 8)) legend.push(['≤: poll length an upper bound (its return was not seen)', '#cfd5de']);
+    if (!known('idle')) legend.push(['idle time not recorded (no park probe)', '#ffffff']);
+    if (known('wakes'))
+      for (const k of Object.keys(NODE_COL)) if (G.nodes.some((v) => v.kind === k)) legend.push(['waker: ' + k, NODE_COL[k]]);
     $('legend').innerHTML = legend.map(([t, c]) => '<span><i style="background:' + c + '"></i>' + esc(t) + '</span>').join('');
     $('sampling').textContent = (P.all ? 'All ' + fmtN(P.total) + ' polls are drawn one by one.' :
       'Downsampled: ' + fmtN(P.embedded) + ' of ' + fmtN(P.total) + ' polls are drawn one by one — every poll inside the ' +
       DW.length + ' busiest windows (green strip above the lanes) plus the ' + fmtN(P.longest_included) +
       ' longest; elsewhere each lane shows busy time and its longest poll per ' + fmtDur(OV.bucket_ns) + ' bucket.') +
-      ' Charts use ' + S.intervals + ' intervals of ' + fmtDur(S.interval_ns) + '. Wake links: ' + fmtN(WK.t.length) +
-      ' of ' + fmtN(WK.total) + ' wakes.';
+      ' Charts use ' + S.intervals + ' intervals of ' + fmtDur(S.interval_ns) + '. Wake links: ' +
+      (known('wakes') ? fmtN(WK.t.length) + ' of ' + fmtN(WK.total) + ' wakes.' : 'none (' + UNK.wakes + ').');
     $('task-count').textContent = fmtN(M.tasks) + ' tasks';
-    $('graph-note').textContent = G.edges.length + ' of ' + D.graph.edges_total + ' edges (task → task first)' +
+    if (!known('wakes')) $('graph-note').textContent = '';
+    else $('graph-note').textContent = (M.lumped_into_runtime ? 'Runtime wakes include others: ' + M.lumped_into_runtime + '. ' : '') +
+      G.edges.length + ' of ' + D.graph.edges_total + ' edges (task → task first)' +
       (D.graph.chain.length ? '; longest wake chain (' + (D.graph.chain.length - 1) + ' wakes): ' +
         D.graph.chain.slice(0, 12).map((n) => (n.kind === 'task' ? n.task : n.kind)).join(' → ') +
         (D.graph.chain.length > 12 ? ' → …' : '') : '');
