@@ -24,8 +24,8 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Second integer return register (a 16-byte pair comes back in two). */
-/* libbpf 1.1 has no PT_REGS_PARM6 either. */
+/* Second integer return register (a 16-byte pair comes back in two), and
+ * the sixth argument, which libbpf 1.1 lacks. */
 #if defined(__TARGET_ARCH_x86)
 #define PT_REGS_RC2(x) PT_REGS_PARM3(x) /* rdx */
 #ifndef PT_REGS_PARM6
@@ -267,7 +267,7 @@ static __always_inline void end_park(struct thread_state *st, __u64 now)
  * index in ret_sites, or -1 when it is not known yet.
  */
 static __always_inline int learn_ret_site(struct pt_regs *ctx, struct thread_state *st,
-					  struct dial9_proc_ctl *c, __u16 kind)
+					  struct dial9_proc_ctl *c, __u16 kind, __u64 task_id)
 {
 	__u64 ret = 0;
 	__u32 i, n;
@@ -285,7 +285,7 @@ static __always_inline int learn_ret_site(struct pt_regs *ctx, struct thread_sta
 		return -1;
 	st->reported_site = ret;
 	emit_to(bpf_get_current_pid_tgid() >> 32, (__u32)bpf_get_current_pid_tgid(), 0,
-		DIAL9_EV_RING_RET_SITE, 0, ret, 0, kind, true); /* learn it soon */
+		DIAL9_EV_RING_RET_SITE, task_id, ret, 0, kind, true); /* learn it soon */
 	return -1;
 }
 
@@ -330,16 +330,21 @@ static __always_inline int poll_enter(struct pt_regs *ctx)
 	st = thread_state(true);
 	if (!st)
 		return 0;
-	site = learn_ret_site(ctx, st, c, DIAL9_PROBE_RAW_POLL);
-	if (c && site >= 0 && site < 32 && (c->pool_sites >> site) & 1)
-		return 0; /* the blocking pool's own work, not a task of the program */
+	id = task_id_of(hdr);
+	site = learn_ret_site(ctx, st, c, DIAL9_PROBE_RAW_POLL, id);
+	if (c && site >= 0 && site < DIAL9_MAX_RET_SITES && (c->pool_sites >> site) & 1) {
+		/* the blocking pool's own work, not a task of the program: the
+		 * daemon leaves its other records (its end) out */
+		if (id)
+			emit(DIAL9_EV_RING_POOL_TASK, id, 0, 0, 0);
+		return 0;
+	}
 	now = bpf_ktime_get_ns();
 	check_stall(st, now, epoch);
 	st->idle = 0;
 	end_poll(st, now, epoch, DIAL9_POLL_F_INFERRED); /* its return was not seen */
 	end_park(st, now);
 	st->spawn_site = 0; /* a spawn that never completed */
-	id = task_id_of(hdr);
 	st->task_id = id;
 	st->poll_start_ns = now;
 	st->poll_fn = PT_REGS_IP(ctx);
@@ -555,7 +560,7 @@ static __always_inline int park_enter(struct pt_regs *ctx, __u16 kind)
 	if (!st)
 		return 0;
 	st->ctx = CTX_RUNTIME;
-	learn_ret_site(ctx, st, c, kind);
+	learn_ret_site(ctx, st, c, kind, 0);
 	check_stall(st, now, epoch);
 	end_poll(st, now, epoch, DIAL9_POLL_F_INFERRED);
 	if (!st->parked) {

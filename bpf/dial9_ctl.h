@@ -72,6 +72,8 @@ struct dial9_proc_ctl {
 					       * knows of: probed, or refused */
 };
 
+_Static_assert(DIAL9_MAX_RET_SITES <= 32, "pool_sites has a bit per return site");
+
 /* poll_counts map: short polls counted per task instead of recorded. */
 struct dial9_poll_key {
 	__u32 tgid;

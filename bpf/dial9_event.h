@@ -102,11 +102,15 @@ enum dial9_record_mode {
  * dump (kind >= DIAL9_EV_RING_FIRST):
  *  RING_RET_SITE   arg = a return address of a raw::poll or park call the
  *                  daemon does not know yet (dial9_proc_ctl.ret_sites);
- *                  aux = enum dial9_probe_kind of the function called.
+ *                  aux = enum dial9_probe_kind of the function called;
+ *                  task_id = the task that raw::poll polls (0 for a park).
+ *  RING_POOL_TASK  task_id = a task the blocking pool polls (its work, not
+ *                  the program's task; not recorded).
  */
 enum dial9_ring_kind {
 	DIAL9_EV_RING_FIRST = 64,
 	DIAL9_EV_RING_RET_SITE = 64,
+	DIAL9_EV_RING_POOL_TASK = 65,
 };
 
 #define DIAL9_POLL_F_COMPLETE 0x01 /* POLL_END: the task completed in this poll */

@@ -215,6 +215,9 @@ static void write_proc(struct json_writer *w, struct tracked *t, uint64_t now)
 	json_writer__kv_i64(w, "uid", t->uid);
 	json_writer__kv_u64(w, "probe_points", t->probes);
 	json_writer__kv_u64(w, "uprobes", recorder_proc__uprobes(t->rp));
+	/* return sites learned at run time; polls from unprobed ones are bounds */
+	json_writer__kv_u64(w, "return_sites_learned", t->ret_sites_probed);
+	json_writer__kv_u64(w, "return_sites_unprobed", t->ret_sites_refused);
 	dial9_probe_classes__write_json(w, t->probe_classes);
 	json_writer__kv_u64(w, "attached_ns", now - t->attached_ns);
 	json_writer__kv_u64(w, "events", t->events);

@@ -101,7 +101,6 @@ struct tracked {
 	uint64_t text_lo, text_hi, text_off; /* the executable's code mapping */
 	uint32_t ret_sites_probed;       /* return sites learned and probed */
 	uint32_t ret_sites_refused;      /* ... reported but not probed (no call before them) */
-	uint32_t pool_poll_tid;          /* its next POLL_START is the blocking pool's */
 	struct dial9_symbolizer *sym;
 
 	uint64_t events;                 /* records ingested */

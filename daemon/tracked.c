@@ -225,7 +225,7 @@ static bool is_pool_site(struct tracked *t, uint64_t addr)
  * it yet: probe it (DIAL9_PROBE_POLL_RETURN / PARK_RETURN) when a call
  * instruction ends there, so that polls end where they return.
  */
-static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, uint32_t tid)
+static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, uint64_t task_id)
 {
 	uint64_t cookie = called == DIAL9_PROBE_RAW_POLL ? DIAL9_PROBE_POLL_RETURN
 			  : DIAL9_PROBE_PARK_RETURN | (called == DIAL9_PROBE_PARK_CT ? DIAL9_COOKIE_CT : 0);
@@ -239,10 +239,12 @@ static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, ui
 
 	ret = recorder_proc__add_ret_site(t->rp, addr, addr - t->text_lo + t->text_off, cookie,
 					  ok && !pool, pool);
+	/* the poll that reported it (first, or on another thread meanwhile) is
+	 * the pool's: not a task's */
+	if (pool && task_id)
+		addr_cache__put(&t->pool_tasks, task_id, 1);
 	if (ret == -EEXIST)
 		return;
-	if (pool) /* the poll that reported it is the pool's: not a task's */
-		t->pool_poll_tid = tid;
 	if (ret == 0 && (ok || pool))
 		t->ret_sites_probed += !pool;
 	else
@@ -355,6 +357,8 @@ static bool filter_pool(struct tracked *t, struct dial9_event *ev, uint64_t poll
 {
 	switch (ev->kind) {
 	case DIAL9_EV_POLL_START:
+		if (ev->task_id && addr_cache__get(&t->pool_tasks, ev->task_id))
+			return false;
 		if (!addr_cache__get(&t->pool_polls, poll_addr))
 			return true;
 		if (ev->task_id)
@@ -384,18 +388,16 @@ static void on_event(void *ctx, const struct dial9_event *e)
 
 	switch (ev.kind) {
 	case DIAL9_EV_RING_RET_SITE:
-		learn_ret_site(t, ev.arg, ev.aux, ev.tid);
+		learn_ret_site(t, ev.arg, ev.aux, ev.task_id);
+		return;
+	case DIAL9_EV_RING_POOL_TASK:
+		addr_cache__put(&t->pool_tasks, ev.task_id, 1);
 		return;
 	case DIAL9_EV_SPAWN:
 		ev.arg = spawn_location_id(t, ev.arg);
 		break;
 	case DIAL9_EV_POLL_START:
 		poll_addr = ev.arg;
-		if (t->pool_poll_tid && t->pool_poll_tid == ev.tid) {
-			/* reported its return site, which is the blocking pool's */
-			t->pool_poll_tid = 0;
-			addr_cache__put(&t->pool_polls, poll_addr, 1);
-		}
 		if (!addr_cache__get(&t->locations, poll_addr)) {
 			ev.arg = location_id(t, poll_addr, true);
 			if (is_pool_future(dial9_strtab__get(&t->strings, (uint32_t)ev.arg)))
