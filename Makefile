@@ -136,19 +136,24 @@ unit-plain: $(UNIT_BINS) $(BUILD)/dial9 targets
 	$(Q)tests/run-tests.sh unit $(UNIT_BINS)
 
 # The same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 unit-san:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san \
-		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-		unit-plain
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN="$(SAN_FLAGS)" unit-plain
+
+# dial9d under the same sanitizers, for the integration tests that try to
+# break it (tests/integration/test_release.c).
+.PHONY: san-daemon
+san-daemon:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN="$(SAN_FLAGS)" $(BUILD)/san/dial9d
 
 unit: unit-plain unit-san
 
-integration: all $(ITEST_BINS) targets matrix
+integration: all $(ITEST_BINS) targets matrix san-daemon
 	$(Q)tests/run-tests.sh integration $(ITEST_BINS)
 
 # The inner loop: everything but the matrix (and no sanitizer build).
 ITEST_QUICK_BINS := $(filter-out %/test_matrix,$(ITEST_BINS))
-test-quick: unit-plain all $(ITEST_QUICK_BINS) targets
+test-quick: unit-plain all $(ITEST_QUICK_BINS) targets san-daemon
 	$(Q)if [ "$$(id -u)" -eq 0 ]; then tests/run-tests.sh integration $(ITEST_QUICK_BINS); fi
 
 # The HTML report in a real headless browser (installs chromium if missing).

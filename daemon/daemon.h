@@ -125,6 +125,7 @@ struct tracked {
 	uint32_t exit_code;
 	uint64_t panic_dump_ns[8];       /* times of recent panic dumps (rate limit) */
 	uint32_t dumps;
+	bool released;                   /* detached; freed between epoll batches */
 };
 
 struct daemon {
@@ -138,6 +139,7 @@ struct daemon {
 	struct dial9_rules rules;        /* discovery include/exclude */
 	struct client clients[DIAL9D_MAX_CLIENTS];
 	struct tracked *procs;
+	struct tracked *released;        /* detached, to free after the batch */
 	uint32_t nprocs;
 	uint64_t start_ns;
 	uint64_t dumps_written;
@@ -157,7 +159,10 @@ const char *tracked__symbols_note(const struct tracked *t, char *buf, size_t len
 /* Record pid.  ps: its probe points if already known, else NULL. */
 int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *ps,
 		    struct tracked **out, char *err, size_t errlen);
+/* Stop recording t; it stays allocated (released) until tracked__reap. */
 void tracked__detach(struct daemon *d, struct tracked *t);
+/* Free the processes released since the last call: between epoll batches. */
+void tracked__reap(struct daemon *d);
 struct tracked *tracked__find(struct daemon *d, pid_t pid);
 /* Drain the ring, account losses, expire the window. */
 void tracked__drain(struct tracked *t, uint64_t now_ns);

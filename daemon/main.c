@@ -409,6 +409,10 @@ static void run_loop(struct daemon *d)
 		for (i = 0; i < n; i++) {
 			struct ep_source *src = evs[i].data.ptr;
 
+			/* a process detached earlier in this batch */
+			if ((src->kind == EP_RING || src->kind == EP_PIDFD) &&
+			    ((struct tracked *)src->owner)->released)
+				continue;
 			switch (src->kind) {
 			case EP_LISTEN:
 				control__on_accept(d);
@@ -434,11 +438,10 @@ static void run_loop(struct daemon *d)
 				break;
 			case EP_PIDFD:
 				tracked__on_exit(d, src->owner);
-				/* t is gone: later events of this batch may name it */
-				i = n;
 				break;
 			}
 		}
+		tracked__reap(d); /* nothing of this batch names them any more */
 	}
 }
 
@@ -517,6 +520,7 @@ int main(int argc, char **argv)
 cleanup:
 	while (d.procs)
 		tracked__detach(&d, d.procs);
+	tracked__reap(&d);
 	control__close(&d);
 	recorder__free(d.rec);
 	if (d.timer_fd >= 0)

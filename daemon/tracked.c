@@ -774,10 +774,17 @@ cleanup:
 	return ret;
 }
 
+/*
+ * Stop recording t.  Later events of the epoll batch being handled may still
+ * name t (its ring, its pidfd): it is only unlinked, marked released and
+ * kept on d->released; tracked__reap() frees it between batches.
+ */
 void tracked__detach(struct daemon *d, struct tracked *t)
 {
 	struct tracked **pp;
 
+	if (t->released)
+		return;
 	for (pp = &d->procs; *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
@@ -788,7 +795,20 @@ void tracked__detach(struct daemon *d, struct tracked *t)
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, t->pidfd, NULL);
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, t->src_ring.fd, NULL);
 	recorder__detach(d->rec, t->rp);
-	free_tracked(t);
+	t->rp = NULL;
+	t->released = true;
+	t->next = d->released;
+	d->released = t;
+}
+
+void tracked__reap(struct daemon *d)
+{
+	while (d->released) {
+		struct tracked *t = d->released;
+
+		d->released = t->next;
+		free_tracked(t);
+	}
 }
 
 static void write_pending(struct daemon *d, struct tracked *t, const struct pending_dump *why)

@@ -214,6 +214,12 @@ int itest_daemon_start(struct itest_daemon *d, const char *const extra[])
 int itest_daemon_start_env(struct itest_daemon *d, const char *const extra[],
 			   const char *const env[])
 {
+	return itest_daemon_start_bin(d, ITEST_BIN("dial9d"), extra, env);
+}
+
+int itest_daemon_start_bin(struct itest_daemon *d, const char *bin, const char *const extra[],
+			   const char *const env[])
+{
 	const char *argv[32];
 	long long end;
 	int i = 0, j;
@@ -226,7 +232,7 @@ int itest_daemon_start_env(struct itest_daemon *d, const char *const extra[],
 	snprintf(d->socket, sizeof(d->socket), "%s/dial9d.sock", d->dir);
 	snprintf(d->state_dir, sizeof(d->state_dir), "%s/state", d->dir);
 	snprintf(d->log, sizeof(d->log), "%s/dial9d.log", d->dir);
-	argv[i++] = ITEST_BIN("dial9d");
+	argv[i++] = bin;
 	argv[i++] = "--socket";
 	argv[i++] = d->socket;
 	argv[i++] = "--state-dir";

@@ -39,6 +39,9 @@ int itest_daemon_start(struct itest_daemon *d, const char *const extra[]);
 /* The same with extra "K=V" environment strings (NULL-terminated) or NULL. */
 int itest_daemon_start_env(struct itest_daemon *d, const char *const extra[],
 			   const char *const env[]);
+/* The same with another daemon binary (e.g. one built with sanitizers). */
+int itest_daemon_start_bin(struct itest_daemon *d, const char *bin, const char *const extra[],
+			   const char *const env[]);
 void itest_daemon_stop(struct itest_daemon *d);
 
 /* Start build/targets/NAME with args (NULL-terminated), waiting at its go gate
