@@ -560,7 +560,10 @@ static __always_inline int park_enter(struct pt_regs *ctx, __u16 kind)
 	if (!st)
 		return 0;
 	st->ctx = CTX_RUNTIME;
-	learn_ret_site(ctx, st, c, kind, 0);
+	/* a multi_thread park's return is not probed (it costs a trap per
+	 * park): the driver's return and the next poll end it */
+	if (kind == DIAL9_PROBE_PARK_CT)
+		learn_ret_site(ctx, st, c, kind, 0);
 	check_stall(st, now, epoch);
 	end_poll(st, now, epoch, DIAL9_POLL_F_INFERRED);
 	if (!st->parked) {

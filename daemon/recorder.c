@@ -348,8 +348,8 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		const struct dial9_probe_point *pt = &ps->points[i];
 
 		if ((pt->kind == DIAL9_PROBE_PARK_RETURN || pt->kind == DIAL9_PROBE_POLL_RETURN) &&
-		    pt->offset >= text_off && p->ctl.nsites < DIAL9_MAX_RET_SITES)
-			p->ctl.ret_sites[p->ctl.nsites++] = text_lo + (pt->offset - text_off);
+		    pt->site_offset >= text_off && p->ctl.nsites < DIAL9_MAX_RET_SITES)
+			p->ctl.ret_sites[p->ctl.nsites++] = text_lo + (pt->site_offset - text_off);
 	}
 	p->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "dial9_ring", 0, 0, r->ring_bytes, NULL);
 	if (p->ring_fd < 0) {

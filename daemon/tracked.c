@@ -229,15 +229,20 @@ static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, ui
 {
 	uint64_t cookie = called == DIAL9_PROBE_RAW_POLL ? DIAL9_PROBE_POLL_RETURN
 			  : DIAL9_PROBE_PARK_RETURN | (called == DIAL9_PROBE_PARK_CT ? DIAL9_COOKIE_CT : 0);
-	uint8_t code[16];
-	struct iovec local = { code, sizeof(code) }, remote = { (void *)(uintptr_t)(addr - 16), 16 };
-	bool ok = addr >= t->text_lo + 16 && addr < t->text_hi &&
-		  process_vm_readv(t->pid, &local, 1, &remote, 1, 0) == (ssize_t)sizeof(code) &&
-		  dial9_x86_call_ends_at(code, sizeof(code));
+	uint8_t code[16 + 64]; /* the call before addr, and what follows */
+	struct iovec local = { code, sizeof(code) }, remote = { (void *)(uintptr_t)(addr - 16), 0 };
+	bool ok = addr >= t->text_lo + 16 && addr < t->text_hi;
 	bool pool = called == DIAL9_PROBE_RAW_POLL && is_pool_site(t, addr);
+	uint64_t at = addr;
 	int ret;
 
-	ret = recorder_proc__add_ret_site(t->rp, addr, addr - t->text_lo + t->text_off, cookie,
+	remote.iov_len = ok ? (t->text_hi - addr < 64 ? t->text_hi - addr : 64) + 16 : 0;
+	local.iov_len = remote.iov_len;
+	ok = ok && process_vm_readv(t->pid, &local, 1, &remote, 1, 0) == (ssize_t)remote.iov_len &&
+	     dial9_x86_call_ends_at(code, 16);
+	if (ok) /* a cheaper place to probe, a few instructions on */
+		at = dial9_x86_emulated_probe_at(code + 16, remote.iov_len - 16, addr);
+	ret = recorder_proc__add_ret_site(t->rp, addr, at - t->text_lo + t->text_off, cookie,
 					  ok && !pool, pool);
 	/* the poll that reported it (first, or on another thread meanwhile) is
 	 * the pool's: not a task's */

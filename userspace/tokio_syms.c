@@ -362,13 +362,15 @@ struct path_rule {
 	unsigned int group; /* RULE_*: parks of which level */
 };
 
-/* Parks nest: scheduler park -> time driver park -> I/O driver turn.  The
- * scheduler's park is probed (a multi_thread worker without the driver
- * parks on a condition variable, in no driver), and the outermost driver
- * park (its return ends the drivers' context before the runtime's deferred
- * wakes); the I/O driver's turn only when no time driver wraps it.
- * current_thread parks start block_on's future when they return. */
-enum { RULE_OTHER = 0, RULE_MT_PARK, RULE_TIME_PARK, RULE_IO_PARK };
+/* Parks nest: scheduler park -> time driver park -> I/O driver turn.  Each
+ * hit costs a trap, and a busy worker parks about once per request, so
+ * only what an answer needs is probed: the scheduler's park entry (a
+ * multi_thread worker without the driver parks on a condition variable, in
+ * no driver), and where the outermost driver park returns (that ends the
+ * drivers' waker context before the runtime's deferred wakes: the I/O
+ * driver's turn only when no time driver wraps it); a current_thread park's
+ * entry and return (its return starts block_on's future). */
+enum { RULE_OTHER = 0, RULE_MT_PARK, RULE_DRIVER_PARK, RULE_TIME_PARK, RULE_IO_PARK };
 
 static const struct path_rule rules[] = {
 	{ DIAL9_PROBE_RAW_POLL, "tokio::runtime::task::raw::poll", RULE_OTHER },
@@ -388,6 +390,10 @@ static const struct path_rule rules[] = {
 	  RULE_MT_PARK },
 	{ DIAL9_PROBE_PARK, "tokio::runtime::scheduler::multi_thread::worker::Context::park_internal",
 	  RULE_MT_PARK },
+	/* the drivers, outermost first: runtime::driver::Driver (1.53 keeps it
+	 * out of line), the time driver, the I/O driver */
+	{ DIAL9_PROBE_PARK, "tokio::runtime::driver::Driver::park", RULE_DRIVER_PARK },
+	{ DIAL9_PROBE_PARK, "tokio::runtime::driver::Driver::park_timeout", RULE_DRIVER_PARK },
 	{ DIAL9_PROBE_PARK, "tokio::runtime::time::Driver::park_internal", RULE_TIME_PARK },
 	{ DIAL9_PROBE_PARK, "tokio::runtime::io::Driver::turn", RULE_IO_PARK },         /* 1.24 */
 	{ DIAL9_PROBE_PARK, "tokio::runtime::io::driver::Driver::turn", RULE_IO_PARK }, /* 1.25+ */
@@ -583,19 +589,69 @@ static int add_point(struct dial9_probe_set *s, size_t *cap, enum dial9_probe_ki
 	return 0;
 }
 
-/* Keep one level of the nested parks (see RULE_*). */
+/* A POLL_RETURN / PARK_RETURN point for return address ret (file offset
+ * offset; seg's bytes are code), its uprobe on the first instruction from
+ * there that the kernel emulates. */
+static int add_return_point(struct dial9_probe_set *s, size_t *cap, enum dial9_probe_kind kind,
+			    const struct dial9_elf_file *f, const struct dial9_elf_segment *seg,
+			    const uint8_t *code, uint64_t ret, uint64_t offset, const char *name,
+			    uint64_t cookie_extra)
+{
+	uint64_t at = dial9_x86_emulated_probe_at(code + (ret - seg->vaddr),
+						   seg->filesz - (ret - seg->vaddr), ret);
+	uint64_t at_offset;
+	int err;
+
+	if (dial9_elf_file__vaddr_to_offset(f, at, &at_offset))
+		at_offset = offset, at = ret;
+	err = add_point(s, cap, kind, at, 0, at_offset, name, RULE_OTHER, cookie_extra);
+	if (!err)
+		s->points[s->count - 1].site_offset = offset;
+	return err;
+}
+
+/* Keep the outermost level of the nested driver parks (see RULE_*). */
 static void drop_nested_parks(struct dial9_probe_set *s)
 {
-	bool time_park = false;
+	unsigned int outer = RULE_IO_PARK + 1;
+	size_t i, o;
+
+	for (i = 0; i < s->count; i++) {
+		unsigned int g = s->points[i].rule_group;
+
+		if (g >= RULE_DRIVER_PARK && g < outer)
+			outer = g;
+	}
+	for (i = 0, o = 0; i < s->count; i++) {
+		struct dial9_probe_point *p = &s->points[i];
+		bool nested = p->rule_group > outer;
+
+		if (nested) {
+			s->per_kind[p->kind]--;
+			free(p->name);
+			continue;
+		}
+		s->points[o++] = *p;
+	}
+	s->count = o;
+}
+
+/* The driver parks are probed where they return (PARK_RETURN points), not
+ * where they begin: the scheduler's park entry already marks the park. */
+static void drop_driver_park_entries(struct dial9_probe_set *s)
+{
+	bool sched_park = false;
 	size_t i, o;
 
 	for (i = 0; i < s->count; i++)
-		time_park |= s->points[i].rule_group == RULE_TIME_PARK;
+		sched_park |= s->points[i].rule_group == RULE_MT_PARK ||
+			      s->points[i].kind == DIAL9_PROBE_PARK_CT;
+	if (!sched_park) /* then they are the only mark of a park */
+		return;
 	for (i = 0, o = 0; i < s->count; i++) {
 		struct dial9_probe_point *p = &s->points[i];
-		bool nested = p->rule_group == RULE_IO_PARK && time_park;
 
-		if (nested) {
+		if (p->rule_group >= RULE_DRIVER_PARK) {
 			s->per_kind[p->kind]--;
 			free(p->name);
 			continue;
@@ -762,8 +818,8 @@ static int add_park_return_sites(struct dial9_elf_file *f, const struct dial9_el
 			uint64_t ct = p->kind == DIAL9_PROBE_PARK_CT ? DIAL9_COOKIE_CT : 0;
 			size_t n;
 
-			if (p->kind != DIAL9_PROBE_PARK && p->kind != DIAL9_PROBE_PARK_CT)
-				continue;
+			if (p->kind != DIAL9_PROBE_PARK_CT && p->rule_group < RULE_DRIVER_PARK)
+				continue; /* a multi_thread park: its entry only */
 			n = dial9_x86_find_calls(code, seg->filesz, seg->vaddr, p->vaddr, rets, 8);
 			for (size_t j = 0; j < n && j < 8 && !ret; j++) {
 				struct dial9_elf_sym *sym = dial9_elf_file__lookup(syms, rets[j] - 5);
@@ -774,8 +830,8 @@ static int add_park_return_sites(struct dial9_elf_file *f, const struct dial9_el
 				    dial9_elf_file__vaddr_to_offset(f, rets[j], &offset) ||
 				    !on_boundaries(syms, seg, code, rets[j] - 5, rets[j]))
 					continue;
-				ret = add_point(s, cap, DIAL9_PROBE_PARK_RETURN, rets[j], 0, offset, name,
-						RULE_OTHER, ct);
+				ret = add_return_point(s, cap, DIAL9_PROBE_PARK_RETURN, f, seg, code, rets[j],
+						       offset, name, ct);
 				added += !ret;
 			}
 		}
@@ -811,9 +867,9 @@ static int add_poll_return_sites(struct dial9_elf_file *f, struct dial9_probe_se
 
 				if (dial9_elf_file__vaddr_to_offset(f, rets[j], &offset))
 					continue;
-				ret = add_point(s, cap, DIAL9_PROBE_POLL_RETURN, rets[j], 0, offset,
-						dial9_elf_file__sym_name((struct dial9_elf_sym *)sym),
-						RULE_OTHER, 0);
+				ret = add_return_point(s, cap, DIAL9_PROBE_POLL_RETURN, f, seg, code,
+						       rets[j], offset,
+						       dial9_elf_file__sym_name((struct dial9_elf_sym *)sym), 0);
 			}
 		}
 		free(code);
@@ -911,6 +967,7 @@ int dial9_probe_set__find_opts(const char *path, const struct dial9_symbols_opts
 		ret = add_park_return_sites(f, sf, s, &cap);
 	if (!ret)
 		ret = add_poll_return_sites(f, s, &cap, callers, ncallers);
+	drop_driver_park_entries(s);
 	if (ret)
 		goto oom;
 

@@ -24,6 +24,9 @@ struct dial9_probe_point {
 	char *name;       /* demangled name, without hash or .llvm suffix (TASK_ID: of
 			   * the function the id allocation is inlined into) */
 	uint64_t cookie;  /* its uprobe's cookie: kind | DIAL9_COOKIE_REG / _CT extras */
+	uint64_t site_offset; /* POLL_RETURN / PARK_RETURN: the file offset of the return
+			       * address itself (offset: where the uprobe sits, up to a
+			       * few instructions later, see dial9_x86_emulated_probe_at) */
 	uint8_t rule_group; /* private to tokio_syms.c */
 };
 

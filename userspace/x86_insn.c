@@ -273,3 +273,42 @@ size_t dial9_x86_find_vtable_calls(const uint8_t *fn_code, size_t fn_len, uint64
 	cs_close(&cs);
 	return found;
 }
+
+/* Does the kernel's x86 uprobe code emulate insn (no single-step)? */
+static bool emulated(csh cs, const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+
+	if (insn->id == X86_INS_NOP)
+		return true;
+	if (insn->id == X86_INS_PUSH)
+		return x->op_count == 1 && x->operands[0].type == X86_OP_REG;
+	return cs_insn_group(cs, insn, CS_GRP_BRANCH_RELATIVE) && x->op_count == 1 &&
+	       x->operands[0].type == X86_OP_IMM;
+}
+
+uint64_t dial9_x86_emulated_probe_at(const uint8_t *code, size_t len, uint64_t vaddr)
+{
+	uint64_t at = vaddr, found = vaddr;
+	size_t size = len;
+	cs_insn *insn;
+	csh cs;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return vaddr;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	insn = cs_malloc(cs);
+	for (int i = 0; insn && i < 8 && cs_disasm_iter(cs, &code, &size, &at, insn); i++) {
+		if (emulated(cs, insn)) {
+			found = insn->address;
+			break;
+		}
+		if (cs_insn_group(cs, insn, CS_GRP_JUMP) || cs_insn_group(cs, insn, CS_GRP_CALL) ||
+		    cs_insn_group(cs, insn, CS_GRP_RET) || cs_insn_group(cs, insn, CS_GRP_INT) ||
+		    cs_insn_group(cs, insn, CS_GRP_IRET))
+			break; /* control leaves the straight line: stay at vaddr */
+	}
+	cs_free(insn, 1);
+	cs_close(&cs);
+	return found;
+}

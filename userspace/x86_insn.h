@@ -49,6 +49,15 @@ bool dial9_x86_insn_starts_at(const uint8_t *fn_code, size_t fn_len, uint64_t fn
 size_t dial9_x86_find_vtable_calls(const uint8_t *fn_code, size_t fn_len, uint64_t fn_vaddr,
 				   uint64_t *ret, size_t max);
 
+/* Where to put a uprobe that fires each time control passes vaddr (the
+ * instructions at code, len bytes at vaddr): vaddr itself, or the first of
+ * the straight-line instructions from there that the kernel emulates
+ * (relative jmp / jcc / call, push, nop) when vaddr's would be
+ * single-stepped - a single-step trap costs about ten times as much as an
+ * emulated probe in a VM.  Looks at most 8 instructions ahead and never past
+ * another control transfer. */
+uint64_t dial9_x86_emulated_probe_at(const uint8_t *code, size_t len, uint64_t vaddr);
+
 /* The constants (RIP-relative lea targets) that the instructions just
  * before the call ending at ret_vaddr load into the six argument registers
  * (rdi, rsi, rdx, rcx, r8, r9; 0: none), decoding the calling function

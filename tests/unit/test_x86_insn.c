@@ -118,6 +118,24 @@ static void test_call_arg_constants(void **state)
 			 -ENOENT);
 }
 
+static void test_emulated_probe_at(void **state)
+{
+	/* 0x5000: mov %r15b,0xe(%rsp); cmpq $0,0x8(%r14); jne +0x10; nop */
+	static const uint8_t after_call[] = { 0x44, 0x88, 0x7c, 0x24, 0x0e, 0x49, 0x83, 0x7e, 0x08,
+					      0x00, 0x75, 0x10, 0x90 };
+	/* 0x6000: push %rbx (emulated at once) */
+	static const uint8_t push[] = { 0x53, 0x48, 0x89, 0xc7 };
+	/* 0x7000: mov %rax,%rdi; ret; jmp (past the ret: not on every path) */
+	static const uint8_t ret[] = { 0x48, 0x89, 0xc7, 0xc3, 0xeb, 0x00 };
+	/* 0x8000: mov %rax,%rdi; call *%rax (not emulated, leaves the line) */
+	static const uint8_t icall[] = { 0x48, 0x89, 0xc7, 0xff, 0xd0, 0x90 };
+
+	assert_int_equal(dial9_x86_emulated_probe_at(after_call, sizeof(after_call), 0x5000), 0x500a);
+	assert_int_equal(dial9_x86_emulated_probe_at(push, sizeof(push), 0x6000), 0x6000);
+	assert_int_equal(dial9_x86_emulated_probe_at(ret, sizeof(ret), 0x7000), 0x7000);
+	assert_int_equal(dial9_x86_emulated_probe_at(icall, sizeof(icall), 0x8000), 0x8000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +143,7 @@ int main(void)
 		cmocka_unit_test(test_find_xadd),
 		cmocka_unit_test(test_find_calls_and_boundaries),
 		cmocka_unit_test(test_call_arg_constants),
+		cmocka_unit_test(test_emulated_probe_at),
 	};
 
 	return cmocka_run_group_tests_name("x86_insn", tests, NULL, NULL);
