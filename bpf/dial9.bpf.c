@@ -399,31 +399,6 @@ static __always_inline int wake_enter(struct pt_regs *ctx)
 	return 0;
 }
 
-/* core::panic::Location: file: &str, line: u32, col: u32 (the order rustc
- * has always used; checked below rather than trusted). */
-struct rust_location {
-	__u64 file_ptr;
-	__u64 file_len;
-	__u32 line;
-	__u32 col;
-};
-
-/* Does p look like a &'static Location whose file name ends in ".rs"? */
-static __always_inline bool is_location(__u64 p)
-{
-	struct rust_location loc;
-	char tail[3];
-
-	if (!p || bpf_probe_read_user(&loc, sizeof(loc), (void *)p))
-		return false;
-	if (!loc.file_ptr || loc.file_len < 4 || loc.file_len > 4096 || !loc.line ||
-	    loc.line > 10000000 || loc.col > 100000)
-		return false;
-	if (bpf_probe_read_user(tail, sizeof(tail), (void *)(loc.file_ptr + loc.file_len - 3)))
-		return false;
-	return tail[0] == '.' && tail[1] == 'r' && tail[2] == 's';
-}
-
 /*
  * The spawn path (tokio::spawn -> spawn_inner -> scheduler::Handle::spawn ->
  * bind_new_task -> OwnedTasks::bind -> bind_inner); which of these exist
@@ -609,6 +584,31 @@ static __always_inline int timer_enter(struct pt_regs *ctx)
 }
 
 /* rust_begin_unwind and friends: a panic starts on this thread. */
+/* core::panic::Location: file: &str, line: u32, col: u32 (the order rustc
+ * has always used; checked below rather than trusted). */
+struct rust_location {
+	__u64 file_ptr;
+	__u64 file_len;
+	__u32 line;
+	__u32 col;
+};
+
+/* Does p look like a &'static Location whose file name ends in ".rs"? */
+static __always_inline bool is_location(__u64 p)
+{
+	struct rust_location loc;
+	char tail[3];
+
+	if (!p || bpf_probe_read_user(&loc, sizeof(loc), (void *)p))
+		return false;
+	if (!loc.file_ptr || loc.file_len < 4 || loc.file_len > 4096 || !loc.line ||
+	    loc.line > 10000000 || loc.col > 100000)
+		return false;
+	if (bpf_probe_read_user(tail, sizeof(tail), (void *)(loc.file_ptr + loc.file_len - 3)))
+		return false;
+	return tail[0] == '.' && tail[1] == 'r' && tail[2] == 's';
+}
+
 /* rust_begin_unwind(info: &PanicInfo): PanicInfo holds a reference to the
  * message and one to the Location, in an order the compiler picks; the
  * Location's address goes in the record and the daemon reads it. */

@@ -96,7 +96,6 @@ struct tracked {
 		uint32_t tid;
 		uint64_t site[DIAL9_STALL_SITES];
 	} stall_sites[16];
-	struct addr_cache site_locs;     /* spawn site -> its Location's string id (UINT32_MAX: none) */
 	struct addr_cache spawn_sites;   /* spawn site -> its location's string id */
 	uint64_t text_lo, text_hi, text_off; /* the executable's code mapping */
 	uint32_t ret_sites_probed;       /* return sites learned and probed */

@@ -147,16 +147,14 @@ static uint64_t panic_location_id(struct tracked *t, uint64_t addr)
 
 /* The "file:line:col" string id of the core::panic::Location the call
  * returning to site passed as a constant argument (how a #[track_caller]
- * function such as tokio::spawn learns its caller), or 0.  Cached per site. */
+ * function such as tokio::spawn learns its caller), or 0. */
 static uint32_t call_location_id(struct tracked *t, uint64_t site)
 {
 	char where[4200];
 	uint64_t args[6];
-	uint32_t id = addr_cache__get(&t->site_locs, site), found = 0;
+	uint32_t found = 0;
 	int valid = 0;
 
-	if (id)
-		return id == UINT32_MAX ? 0 : id;
 	if (dial9_symbolizer__call_arg_constants(t->sym, site, args) == 0) {
 		for (int i = 0; i < 6; i++) {
 			if (!args[i] || !read_location(t, args[i], where, sizeof(where)))
@@ -165,9 +163,7 @@ static uint32_t call_location_id(struct tracked *t, uint64_t site)
 			found = dial9_strtab__add(&t->strings, where);
 		}
 	}
-	id = valid == 1 ? found : 0; /* two Locations: cannot tell which */
-	addr_cache__put(&t->site_locs, site, id ? id : UINT32_MAX);
-	return id;
+	return valid == 1 ? found : 0; /* two Locations: cannot tell which */
 }
 
 /*
@@ -177,7 +173,7 @@ static uint32_t call_location_id(struct tracked *t, uint64_t site)
  * the symbol there) and the call's file:line:col - from the
  * core::panic::Location that #[track_caller] has the caller pass to
  * tokio::spawn when the call is out of line (no debug info needed), else
- * from the debug info.
+ * from the debug info.  Cached per site.
  */
 static uint64_t spawn_location_id(struct tracked *t, uint64_t site)
 {
@@ -250,9 +246,9 @@ static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, ui
 		addr_cache__put(&t->pool_tasks, task_id, 1);
 	if (ret == -EEXIST)
 		return;
-	if (ret == 0 && (ok || pool))
-		t->ret_sites_probed += !pool;
-	else
+	if (ret == 0 && ok && !pool)
+		t->ret_sites_probed++;
+	else if (!pool)
 		t->ret_sites_refused++;
 	if (t->d->o.verbose || (ret && ret != -ENOSPC) || !ok) {
 		char func[LOCATION_MAX];
@@ -636,8 +632,7 @@ static void free_tracked(struct tracked *t)
 	addr_cache__free(&t->locations);
 	addr_cache__free(&t->pool_polls);
 	addr_cache__free(&t->pool_tasks);
-	addr_cache__free(&t->site_locs);
-	addr_cache__free(&t->spawn_sites);
+		addr_cache__free(&t->spawn_sites);
 	dial9_symbolizer__free(t->sym);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
@@ -677,8 +672,7 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 	addr_cache__init(&t->locations);
 	addr_cache__init(&t->pool_polls);
 	addr_cache__init(&t->pool_tasks);
-	addr_cache__init(&t->site_locs);
-	addr_cache__init(&t->spawn_sites);
+		addr_cache__init(&t->spawn_sites);
 
 	/* The pidfd pins the identity of the process we check and attach to. */
 	t->pidfd = pidfd_open_cloexec(pid);

@@ -589,27 +589,6 @@ static int add_point(struct dial9_probe_set *s, size_t *cap, enum dial9_probe_ki
 	return 0;
 }
 
-/* A POLL_RETURN / PARK_RETURN point for return address ret (file offset
- * offset; seg's bytes are code), its uprobe on the first instruction from
- * there that the kernel emulates. */
-static int add_return_point(struct dial9_probe_set *s, size_t *cap, enum dial9_probe_kind kind,
-			    const struct dial9_elf_file *f, const struct dial9_elf_segment *seg,
-			    const uint8_t *code, uint64_t ret, uint64_t offset, const char *name,
-			    uint64_t cookie_extra)
-{
-	uint64_t at = dial9_x86_emulated_probe_at(code + (ret - seg->vaddr),
-						   seg->filesz - (ret - seg->vaddr), ret);
-	uint64_t at_offset;
-	int err;
-
-	if (dial9_elf_file__vaddr_to_offset(f, at, &at_offset))
-		at_offset = offset, at = ret;
-	err = add_point(s, cap, kind, at, 0, at_offset, name, RULE_OTHER, cookie_extra);
-	if (!err)
-		s->points[s->count - 1].site_offset = offset;
-	return err;
-}
-
 /* Keep the outermost level of the nested driver parks (see RULE_*). */
 static void drop_nested_parks(struct dial9_probe_set *s)
 {
@@ -711,6 +690,16 @@ static uint64_t find_object(const struct dial9_elf_file *f, const char *mangled_
 	return found;
 }
 
+/* One executable segment of the binary, read once for every scan below:
+ * its bytes come from the executable f, symbols from syms (f, or its debug
+ * file). */
+struct code_seg {
+	struct dial9_elf_file *f;
+	const struct dial9_elf_file *syms;
+	const struct dial9_elf_segment *seg;
+	uint8_t *code;
+};
+
 /* The bytes of an executable segment (malloc'd), or NULL. */
 static uint8_t *read_segment(const struct dial9_elf_file *f, const struct dial9_elf_segment *seg)
 {
@@ -727,17 +716,17 @@ static uint8_t *read_segment(const struct dial9_elf_file *f, const struct dial9_
 }
 
 /* Do instructions start at a and at b, decoding the function that holds
- * them (a symbol of syms; in seg, whose bytes are code) from its start? */
-static bool on_boundaries(const struct dial9_elf_file *syms, const struct dial9_elf_segment *seg,
-			  const uint8_t *code, uint64_t a, uint64_t b)
+ * them from its start? */
+static bool on_boundaries(const struct code_seg *cs, uint64_t a, uint64_t b)
 {
-	struct dial9_elf_sym *sym = dial9_elf_file__lookup(syms, a);
+	const struct dial9_elf_segment *seg = cs->seg;
+	struct dial9_elf_sym *sym = dial9_elf_file__lookup(cs->syms, a);
 	const uint8_t *fn;
 	uint64_t len;
 
 	if (!sym || sym->vaddr < seg->vaddr || sym->vaddr - seg->vaddr >= seg->filesz)
 		return false;
-	fn = code + (sym->vaddr - seg->vaddr);
+	fn = cs->code + (sym->vaddr - seg->vaddr);
 	len = sym->size ? sym->size : seg->filesz - (sym->vaddr - seg->vaddr);
 	if (len > seg->filesz - (sym->vaddr - seg->vaddr))
 		return false;
@@ -745,49 +734,55 @@ static bool on_boundaries(const struct dial9_elf_file *syms, const struct dial9_
 	       dial9_x86_insn_starts_at(fn, len, sym->vaddr, b);
 }
 
+/* A POLL_RETURN / PARK_RETURN point for return address ret (file offset
+ * offset), its uprobe on the first instruction from there that the kernel
+ * emulates. */
+static int add_return_point(struct dial9_probe_set *s, size_t *cap, enum dial9_probe_kind kind,
+			    const struct code_seg *cs, uint64_t ret, uint64_t offset,
+			    const char *name, uint64_t cookie_extra)
+{
+	uint64_t skip = ret - cs->seg->vaddr;
+	uint64_t at = dial9_x86_emulated_probe_at(cs->code + skip, cs->seg->filesz - skip, ret);
+	uint64_t at_offset;
+	int err;
+
+	if (dial9_elf_file__vaddr_to_offset(cs->f, at, &at_offset))
+		at_offset = offset, at = ret;
+	err = add_point(s, cap, kind, at, 0, at_offset, name, RULE_OTHER, cookie_extra);
+	if (!err)
+		s->points[s->count - 1].site_offset = offset;
+	return err;
+}
+
 /*
  * With every spawn function inlined (fat LTO), a spawn shows only as the
  * task id's allocation inlined into the spawning code: `lock xadd %reg,
- * NEXT_ID(%rip)`, after which reg holds the new id.  The allocations in the
- * runtime's own code (Builder::build's worker launch and other blocking
- * spawns) are not the program's spawns.
+ * NEXT_ID(%rip)` (next_id: its address), after which reg holds the new id.
+ * The allocations in the runtime's own code (Builder::build's worker launch
+ * and other blocking spawns) are not the program's spawns.
  */
-static int add_task_id_sites(struct dial9_elf_file *f, const struct dial9_elf_file *syms,
+static int add_task_id_sites(const struct code_seg *cs, uint64_t next_id,
 			     struct dial9_probe_set *s, size_t *cap)
 {
-	struct dial9_x86_xadd *sites = NULL;
-	uint64_t next_id;
+	struct dial9_x86_xadd *sites = calloc(MAX_ID_SITES, sizeof(*sites));
+	size_t n;
 	int ret = 0;
 
-	if (s->per_kind[DIAL9_PROBE_SPAWN] || s->per_kind[DIAL9_PROBE_SPAWN_BIND])
-		return 0;
-	next_id = find_object(syms, "7NEXT_ID", NEXT_ID_PATH);
-	if (!next_id)
-		return 0;
-	sites = calloc(MAX_ID_SITES, sizeof(*sites));
 	if (!sites)
 		return -ENOMEM;
-	for (size_t i = 0; i < f->nsegs && !ret; i++) {
-		const struct dial9_elf_segment *seg = &f->segs[i];
-		uint8_t *code = read_segment(f, seg);
-		size_t n;
+	n = dial9_x86_find_xadd(cs->code, cs->seg->filesz, cs->seg->vaddr, next_id, sites,
+				MAX_ID_SITES);
+	for (size_t j = 0; j < n && j < MAX_ID_SITES && !ret; j++) {
+		uint64_t at = sites[j].next_vaddr, offset;
+		struct dial9_elf_sym *sym = dial9_elf_file__lookup(cs->syms, at);
+		const char *name = sym ? dial9_elf_file__sym_name(sym) : NULL;
 
-		if (!code)
+		if (!name || dial9_is_runtime_path(name) ||
+		    dial9_elf_file__vaddr_to_offset(cs->f, at, &offset) ||
+		    !on_boundaries(cs, at - 9, at))
 			continue;
-		n = dial9_x86_find_xadd(code, seg->filesz, seg->vaddr, next_id, sites, MAX_ID_SITES);
-		for (size_t j = 0; j < n && j < MAX_ID_SITES && !ret; j++) {
-			uint64_t at = sites[j].next_vaddr, offset;
-			struct dial9_elf_sym *sym = dial9_elf_file__lookup(syms, at);
-			const char *name = sym ? dial9_elf_file__sym_name(sym) : NULL;
-
-			if (!name || dial9_is_runtime_path(name) ||
-			    dial9_elf_file__vaddr_to_offset(f, at, &offset) ||
-			    !on_boundaries(syms, seg, code, at - 9, at))
-				continue;
-			ret = add_point(s, cap, DIAL9_PROBE_TASK_ID, at, 0, offset, name, RULE_OTHER,
-					(uint64_t)sites[j].reg << 8);
-		}
-		free(code);
+		ret = add_point(s, cap, DIAL9_PROBE_TASK_ID, at, 0, offset, name, RULE_OTHER,
+				(uint64_t)sites[j].reg << 8);
 	}
 	free(sites);
 	return ret;
@@ -795,84 +790,97 @@ static int add_task_id_sites(struct dial9_elf_file *f, const struct dial9_elf_fi
 
 /*
  * Where the parks return to, found before the process runs them: each
- * direct call to a PARK or PARK_CT point (decoded, to be sure it is one).
- * The rest (calls through pointers, tail calls) the BPF side reports at
- * run time (DIAL9_EV_RING_RET_SITE).
+ * direct call to a PARK_CT point or an outermost driver park (decoded, to be
+ * sure it is one), nparks: the points to look at.  The rest (calls through
+ * pointers, tail calls) the BPF side reports at run time
+ * (DIAL9_EV_RING_RET_SITE).
  */
 #define MAX_STATIC_RET_SITES (DIAL9_MAX_RET_SITES / 2)
-static int add_park_return_sites(struct dial9_elf_file *f, const struct dial9_elf_file *syms,
-				 struct dial9_probe_set *s, size_t *cap)
+static int add_park_return_sites(const struct code_seg *cs, size_t nparks,
+				 struct dial9_probe_set *s, size_t *cap, size_t *added)
 {
-	size_t nparks = s->count, added = 0;
 	uint64_t rets[8];
 	int ret = 0;
 
-	for (size_t i = 0; i < f->nsegs && !ret; i++) {
-		const struct dial9_elf_segment *seg = &f->segs[i];
-		uint8_t *code = read_segment(f, seg);
+	for (size_t k = 0; k < nparks && !ret; k++) {
+		const struct dial9_probe_point *p = &s->points[k];
+		uint64_t ct = p->kind == DIAL9_PROBE_PARK_CT ? DIAL9_COOKIE_CT : 0, target = p->vaddr;
+		size_t n;
 
-		if (!code)
-			continue;
-		for (size_t k = 0; k < nparks && !ret; k++) {
-			const struct dial9_probe_point *p = &s->points[k];
-			uint64_t ct = p->kind == DIAL9_PROBE_PARK_CT ? DIAL9_COOKIE_CT : 0;
-			size_t n;
+		if (p->kind != DIAL9_PROBE_PARK_CT && p->rule_group < RULE_DRIVER_PARK)
+			continue; /* a multi_thread park: its entry only */
+		n = dial9_x86_find_calls(cs->code, cs->seg->filesz, cs->seg->vaddr, target, rets, 8);
+		for (size_t j = 0; j < n && j < 8 && !ret; j++) {
+			struct dial9_elf_sym *sym = dial9_elf_file__lookup(cs->syms, rets[j] - 5);
+			const char *name = sym ? dial9_elf_file__sym_name(sym) : NULL;
+			uint64_t offset;
 
-			if (p->kind != DIAL9_PROBE_PARK_CT && p->rule_group < RULE_DRIVER_PARK)
-				continue; /* a multi_thread park: its entry only */
-			n = dial9_x86_find_calls(code, seg->filesz, seg->vaddr, p->vaddr, rets, 8);
-			for (size_t j = 0; j < n && j < 8 && !ret; j++) {
-				struct dial9_elf_sym *sym = dial9_elf_file__lookup(syms, rets[j] - 5);
-				const char *name = sym ? dial9_elf_file__sym_name(sym) : NULL;
-				uint64_t offset;
-
-				if (added >= MAX_STATIC_RET_SITES || !name ||
-				    dial9_elf_file__vaddr_to_offset(f, rets[j], &offset) ||
-				    !on_boundaries(syms, seg, code, rets[j] - 5, rets[j]))
-					continue;
-				ret = add_return_point(s, cap, DIAL9_PROBE_PARK_RETURN, f, seg, code, rets[j],
-						       offset, name, ct);
-				added += !ret;
-			}
+			if (*added >= MAX_STATIC_RET_SITES || !name ||
+			    dial9_elf_file__vaddr_to_offset(cs->f, rets[j], &offset) ||
+			    !on_boundaries(cs, rets[j] - 5, rets[j]))
+				continue;
+			ret = add_return_point(s, cap, DIAL9_PROBE_PARK_RETURN, cs, rets[j], offset, name,
+					       ct);
+			*added += !ret;
 		}
-		free(code);
 	}
 	return ret;
 }
 
 /* The raw::poll calls of the schedulers' own task loops (poll_callers). */
-static int add_poll_return_sites(struct dial9_elf_file *f, struct dial9_probe_set *s, size_t *cap,
+static int add_poll_return_sites(const struct code_seg *cs, struct dial9_probe_set *s, size_t *cap,
 				 struct dial9_elf_sym **callers, size_t ncallers)
 {
+	const struct dial9_elf_segment *seg = cs->seg;
 	uint64_t rets[8];
 	int ret = 0;
 
-	for (size_t i = 0; i < f->nsegs && !ret; i++) {
-		const struct dial9_elf_segment *seg = &f->segs[i];
-		uint8_t *code = NULL;
+	for (size_t k = 0; k < ncallers && !ret; k++) {
+		struct dial9_elf_sym *sym = callers[k];
+		size_t n;
 
-		for (size_t k = 0; k < ncallers && !ret; k++) {
-			const struct dial9_elf_sym *sym = callers[k];
-			size_t n;
+		if (!sym->size || sym->vaddr < seg->vaddr ||
+		    sym->vaddr - seg->vaddr + sym->size > seg->filesz)
+			continue;
+		n = dial9_x86_find_vtable_calls(cs->code + (sym->vaddr - seg->vaddr), sym->size,
+						sym->vaddr, rets, 8);
+		for (size_t j = 0; j < n && j < 8 && !ret; j++) {
+			uint64_t offset;
 
-			if (!sym->size || sym->vaddr < seg->vaddr ||
-			    sym->vaddr - seg->vaddr + sym->size > seg->filesz)
+			if (dial9_elf_file__vaddr_to_offset(cs->f, rets[j], &offset))
 				continue;
-			if (!code && !(code = read_segment(f, seg)))
-				break;
-			n = dial9_x86_find_vtable_calls(code + (sym->vaddr - seg->vaddr), sym->size,
-							sym->vaddr, rets, 8);
-			for (size_t j = 0; j < n && j < 8 && !ret; j++) {
-				uint64_t offset;
-
-				if (dial9_elf_file__vaddr_to_offset(f, rets[j], &offset))
-					continue;
-				ret = add_return_point(s, cap, DIAL9_PROBE_POLL_RETURN, f, seg, code,
-						       rets[j], offset,
-						       dial9_elf_file__sym_name((struct dial9_elf_sym *)sym), 0);
-			}
+			ret = add_return_point(s, cap, DIAL9_PROBE_POLL_RETURN, cs, rets[j], offset,
+					       dial9_elf_file__sym_name(sym), 0);
 		}
-		free(code);
+	}
+	return ret;
+}
+
+/* The probe points found by decoding the code, not by name: id allocations
+ * (when no spawn function is left), and the return sites of the parks and
+ * the schedulers' polls.  Each executable segment is read once. */
+static int add_code_points(struct dial9_elf_file *f, const struct dial9_elf_file *syms,
+			   struct dial9_probe_set *s, size_t *cap, struct dial9_elf_sym **callers,
+			   size_t ncallers)
+{
+	uint64_t next_id = 0;
+	size_t nparks = s->count, added = 0;
+	int ret = 0;
+
+	if (!s->per_kind[DIAL9_PROBE_SPAWN] && !s->per_kind[DIAL9_PROBE_SPAWN_BIND])
+		next_id = find_object(syms, "7NEXT_ID", NEXT_ID_PATH);
+	for (size_t i = 0; i < f->nsegs && !ret; i++) {
+		struct code_seg cs = { f, syms, &f->segs[i], read_segment(f, &f->segs[i]) };
+
+		if (!cs.code)
+			continue;
+		if (next_id)
+			ret = add_task_id_sites(&cs, next_id, s, cap);
+		if (!ret)
+			ret = add_park_return_sites(&cs, nparks, s, cap, &added);
+		if (!ret)
+			ret = add_poll_return_sites(&cs, s, cap, callers, ncallers);
+		free(cs.code);
 	}
 	return ret;
 }
@@ -962,11 +970,7 @@ int dial9_probe_set__find_opts(const char *path, const struct dial9_symbols_opts
 		break;
 	}
 	drop_nested_parks(s);
-	ret = add_task_id_sites(f, sf, s, &cap);
-	if (!ret)
-		ret = add_park_return_sites(f, sf, s, &cap);
-	if (!ret)
-		ret = add_poll_return_sites(f, s, &cap, callers, ncallers);
+	ret = add_code_points(f, sf, s, &cap, callers, ncallers);
 	drop_driver_park_entries(s);
 	if (ret)
 		goto oom;

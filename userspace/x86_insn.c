@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * x86_insn.c - recognise call instructions before a return address and
- * `lock xadd` into one variable (see x86_insn.h).
+ * `lock xadd` into one variable (see x86_insn.h); the decoding is
+ * Capstone's, the byte-pattern scans only find candidates.
  */
 #include <errno.h>
 #include <string.h>
@@ -10,59 +11,27 @@
 
 #include "x86_insn.h"
 
-/* Length of an `ff /2` call whose ModRM byte is at p (end: end of buffer),
- * counting the opcode and what follows ModRM; 0 when not a call. */
-static size_t ff_call_len(const uint8_t *p, const uint8_t *end)
-{
-	uint8_t modrm, mod, rm;
-	size_t len = 2; /* ff + ModRM */
-
-	if (p >= end)
-		return 0;
-	modrm = *p;
-	mod = modrm >> 6;
-	rm = modrm & 7;
-	if (((modrm >> 3) & 7) != 2)
-		return 0;
-	if (mod == 3)
-		return len;
-	if (rm == 4) { /* SIB */
-		if (p + 1 >= end)
-			return 0;
-		len++;
-		if (mod == 0 && (p[1] & 7) == 5)
-			len += 4; /* no base: disp32 */
-	} else if (mod == 0 && rm == 5) {
-		len += 4; /* RIP-relative disp32 */
-	}
-	if (mod == 1)
-		len += 1;
-	else if (mod == 2)
-		len += 4;
-	return len;
-}
-
 bool dial9_x86_call_ends_at(const uint8_t *code, size_t n)
 {
-	const uint8_t *end = code + n;
+	bool found = false;
+	cs_insn *insn;
+	csh cs;
 
-	if (n >= 5 && end[-5] == 0xe8)
-		return true;
-	/* ff /2 forms are 2..8 bytes long (with REX, SIB and disp32). */
-	for (size_t len = 2; len <= 8 && len <= n; len++) {
-		const uint8_t *p = end - len;
-		size_t rex = 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return false;
+	insn = cs_malloc(cs);
+	/* a call is 2 (call *%rax) to 15 bytes long: try each start */
+	for (size_t len = 2; insn && len <= 15 && len <= n && !found; len++) {
+		const uint8_t *p = code + n - len;
+		size_t size = len;
+		uint64_t at = 0;
 
-		if ((*p & 0xf0) == 0x40 && len > 2) { /* REX */
-			p++;
-			rex = 1;
-		}
-		if (*p != 0xff)
-			continue;
-		if (ff_call_len(p + 1, end) + rex == len)
-			return true;
+		found = cs_disasm_iter(cs, &p, &size, &at, insn) && insn->id == X86_INS_CALL &&
+			insn->size == len;
 	}
-	return false;
+	cs_free(insn, 1);
+	cs_close(&cs);
+	return found;
 }
 
 size_t dial9_x86_find_xadd(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t target_vaddr,

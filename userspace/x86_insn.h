@@ -3,8 +3,7 @@
  * x86_insn.h - the little x86-64 instruction decoding dial9 needs: is there
  * a call instruction that ends at a given address (a return site), and
  * where does the code atomically add to a given variable (`lock xadd`).
- * Pure functions on byte buffers; full decoding (is this an instruction
- * boundary) is Capstone's.
+ * Pure functions on byte buffers; the decoding is Capstone's.
  */
 #ifndef DIAL9_X86_INSN_H
 #define DIAL9_X86_INSN_H
@@ -14,8 +13,8 @@
 #include <stdint.h>
 
 /* code[0..n) are the n bytes just before a candidate return address.  True
- * when some call instruction (e8 rel32, or ff /2 in any addressing form,
- * with an optional REX prefix) ends exactly at code + n. */
+ * when some call instruction (direct, or through a register or memory in
+ * any addressing form) ends exactly at code + n. */
 bool dial9_x86_call_ends_at(const uint8_t *code, size_t n);
 
 /* One `lock xadd %reg, disp32(%rip)` whose memory operand is the target. */

@@ -217,6 +217,14 @@ int itest_daemon_start_env(struct itest_daemon *d, const char *const extra[],
 	return itest_daemon_start_bin(d, ITEST_BIN("dial9d"), extra, env);
 }
 
+int itest_daemon_start_full(struct itest_daemon *d)
+{
+	static const char *const extra[] = { "--dump-on-exit", "--poll-threshold-us", "0",
+					     "--overhead-budget", "0", NULL };
+
+	return itest_daemon_start(d, extra);
+}
+
 int itest_daemon_start_bin(struct itest_daemon *d, const char *bin, const char *const extra[],
 			   const char *const env[])
 {

@@ -39,6 +39,10 @@ int itest_daemon_start(struct itest_daemon *d, const char *const extra[]);
 /* The same with extra "K=V" environment strings (NULL-terminated) or NULL. */
 int itest_daemon_start_env(struct itest_daemon *d, const char *const extra[],
 			   const char *const env[]);
+/* dial9d recording every poll and wake (--poll-threshold-us 0
+ * --overhead-budget 0), with --dump-on-exit: what tests that check each
+ * poll want. */
+int itest_daemon_start_full(struct itest_daemon *d);
 /* The same with another daemon binary (e.g. one built with sanitizers). */
 int itest_daemon_start_bin(struct itest_daemon *d, const char *bin, const char *const extra[],
 			   const char *const env[]);

@@ -74,12 +74,9 @@ static int ncells;
 
 static int group_setup(void **state)
 {
-	static const char *const extra[] = { "--dump-on-exit", "--poll-threshold-us", "0",
-					     "--overhead-budget", "0", NULL };
-
 	if (!itest_can_run())
 		return -1;
-	return itest_daemon_start(&daemon_, extra);
+	return itest_daemon_start_full(&daemon_); /* these tests check every poll */
 }
 
 static void print_table(void)
@@ -217,35 +214,23 @@ static long long wakes_into(json_t *graph, long long to, const char *kind, long 
 
 static void check_cell(struct cell *c)
 {
-	char bin[300], pidbuf[16], dump[512], pattern[64], v[256], *out = NULL, *err = NULL;
+	char bin[300], dump[512];
 	const char *args[] = { c->flavor, "20", "4", "10", "40", "3", "50", NULL };
-	const char *attach[] = { "attach", "--pid", pidbuf, NULL };
 	const char *main_kind = strcmp(c->flavor, "current") ? "thread" : "block_on";
 	struct figures *f = &c->f;
 	json_t *sum, *tasks, *graph, *t, *chain, *stages, *blocker;
 	struct itest_target tg;
 	char **sites = NULL, *spawned;
 	long long stage_ids[STAGES];
-	int nsites, status;
+	int nsites;
 	size_t i;
 
 	printf("cell %s: tokio %s (Debian %s), profile %s, %s-thread runtime\n", c->name, c->version,
 	       c->suite, c->profile, c->flavor);
 	snprintf(bin, sizeof(bin), "%s/matrix", c->dir);
 	assert_int_equal(itest_target_start_exe(&tg, &daemon_, bin, args, NULL), 0);
-	snprintf(pidbuf, sizeof(pidbuf), "%d", tg.pid);
-	if (itest_ctl(&daemon_, &out, &err, attach) != 0)
-		fail_msg("attach %s failed: %s", c->name, err ? err : "");
-	free(out);
-	free(err);
-	assert_int_equal(itest_target_go(&tg), 0);
-	status = itest_target_wait(&tg, 60000);
-	assert_true(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	itest_record_to_exit(&daemon_, &tg, NULL, dump, sizeof(dump));
 	assert_true(itest_target_wait_line(&tg, "done=1", 1000));
-	snprintf(pattern, sizeof(pattern), ".%d.", tg.pid);
-	snprintf(v, sizeof(v), "%s/dumps", daemon_.state_dir);
-	if (itest_find_dump(v, pattern, dump, sizeof(dump), 10000))
-		fail_msg("%s: no exit dump", c->name);
 
 	sum = itest_dial9_cmd("summary", dump);
 	tasks = itest_dial9_cmd("tasks", dump);

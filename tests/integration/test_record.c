@@ -25,13 +25,9 @@ static struct itest_daemon daemon_;
 
 static int group_setup(void **state)
 {
-	/* full recording: these tests check every poll */
-	static const char *const extra[] = { "--dump-on-exit", "--poll-threshold-us", "0",
-					     "--overhead-budget", "0", NULL };
-
 	if (!itest_can_run())
 		return -1;
-	return itest_daemon_start(&daemon_, extra);
+	return itest_daemon_start_full(&daemon_); /* these tests check every poll */
 }
 
 static int group_teardown(void **state)
