@@ -40,6 +40,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #error "dial9: unsupported architecture"
 #endif
 
+/* The kernel's SEND_SIG_PRIV siginfo, and page_counter's "max" (LONG_MAX /
+ * PAGE_SIZE, at least this for any page size up to 64K). */
+#define DIAL9_SEND_SIG_PRIV ((struct kernel_siginfo *)1)
+#define DIAL9_PAGE_COUNTER_UNLIMITED (0x7fffffffffffffffULL >> 16)
+
 /* Set by the daemon before load. */
 const volatile __u64 hdr_vtable_off = 16; /* Header.vtable */
 const volatile __u64 vtable_id_off = 72;  /* Vtable.id_offset (tokio >= 1.23) */
@@ -726,10 +731,48 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	tgid = BPF_CORE_READ(task, tgid);
 	tid = BPF_CORE_READ(task, pid);
 	sender = bpf_get_current_pid_tgid() >> 32;
-	/* A fault is raised by the kernel on the faulting thread itself. */
-	if (sender == tgid && sig != 6 && sig != 9)
+	/* The kernel's own signals (the OOM killer's SIGKILL among them) come
+	 * with SEND_SIG_PRIV, whoever runs; a fault is raised on the faulting
+	 * thread itself. */
+	if (info == DIAL9_SEND_SIG_PRIV || (sender == tgid && sig != 6 && sig != 9))
 		sender = 0;
 	emit_to(tgid, tid, 0, DIAL9_EV_SIGNAL, 0, sender, 0, sig, true);
+	return 0;
+}
+
+/* The smallest memory limit of task's memory cgroup and its parents
+ * (memory.max, or memory.limit_in_bytes on cgroup v1), in pages; 0 if none is
+ * set (a global OOM).  The cgroup that ran out is one of them. */
+static __always_inline __u64 memcg_limit_pages(struct task_struct *task)
+{
+	int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct css_set *cgroups = BPF_CORE_READ(task, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+	__u64 limit = 0, max;
+	int i;
+
+	if (!cgroups || id < 0 || id >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	bpf_probe_read_kernel(&css, sizeof(css), &cgroups->subsys[id]);
+	for (i = 0; i < 16 && css; i++) {
+		struct mem_cgroup *memcg =
+			(void *)css - bpf_core_field_offset(struct mem_cgroup, css);
+
+		max = BPF_CORE_READ(memcg, memory.max);
+		if (max < DIAL9_PAGE_COUNTER_UNLIMITED && (!limit || max < limit))
+			limit = max;
+		css = BPF_CORE_READ(css, parent);
+	}
+	return limit;
+}
+
+/* The OOM killer chose a recorded process (its SIGKILL is already sent). */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(mark_victim, struct task_struct *task, uid_t uid)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid), tid = BPF_CORE_READ(task, pid);
+
+	emit_to(tgid, tid, 0, DIAL9_EV_OOM, 0, memcg_limit_pages(task), 0, 0, true);
 	return 0;
 }
 

@@ -54,6 +54,10 @@
  *               executable found on the blocked thread's stack, aux = rank);
  *               the daemon turns them into aux and drops them.
  *  EXIT         the process exited; arg = exit code (or signal, see flags).
+ *  OOM          the OOM killer chose the process (format version 3); tid = the
+ *               thread chosen; arg = the memory cgroup limit it ran into, in
+ *               bytes (the smallest of its cgroup and their parents; inside
+ *               the ring buffer in pages), 0 if none is set.
  */
 enum dial9_event_kind {
 	DIAL9_EV_NONE = 0,
@@ -71,6 +75,7 @@ enum dial9_event_kind {
 	DIAL9_EV_MODE = 12,
 	DIAL9_EV_STALL = 13,
 	DIAL9_EV_EXIT = 14,
+	DIAL9_EV_OOM = 15,
 	DIAL9_EV_KIND_MAX, /* first unused value */
 };
 

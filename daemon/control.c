@@ -313,16 +313,22 @@ static void handle_dump(struct daemon *d, struct client *c, pid_t pid, int fd, i
 {
 	struct pending_dump why = { .reason = DIAL9_REASON_REQUEST };
 	struct tracked *t = find_for(d, c, pid, fd);
-	char path[PATH_MAX] = "", err[512];
+	char path[PATH_MAX] = "", err[1024], msg[512];
 	uint64_t events = 0;
 	struct reply r;
 	int ret;
 
 	if (!t)
 		return;
-	ret = dumper__write(d, t, &why, out_fd, path, sizeof(path), &events);
+	if (!request_limit__allow(d, c->uid, now_mono_ns())) {
+		snprintf(err, sizeof(err), "too many dump requests: uid %u may ask for %u a minute "
+			 "(request-dumps-per-min)", (unsigned)c->uid, d->o.request_dumps_per_min);
+		send_error(fd, -EAGAIN, err);
+		return;
+	}
+	ret = dumper__write(d, t, &why, out_fd, path, sizeof(path), &events, msg, sizeof(msg));
 	if (ret) {
-		snprintf(err, sizeof(err), "dump of %d failed: %s", pid, strerror(-ret));
+		snprintf(err, sizeof(err), "dump of %d failed: %s", pid, msg);
 		send_error(fd, ret, err);
 		return;
 	}

@@ -32,6 +32,9 @@ struct daemon_opts {
 	uint32_t panic_dumps_per_min; /* rate limit of panic dumps per process */
 	uint64_t max_dumps;       /* retention: files kept in the dumps directory */
 	uint64_t max_dump_bytes;  /* retention: bytes kept in the dumps directory */
+	uint64_t max_request_dumps; /* retention: request dumps kept per uid */
+	uint64_t dump_reserve;    /* retention: free bytes request dumps leave to crash dumps */
+	uint32_t request_dumps_per_min; /* per non-root client uid (0: no limit) */
 	bool dump_on_exit;        /* dump a window when its process exits normally */
 	bool all;                 /* discover Tokio processes system-wide */
 	uint64_t poll_threshold_ns; /* shorter polls are counted, not recorded (0: all) */
@@ -119,12 +122,22 @@ struct tracked {
 	/* what the ring said about the process's fate */
 	struct pending_dump pending;     /* dump at the next tick */
 	uint32_t last_fatal_signal, last_fatal_tid;
+	bool oom_killed;                 /* the OOM killer chose it (its thread: oom_tid) */
+	uint32_t oom_tid;
 	bool exited;
 	bool exit_signaled;
 	uint32_t exit_code;
 	uint64_t panic_dump_ns[8];       /* times of recent panic dumps (rate limit) */
 	uint32_t dumps;
 	bool released;                   /* detached; freed between epoll batches */
+};
+
+/* Request dumps a client uid may still ask for: a token bucket. */
+#define DIAL9D_REQUEST_BUCKETS 64
+struct request_bucket {
+	uid_t uid;
+	double tokens;
+	uint64_t at_ns; /* tokens counted then; 0: slot free */
 };
 
 struct daemon {
@@ -139,6 +152,8 @@ struct daemon {
 	struct client clients[DIAL9D_MAX_CLIENTS];
 	struct tracked *procs;
 	struct tracked *released;        /* detached, to free after the batch */
+	struct request_bucket request_buckets[DIAL9D_REQUEST_BUCKETS];
+	int state_lock_fd;               /* flock: one daemon per state directory */
 	uint32_t nprocs;
 	uint64_t start_ns;
 	uint64_t dumps_written;
@@ -182,13 +197,28 @@ void tracked__on_exit(struct daemon *d, struct tracked *t);
 void tracked__tick(struct daemon *d, struct tracked *t, uint64_t now_ns);
 
 /* dumper.c: write the window of t.  fd >= 0: into that file; else into the
- * state directory, path returned in path_out.  0 or negative errno. */
+ * state directory, path returned in path_out.  0 or negative errno, with a
+ * message in err when err is not NULL. */
 int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump *why, int fd,
-		  char *path_out, size_t path_len, uint64_t *events_out);
+		  char *path_out, size_t path_len, uint64_t *events_out, char *err,
+		  size_t errlen);
 
-/* retention.c: keep the dumps directory within max_dumps / max_dump_bytes,
- * oldest first, never removing keep (the dump just written). */
-void retention__enforce(struct daemon *d, const char *keep);
+/* retention.c: the dumps directory.  Dumps rank crash > triggered > request. */
+enum dump_rank { DUMP_RANK_REQUEST, DUMP_RANK_TRIGGERED, DUMP_RANK_CRASH };
+enum dump_rank retention__rank(uint32_t reason);
+/* Make room for a dump of bytes bytes, rank and owner uid before it is
+ * written: evict lower ranks first, the oldest first within a rank; a
+ * request dump evicts only its owner's request dumps.  -ENOSPC (message in
+ * err) when a request dump does not fit; a crash dump always gets what room
+ * there is (0). */
+int retention__make_room(struct daemon *d, enum dump_rank rank, uid_t owner, uint64_t bytes,
+			 char *err, size_t errlen);
+/* Remove temp files left by dumps interrupted by a crash of the daemon. */
+int retention__clean_temps(struct daemon *d);
+
+/* request_limit.c: may client uid ask for a request dump now?  Root always
+ * may; others request_dumps_per_min, in bursts of at most that many. */
+bool request_limit__allow(struct daemon *d, uid_t uid, uint64_t now_ns);
 
 /* discovery.c */
 void discovery__scan(struct daemon *d);

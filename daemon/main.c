@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -51,6 +53,11 @@ static const char usage_text[] =
 	"      --floor            benchmarks: attach empty programs at the same points\n"
 	"      --max-dumps N      keep at most N dumps (default 100)\n"
 	"      --max-dump-bytes N keep at most N bytes of dumps (default 1G)\n"
+	"      --max-request-dumps N  keep at most N request dumps per uid (default 10)\n"
+	"      --dump-reserve N   free bytes request dumps leave to crash dumps (default 64M,\n"
+	"                         at most a quarter of the file system)\n"
+	"      --request-dumps-per-min N  dump requests a non-root uid may make per minute\n"
+	"                         (default 10; 0 = no limit)\n"
 	"  -f, --foreground       stay in the foreground (always true; for systemd)\n"
 	"  -v, --verbose          more logging, libbpf debug output\n"
 	"  -h, --help             this text\n";
@@ -74,7 +81,8 @@ uint64_t now_real_ns(void)
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
 	enum { OPT_DRAIN = 256, OPT_MAX_PROCS, OPT_DUMP_ON_EXIT, OPT_MAX_DUMPS, OPT_MAX_DUMP_BYTES,
-	       OPT_THRESHOLD, OPT_BUDGET, OPT_HIT_COST, OPT_FLOOR, OPT_DEBUG_DIR };
+	       OPT_THRESHOLD, OPT_BUDGET, OPT_HIT_COST, OPT_FLOOR, OPT_DEBUG_DIR,
+	       OPT_MAX_REQUEST_DUMPS, OPT_DUMP_RESERVE, OPT_REQUEST_DUMPS_PER_MIN };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
@@ -93,6 +101,9 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		{ "floor", no_argument, NULL, OPT_FLOOR },
 		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 		{ "max-dump-bytes", required_argument, NULL, OPT_MAX_DUMP_BYTES },
+		{ "max-request-dumps", required_argument, NULL, OPT_MAX_REQUEST_DUMPS },
+		{ "dump-reserve", required_argument, NULL, OPT_DUMP_RESERVE },
+		{ "request-dumps-per-min", required_argument, NULL, OPT_REQUEST_DUMPS_PER_MIN },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -198,12 +209,36 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 			}
 			break;
 		case OPT_MAX_DUMPS:
-			if (dial9_parse_size(optarg, &v) || v == 0) {
-				fprintf(stderr, "Error: --max-dumps takes a positive number, not '%s'\n",
-					optarg);
+			if (dial9_parse_size(optarg, &v) || v == 0 || v > DIAL9_MAX_DUMPS_MAX) {
+				fprintf(stderr, "Error: --max-dumps takes 1..%llu, not '%s'\n",
+					DIAL9_MAX_DUMPS_MAX, optarg);
 				return -EINVAL;
 			}
 			o->max_dumps = v;
+			break;
+		case OPT_MAX_REQUEST_DUMPS:
+			if (dial9_parse_size(optarg, &v) || v == 0 || v > DIAL9_MAX_REQUEST_DUMPS_MAX) {
+				fprintf(stderr, "Error: --max-request-dumps takes 1..%llu, not '%s'\n",
+					DIAL9_MAX_REQUEST_DUMPS_MAX, optarg);
+				return -EINVAL;
+			}
+			o->max_request_dumps = v;
+			break;
+		case OPT_DUMP_RESERVE:
+			if (dial9_parse_size(optarg, &v) || v > DIAL9_DUMP_RESERVE_MAX) {
+				fprintf(stderr, "Error: --dump-reserve takes 0..1P bytes, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->dump_reserve = v;
+			break;
+		case OPT_REQUEST_DUMPS_PER_MIN:
+			if (dial9_parse_size(optarg, &v) || v > DIAL9_REQUEST_DUMPS_PER_MIN_MAX) {
+				fprintf(stderr, "Error: --request-dumps-per-min takes 0..%llu, not '%s'\n",
+					DIAL9_REQUEST_DUMPS_PER_MIN_MAX, optarg);
+				return -EINVAL;
+			}
+			o->request_dumps_per_min = (uint32_t)v;
 			break;
 		case OPT_MAX_DUMP_BYTES:
 			if (dial9_parse_size(optarg, &v) || v < (1 << 20)) {
@@ -268,6 +303,12 @@ static int load_config(int argc, char **argv, struct daemon *d, struct dial9_con
 		d->o.max_dumps = cfg->max_dumps;
 	if (cfg->has_max_dump_bytes)
 		d->o.max_dump_bytes = cfg->max_dump_bytes;
+	if (cfg->has_max_request_dumps)
+		d->o.max_request_dumps = cfg->max_request_dumps;
+	if (cfg->has_dump_reserve)
+		d->o.dump_reserve = cfg->dump_reserve;
+	if (cfg->has_request_dumps_per_min)
+		d->o.request_dumps_per_min = (uint32_t)cfg->request_dumps_per_min;
 	if (cfg->has_all)
 		d->o.all = cfg->all;
 	if (cfg->has_state_dir)
@@ -285,17 +326,26 @@ static int load_config(int argc, char **argv, struct daemon *d, struct dial9_con
 	return 0;
 }
 
-static int setup_dirs(const struct daemon_opts *o)
+/* STATE_DIR/dumps, one daemon per state directory (a second one would
+ * remove the first one's dumps in progress as stale), and the temp files of
+ * dumps a crash of the daemon interrupted. */
+static int setup_state_dir(struct daemon *d)
 {
 	char path[PATH_MAX];
 
-	if (mkdir(o->state_dir, 0755) && errno != EEXIST)
+	if (mkdir(d->o.state_dir, 0755) && errno != EEXIST)
 		return -errno;
-	if (snprintf(path, sizeof(path), "%s/dumps", o->state_dir) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/dumps", d->o.state_dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	if (mkdir(path, 0755) && errno != EEXIST)
 		return -errno;
-	return 0;
+	snprintf(path, sizeof(path), "%s/dial9d.lock", d->o.state_dir);
+	d->state_lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (d->state_lock_fd < 0)
+		return -errno;
+	if (flock(d->state_lock_fd, LOCK_EX | LOCK_NB))
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	return retention__clean_temps(d);
 }
 
 static int add_fd(struct daemon *d, struct ep_source *src, enum ep_kind kind, int fd)
@@ -459,11 +509,14 @@ int main(int argc, char **argv)
 			.panic_dumps_per_min = 3,
 			.max_dumps = 100,
 			.max_dump_bytes = 1ULL << 30,
+			.max_request_dumps = 10,
+			.dump_reserve = 64ULL << 20,
+			.request_dumps_per_min = 10,
 			.poll_threshold_ns = 1000000,
 			.overhead_budget = 0.01,
 			.hit_cost_ns = 1000,
 		},
-		.epfd = -1, .listen_fd = -1, .timer_fd = -1, .signal_fd = -1,
+		.epfd = -1, .listen_fd = -1, .timer_fd = -1, .signal_fd = -1, .state_lock_fd = -1,
 	};
 	struct dial9_config cfg;
 	struct recorder_opts ro;
@@ -482,9 +535,10 @@ int main(int argc, char **argv)
 				     .verbose = d.o.verbose, .on_exec = discovery__on_exec,
 				     .exec_ctx = &d };
 
-	err = setup_dirs(&d.o);
+	err = setup_state_dir(&d);
 	if (err) {
-		fprintf(stderr, "Error: state directory %s: %s\n", d.o.state_dir, strerror(-err));
+		fprintf(stderr, "Error: state directory %s: %s\n", d.o.state_dir,
+			err == -EBUSY ? "another dial9d is using it" : strerror(-err));
 		goto cleanup;
 	}
 	err = setup_loop(&d);
@@ -529,6 +583,8 @@ cleanup:
 		close(d.signal_fd);
 	if (d.epfd >= 0)
 		close(d.epfd);
+	if (d.state_lock_fd >= 0)
+		close(d.state_lock_fd);
 	discovery__free();
 	dial9_config__free(&cfg);
 	return err ? 1 : 0;

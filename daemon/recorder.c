@@ -134,6 +134,11 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 		err = -errno;
 		goto cleanup;
 	}
+	/* Without it an OOM kill is still dumped, as a SIGKILL from the kernel. */
+	r->skel->links.mark_victim = bpf_program__attach(r->skel->progs.mark_victim);
+	if (!r->skel->links.mark_victim)
+		fprintf(stderr, "dial9d: oom:mark_victim not attached (%s): OOM kills will be "
+			"reported as SIGKILL from the kernel\n", strerror(errno));
 	r->skel->links.process_exec = bpf_program__attach(r->skel->progs.process_exec);
 	if (!r->skel->links.process_exec) {
 		err = -errno;

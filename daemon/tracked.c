@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -437,6 +438,11 @@ static void on_event(void *ctx, const struct dial9_event *e)
 			t->last_fatal_tid = ev.tid;
 		}
 		break;
+	case DIAL9_EV_OOM:
+		ev.arg *= (uint64_t)sysconf(_SC_PAGESIZE); /* pages in the ring, bytes in a dump */
+		t->oom_killed = true;
+		t->oom_tid = ev.tid;
+		break;
 	case DIAL9_EV_EXIT:
 		t->exited = true;
 		t->exit_signaled = ev.flags & DIAL9_EXIT_F_SIGNALED;
@@ -812,14 +818,14 @@ void tracked__reap(struct daemon *d)
 
 static void write_pending(struct daemon *d, struct tracked *t, const struct pending_dump *why)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], msg[512];
 	uint64_t events = 0;
 	int err;
 
-	err = dumper__write(d, t, why, -1, path, sizeof(path), &events);
+	err = dumper__write(d, t, why, -1, path, sizeof(path), &events, msg, sizeof(msg));
 	if (err)
 		fprintf(stderr, "dial9d: dump of %d (%s) failed: %s\n", t->pid,
-			dial9_reason_name(why->reason), strerror(-err));
+			dial9_reason_name(why->reason), msg);
 	else
 		fprintf(stderr, "dial9d: dumped %d (%s, %s) to %s: %llu events\n", t->pid,
 			t->comm, dial9_reason_name(why->reason), path,
@@ -868,7 +874,11 @@ void tracked__on_exit(struct daemon *d, struct tracked *t)
 
 	/* What the process did last is still in its ring: take it all. */
 	tracked__drain(t, now);
-	if (t->exited && t->exit_signaled && is_fatal(t->exit_code)) {
+	if (t->oom_killed && (!t->exited || (t->exit_signaled && t->exit_code == SIGKILL))) {
+		why.reason = DIAL9_REASON_OOM;
+		why.signal = SIGKILL;
+		why.tid = t->oom_tid;
+	} else if (t->exited && t->exit_signaled && is_fatal(t->exit_code)) {
 		why.reason = DIAL9_REASON_SIGNAL;
 		why.signal = t->exit_code;
 		why.tid = t->last_fatal_signal == t->exit_code ? t->last_fatal_tid : 0;

@@ -184,7 +184,17 @@ static int apply(struct dial9_config *c, const char *key, const char *v, char *w
 		return 0;
 	}
 	if (!strcmp(key, "max-dumps"))
-		return set_size(&c->max_dumps, &c->has_max_dumps, v, 1, 1000000, why, whylen);
+		return set_size(&c->max_dumps, &c->has_max_dumps, v, 1, DIAL9_MAX_DUMPS_MAX, why,
+				whylen);
+	if (!strcmp(key, "max-request-dumps"))
+		return set_size(&c->max_request_dumps, &c->has_max_request_dumps, v, 1,
+				DIAL9_MAX_REQUEST_DUMPS_MAX, why, whylen);
+	if (!strcmp(key, "dump-reserve"))
+		return set_size(&c->dump_reserve, &c->has_dump_reserve, v, 0, DIAL9_DUMP_RESERVE_MAX,
+				why, whylen);
+	if (!strcmp(key, "request-dumps-per-min"))
+		return set_size(&c->request_dumps_per_min, &c->has_request_dumps_per_min, v, 0,
+				DIAL9_REQUEST_DUMPS_PER_MIN_MAX, why, whylen);
 	if (!strcmp(key, "max-dump-bytes"))
 		return set_size(&c->max_dump_bytes, &c->has_max_dump_bytes, v, 1 << 20,
 				1ULL << 50, why, whylen);

@@ -30,11 +30,21 @@ struct dial9_rules {
 	struct dial9_rule_list exclude[DIAL9_RULE_FIELDS];
 };
 
+/* Ranges of the retention settings, for the file and the command line. */
+#define DIAL9_MAX_DUMPS_MAX 1000000ULL
+#define DIAL9_MAX_REQUEST_DUMPS_MAX 1000000ULL
+#define DIAL9_DUMP_RESERVE_MAX (1ULL << 50)
+#define DIAL9_REQUEST_DUMPS_PER_MIN_MAX 60000ULL
+
 /* Each value is meaningful only when its has_ flag is set. */
 struct dial9_config {
 	bool has_window, has_max_bytes, has_ring_bytes, has_max_procs, has_dump_on_exit;
 	bool has_max_dumps, has_max_dump_bytes, has_all, has_state_dir, has_socket;
 	bool has_poll_threshold, has_overhead_budget, has_hit_cost;
+	bool has_max_request_dumps, has_dump_reserve, has_request_dumps_per_min;
+	uint64_t max_request_dumps;
+	uint64_t dump_reserve;
+	uint64_t request_dumps_per_min;
 	uint64_t poll_threshold_us;
 	double overhead_budget_pct;
 	uint64_t hit_cost_ns;

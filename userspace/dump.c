@@ -462,8 +462,7 @@ static int check_for_write(const struct dial9_dump *d)
 	return check_events(d->events, d->nevents, d->strings.count, NULL, 0) ? -EINVAL : 0;
 }
 
-/* Encode d into a malloc'd buffer.  0 or negative errno. */
-static int dump_encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen)
+int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen)
 {
 	struct wbuf b = { 0 };
 	uint8_t *p;
@@ -523,7 +522,7 @@ int dial9_dump__write_fd(const struct dial9_dump *d, int fd)
 
 	if (!d || fd < 0)
 		return -EINVAL;
-	err = dump_encode(d, &buf, &len);
+	err = dial9_dump__encode(d, &buf, &len);
 	if (!err)
 		err = write_all(fd, buf, len);
 	free(buf);
@@ -532,12 +531,27 @@ int dial9_dump__write_fd(const struct dial9_dump *d, int fd)
 
 int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int mode)
 {
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!d)
+		return -EINVAL;
+	err = dial9_dump__encode(d, &buf, &len);
+	if (!err)
+		err = dial9_dump__write_encoded(buf, len, path, mode);
+	free(buf);
+	return err;
+}
+
+int dial9_dump__write_encoded(const void *buf, size_t len, const char *path, unsigned int mode)
+{
 	const char *slash;
 	char *tmp = NULL, *dir = NULL;
 	int fd = -1, dfd = -1, created = 0, err;
 	size_t dirlen;
 
-	if (!d || !path || !*path)
+	if (!buf || !path || !*path)
 		return -EINVAL;
 	slash = strrchr(path, '/');
 	if (slash && !slash[1])
@@ -564,7 +578,7 @@ int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int
 		err = -errno;
 		goto cleanup;
 	}
-	err = dial9_dump__write_fd(d, fd);
+	err = write_all(fd, buf, len);
 	if (err)
 		goto cleanup;
 	if (fsync(fd) < 0) {

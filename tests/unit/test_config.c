@@ -36,6 +36,9 @@ static void test_settings(void **state)
 			   "poll-threshold-us = 0\n"
 			   "overhead-budget = 2.5\n"
 			   "hit-cost-ns = 3000\n"
+			   "max-request-dumps = 4\n"
+			   "dump-reserve = 16M\n"
+			   "request-dumps-per-min = 0\n"
 			   "\n   \t\n";
 	struct dial9_config c;
 	char err[256];
@@ -57,6 +60,9 @@ static void test_settings(void **state)
 	assert_true(c.has_overhead_budget);
 	assert_true(c.overhead_budget_pct > 2.49 && c.overhead_budget_pct < 2.51);
 	assert_int_equal(c.hit_cost_ns, 3000);
+	assert_true(c.has_max_request_dumps && c.max_request_dumps == 4);
+	assert_true(c.has_dump_reserve && c.dump_reserve == 16ULL << 20);
+	assert_true(c.has_request_dumps_per_min && c.request_dumps_per_min == 0);
 	dial9_config__free(&c);
 }
 
@@ -76,6 +82,8 @@ static void test_errors_name_the_line(void **state)
 		{ "overhead-budget = 101\n", "line 1: '101' is not a percentage 0..100" },
 		{ "overhead-budget = 1%\n", "line 1: '1%' is not a percentage 0..100" },
 		{ "max-bytes = 99999999999999999999G\n", "line 1: '99999999999999999999G' is not a size" },
+		{ "max-request-dumps = 0\n", "line 1: '0' is not a size in 1..1000000" },
+		{ "request-dumps-per-min = 60001\n", "line 1: '60001' is not a size in 0..60000" },
 	};
 	struct dial9_config c;
 	char err[256];
