@@ -529,29 +529,17 @@ int dial9_dump__write_fd(const struct dial9_dump *d, int fd)
 	return err;
 }
 
-int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int mode)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int err;
-
-	if (!d)
-		return -EINVAL;
-	err = dial9_dump__encode(d, &buf, &len);
-	if (!err)
-		err = dial9_dump__write_encoded(buf, len, path, mode);
-	free(buf);
-	return err;
-}
-
-int dial9_dump__write_encoded(const void *buf, size_t len, const char *path, unsigned int mode)
+/* Write d (when not NULL) or else buf to path atomically: a temp file in the
+ * same directory, fsync, rename, fsync of the directory. */
+static int write_atomic(const struct dial9_dump *d, const void *buf, size_t len,
+			const char *path, unsigned int mode)
 {
 	const char *slash;
 	char *tmp = NULL, *dir = NULL;
 	int fd = -1, dfd = -1, created = 0, err;
 	size_t dirlen;
 
-	if (!buf || !path || !*path)
+	if ((!d && !buf) || !path || !*path)
 		return -EINVAL;
 	slash = strrchr(path, '/');
 	if (slash && !slash[1])
@@ -578,7 +566,7 @@ int dial9_dump__write_encoded(const void *buf, size_t len, const char *path, uns
 		err = -errno;
 		goto cleanup;
 	}
-	err = write_all(fd, buf, len);
+	err = d ? dial9_dump__write_fd(d, fd) : write_all(fd, buf, len);
 	if (err)
 		goto cleanup;
 	if (fsync(fd) < 0) {
@@ -612,6 +600,16 @@ cleanup:
 	free(tmp);
 	free(dir);
 	return err;
+}
+
+int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int mode)
+{
+	return d ? write_atomic(d, NULL, 0, path, mode) : -EINVAL;
+}
+
+int dial9_dump__write_encoded(const void *buf, size_t len, const char *path, unsigned int mode)
+{
+	return buf ? write_atomic(NULL, buf, len, path, mode) : -EINVAL;
 }
 
 /* --- reader ----------------------------------------------------------------- */
