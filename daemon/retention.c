@@ -5,12 +5,14 @@
  * written, so that a full directory or a full disk never costs a crash dump.
  *
  * Dumps rank: crash (panic, signal, OOM kill, exit) above triggered above
- * request.  A dump may evict dumps of a lower rank and, within its own rank,
- * the oldest first -- except a request dump, which may only evict request
- * dumps of its own uid (the owner of the dump file: the owner of the dumped
- * process), so that no user can make the daemon delete another user's
- * evidence.  A uid keeps at most max_request_dumps request dumps, and request
- * dumps leave dump_reserve bytes of the file system free for the ranks above.
+ * request.  A dump may evict dumps of a lower rank, the oldest first, and
+ * then dumps of its own rank: those of the uid holding the most of that rank
+ * (the new dump counted for its owner), the oldest first, so that a user
+ * crashing processes by the hundred evicts their own dumps before anyone
+ * else's.  A request dump may only evict request dumps of its own uid (the
+ * owner of the dump file: the owner of the dumped process).  A uid keeps at
+ * most max_request_dumps request dumps, and request dumps leave dump_reserve
+ * bytes of the file system free for the ranks above.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -144,12 +146,76 @@ static bool fits(const struct daemon *d, const struct room *r, enum dump_rank ra
 	return rank != DUMP_RANK_REQUEST || r->own_requests + 1 <= d->o.max_request_dumps;
 }
 
-/* May a dump of rank and owner evict f? */
-static bool may_evict(const struct dump_file *f, enum dump_rank rank, uid_t owner)
+static int by_uid(const void *a, const void *b)
 {
-	if (rank == DUMP_RANK_REQUEST)
-		return f->rank == DUMP_RANK_REQUEST && f->uid == owner;
-	return f->rank <= rank;
+	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* How many times uid is in the sorted uids[0..m). */
+static size_t uid_count(const uid_t *uids, size_t m, uid_t uid)
+{
+	size_t lo = 0, hi = m, n = 0;
+
+	while (lo < hi) { /* the first uids[i] >= uid */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + n < m && uids[lo + n] == uid)
+		n++;
+	return n;
+}
+
+/* The next dump to evict for a new dump of rank and owner, or -1: the
+ * oldest of a lower rank; then, of its own rank, the oldest dump of the uid
+ * holding the most (the new dump counted for its owner; ties: the owner,
+ * else the oldest); a request dump: its owner's oldest request dump only. */
+static ssize_t next_victim(const struct dump_file *files, size_t n, enum dump_rank rank,
+			   uid_t owner)
+{
+	size_t i, m = 0, count, best_count = 0;
+	ssize_t best = -1;
+	uid_t *uids;
+
+	if (rank == DUMP_RANK_REQUEST) {
+		for (i = 0; i < n; i++)
+			if (!files[i].gone && files[i].rank == rank && files[i].uid == owner)
+				return (ssize_t)i;
+		return -1;
+	}
+	for (i = 0; i < n; i++) /* sorted by rank, then age */
+		if (!files[i].gone && files[i].rank < rank)
+			return (ssize_t)i;
+	uids = malloc((n + 1) * sizeof(*uids));
+	if (!uids) { /* no memory for fairness: the oldest */
+		for (i = 0; i < n; i++)
+			if (!files[i].gone && files[i].rank == rank)
+				return (ssize_t)i;
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!files[i].gone && files[i].rank == rank)
+			uids[m++] = files[i].uid;
+	qsort(uids, m, sizeof(*uids), by_uid);
+	for (i = 0; i < n; i++) {
+		const struct dump_file *f = &files[i];
+
+		if (f->gone || f->rank != rank)
+			continue;
+		count = uid_count(uids, m, f->uid) + (f->uid == owner);
+		if (best < 0 || count > best_count ||
+		    (count == best_count && f->uid == owner && files[best].uid != owner)) {
+			best = (ssize_t)i;
+			best_count = count;
+		}
+	}
+	free(uids);
+	return best;
 }
 
 static void forget(struct room *r, const struct dump_file *f, uid_t owner)
@@ -169,6 +235,8 @@ int retention__make_room(struct daemon *d, enum dump_rank rank, uid_t owner, uin
 	char dir[PATH_MAX];
 	struct statvfs vfs;
 	size_t n = 0, i;
+	bool feasible;
+	ssize_t v;
 	DIR *dp;
 	int ret;
 
@@ -202,10 +270,14 @@ int retention__make_room(struct daemon *d, enum dump_rank rank, uid_t owner, uin
 
 	/* Is it possible at all?  A request refused evicts nothing. */
 	trial = r;
-	for (i = 0; i < n && !fits(d, &trial, rank, bytes); i++)
-		if (may_evict(&files[i], rank, owner))
-			forget(&trial, &files[i], owner);
-	if (!fits(d, &trial, rank, bytes)) {
+	while (!fits(d, &trial, rank, bytes) && (v = next_victim(files, n, rank, owner)) >= 0) {
+		files[v].gone = true;
+		forget(&trial, &files[v], owner);
+	}
+	feasible = fits(d, &trial, rank, bytes);
+	for (i = 0; i < n; i++)
+		files[i].gone = false;
+	if (!feasible) {
 		if (rank == DUMP_RANK_REQUEST) {
 			ret = -ENOSPC;
 			if (r.own_requests + 1 > d->o.max_request_dumps)
@@ -222,13 +294,12 @@ int retention__make_room(struct daemon *d, enum dump_rank rank, uid_t owner, uin
 		fprintf(stderr, "dial9d: dumps directory %s is short of room for a %llu-byte dump\n",
 			dir, (unsigned long long)bytes);
 	}
-	for (i = 0; i < n && !fits(d, &r, rank, bytes); i++) {
-		if (!may_evict(&files[i], rank, owner))
-			continue;
-		if (unlinkat(dirfd(dp), files[i].name, 0) == 0) {
-			forget(&r, &files[i], owner);
+	while (!fits(d, &r, rank, bytes) && (v = next_victim(files, n, rank, owner)) >= 0) {
+		files[v].gone = true;
+		if (unlinkat(dirfd(dp), files[v].name, 0) == 0) {
+			forget(&r, &files[v], owner);
 			fprintf(stderr, "dial9d: removed dump %s/%s (retention)\n", dir,
-				files[i].name);
+				files[v].name);
 		}
 	}
 out:

@@ -168,6 +168,47 @@ static void test_request_dumps_evict_only_their_own(void **state)
 	itest_daemon_stop(&d);
 }
 
+/* nobody crashing five processes with room for three dumps evicts their
+ * own crash dumps, not root's: eviction within a rank takes from the uid
+ * holding the most. */
+static void test_crash_flood_evicts_the_flooder(void **state)
+{
+	static const char *const extra[] = { "--max-dumps", "3", NULL };
+	struct itest_target root_t, theirs[5];
+	struct itest_daemon d;
+	char crash[512], pid[32];
+	struct dumps c;
+	int i;
+
+	assert_int_equal(itest_daemon_start(&d, extra), 0);
+	start_sleeper(&root_t, &d, 0);
+	attach(&d, 0, root_t.pid);
+	usleep(100000);
+	kill_and_find_dump(d.state_dir, &root_t, crash, sizeof(crash));
+	for (i = 0; i < 5; i++) {
+		char dir[512], path[512];
+		int status;
+
+		start_sleeper(&theirs[i], &d, NOBODY);
+		attach(&d, NOBODY, theirs[i].pid);
+		usleep(100000);
+		itest_target_kill(&theirs[i], SIGKILL);
+		status = itest_target_wait(&theirs[i], 5000);
+		assert_true(WIFSIGNALED(status));
+		snprintf(dir, sizeof(dir), "%s/dumps", d.state_dir);
+		snprintf(pid, sizeof(pid), ".%d.", theirs[i].pid);
+		if (itest_find_dump(dir, pid, path, sizeof(path), 5000))
+			fail_msg("no dump of nobody's crashed process %d", theirs[i].pid);
+	}
+	c = count_dumps(d.state_dir);
+	printf("crash flood: root's crash dump %s; nobody keeps %d\n",
+	       access(crash, F_OK) ? "REMOVED" : "kept", c.nobody_owned);
+	assert_int_equal(access(crash, F_OK), 0);
+	assert_int_equal(c.total, 3);
+	assert_int_equal(c.nobody_owned, 2);
+	itest_daemon_stop(&d);
+}
+
 /* A uid other than root gets request-dumps-per-min (10) dumps in a burst,
  * then a clear refusal; root is not limited. */
 static void test_request_dumps_rate_limited(void **state)
@@ -442,6 +483,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_dumps_evict_only_their_own),
+		cmocka_unit_test(test_crash_flood_evicts_the_flooder),
 		cmocka_unit_test(test_request_dumps_rate_limited),
 		cmocka_unit_test(test_full_disk_keeps_crash_dump),
 		cmocka_unit_test(test_oom_kill_reported),
