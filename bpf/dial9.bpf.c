@@ -703,22 +703,6 @@ int probe_return(struct pt_regs *ctx)
 	return 0;
 }
 
-static __always_inline bool fatal_signal(int sig)
-{
-	switch (sig) {
-	case 4:  /* SIGILL */
-	case 5:  /* SIGTRAP */
-	case 6:  /* SIGABRT */
-	case 7:  /* SIGBUS */
-	case 8:  /* SIGFPE */
-	case 9:  /* SIGKILL */
-	case 11: /* SIGSEGV */
-	case 31: /* SIGSYS */
-		return true;
-	}
-	return false;
-}
-
 /* A fatal signal is generated for a recorded process. */
 SEC("tp_btf/signal_generate")
 int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
@@ -726,7 +710,7 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 {
 	__u32 tgid, tid, sender;
 
-	if (!fatal_signal(sig))
+	if (!dial9_fatal_signal(sig))
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);
 	tid = BPF_CORE_READ(task, pid);

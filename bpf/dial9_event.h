@@ -125,6 +125,25 @@ enum dial9_ring_kind {
 #define DIAL9_TERMINATE_F_RELEASED 0x01 /* TERMINATE: seen at deallocation */
 #define DIAL9_STALL_F_SITE 0x01 /* STALL: a site candidate (ring buffer only) */
 
+/* The signals whose delivery ends a process with a crash: each is recorded
+ * as a SIGNAL, and a process they end is dumped with reason "signal".  One
+ * definition for the BPF side and the daemon. */
+static inline int dial9_fatal_signal(unsigned int sig)
+{
+	switch (sig) {
+	case 4:  /* SIGILL */
+	case 5:  /* SIGTRAP */
+	case 6:  /* SIGABRT */
+	case 7:  /* SIGBUS */
+	case 8:  /* SIGFPE */
+	case 9:  /* SIGKILL */
+	case 11: /* SIGSEGV */
+	case 31: /* SIGSYS */
+		return 1;
+	}
+	return 0;
+}
+
 struct dial9_event {
 	__u64 ts_ns;   /* CLOCK_MONOTONIC, ns (bpf_ktime_get_ns) */
 	__u64 task_id; /* Tokio task id (tokio::task::Id), 0 = none */

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "access.h"
 
 static int read_uids(pid_t pid, uid_t uids[4])
 {

@@ -16,9 +16,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "access.h"
+#include "clock.h"
+#include "control.h"
 #include "ctl_proto.h"
-#include "daemon.h"
+#include "dumper.h"
+#include "governor.h"
 #include "json_writer.h"
+#include "probe_classes.h"
+#include "request_limit.h"
+#include "tracked.h"
 
 static int mkdir_parents(const char *path, mode_t mode)
 {
@@ -228,7 +235,7 @@ static void write_proc(struct json_writer *w, struct tracked *t, uint64_t now)
 	json_writer__kv_u64(w, "lost", t->lost_ringbuf);
 	json_writer__kv_u64(w, "dropped", st.dropped);
 	json_writer__kv_u64(w, "dumps", t->dumps);
-	json_writer__kv_string(w, "mode", tracked__mode(t));
+	json_writer__kv_string(w, "mode", governor__mode_name(t));
 	json_writer__kv_double(w, "hits_per_sec", t->gov.hits_per_sec);
 	/* average over the duty cycle */
 	json_writer__kv_double(w, "overhead_pct", t->gov.cost * t->gov.duty * 100.0);

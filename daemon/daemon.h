@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * daemon.h - dial9d's state: options, the recorded processes, the event loop.
+ * daemon.h - dial9d's state: its options, the event loop's sources and
+ * clients, and the list of recorded processes (struct tracked: process.h).
+ * Each module has its own header; see docs/DESIGN.md for the map.
  */
 #ifndef DIAL9D_DAEMON_H
 #define DIAL9D_DAEMON_H
@@ -11,13 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "addr_cache.h"
 #include "config.h"
-#include "dump.h"
-#include "probe_classes.h"
 #include "recorder.h"
-#include "tokio_syms.h"
-#include "window.h"
 
 #define DIAL9D_VERSION "0.1.0"
 
@@ -64,74 +61,6 @@ struct client {
 	uint64_t accepted_ns;
 };
 
-/* Why a dump is pending for a process. */
-struct pending_dump {
-	uint32_t reason; /* enum dial9_reason, 0 = none */
-	uint32_t signal;
-	uint32_t tid;
-	uint64_t task;
-};
-
-/* One recorded process. */
-struct tracked {
-	struct tracked *next;
-	struct daemon *d;
-	pid_t pid;
-	uid_t uid;             /* real uid of the process at attach time */
-	int pidfd;
-	struct ep_source src_pidfd, src_ring;
-	char comm[17];
-	char exe[PATH_MAX];
-	char build_id[65];
-	char symbols_from[PATH_MAX];     /* the debug file its symbols came from, "" if its own */
-	enum dial9_debuginfo_method symbols_method;
-	uint32_t probes;       /* probe points found */
-	uint32_t probe_classes; /* classes among them (enum dial9_probe_class bits) */
-	uint64_t attached_ns;
-
-	struct recorder_proc *rp;
-	struct dial9_window *win;
-	struct dial9_strtab strings;     /* locations referenced by the window */
-	struct addr_cache locations;     /* runtime address -> string id */
-	struct addr_cache pool_polls;    /* raw::poll addresses of the blocking pool */
-	struct addr_cache pool_tasks;    /* task ids run by the blocking pool */
-	struct stall_sites {             /* candidates of the STALL that follows, per thread */
-		uint32_t tid;
-		uint64_t site[DIAL9_STALL_SITES];
-	} stall_sites[16];
-	struct addr_cache spawn_sites;   /* spawn site -> its location's string id */
-	uint64_t text_lo, text_hi, text_off; /* the executable's code mapping */
-	uint32_t ret_sites_probed;       /* return sites learned and probed */
-	uint32_t ret_sites_refused;      /* ... reported but not probed (no call before them) */
-	struct dial9_symbolizer *sym;
-
-	uint64_t events;                 /* records ingested */
-	uint64_t hits;                   /* probe hits they stand for (estimate) */
-	struct governor {
-		uint64_t since_ns;       /* current phase began */
-		uint64_t hits_at;        /* hits when the phase began */
-		uint64_t off_until_ns;   /* probes off until then (0: on) */
-		double cost;             /* estimated fraction of a CPU while on */
-		double duty;             /* fraction of time on, 1 when within budget */
-		double hits_per_sec;
-	} gov;
-	uint64_t lost_ringbuf;           /* reported so far */
-	uint64_t rate_events, rate_ns;   /* last rate sample */
-	double events_per_sec;
-
-	/* what the ring said about the process's fate */
-	struct pending_dump pending;     /* dump at the next tick */
-	uint32_t last_fatal_signal, last_fatal_tid;
-	bool oom_killed;                 /* the OOM killer chose it (its thread: oom_tid) */
-	uint32_t oom_tid;
-	bool exited;
-	bool exit_signaled;
-	uint32_t exit_code;
-	uint64_t panic_dump_ns[8];       /* times of recent panic dumps (rate limit) */
-	uint32_t dumps;
-	bool released;                   /* detached; freed between epoll batches */
-};
-
 /* Request dumps a client uid may still ask for: a token bucket. */
 #define DIAL9D_REQUEST_BUCKETS 64
 struct request_bucket {
@@ -139,6 +68,8 @@ struct request_bucket {
 	double tokens;
 	uint64_t at_ns; /* tokens counted then; 0: slot free */
 };
+
+struct tracked;
 
 struct daemon {
 	struct daemon_opts o;
@@ -160,80 +91,5 @@ struct daemon {
 	uint64_t last_second_ns;
 	volatile int stop;
 };
-
-uint64_t now_mono_ns(void);
-uint64_t now_real_ns(void);
-
-/* tracked.c */
-/* Where the symbols of the executable at path (the real path exe) are looked for. */
-struct dial9_symbols_opts tracked__symbols_opts(const struct daemon *d, const char *exe);
-/* ", symbols from PATH (build-id)" into buf when t's symbols came from a
- * debug file, else ""; returns buf. */
-const char *tracked__symbols_note(const struct tracked *t, char *buf, size_t len);
-/* Record pid.  ps: its probe points if already known, else NULL. */
-int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *ps,
-		    struct tracked **out, char *err, size_t errlen);
-/* Stop recording t; it stays allocated (released) until tracked__reap. */
-void tracked__detach(struct daemon *d, struct tracked *t);
-/* Free the processes released since the last call: between epoll batches. */
-void tracked__reap(struct daemon *d);
-struct tracked *tracked__find(struct daemon *d, pid_t pid);
-/* Drain the ring, account losses, expire the window. */
-void tracked__drain(struct tracked *t, uint64_t now_ns);
-/* Once a second: flush short-poll counts. */
-void tracked__second(struct daemon *d, uint64_t now_ns);
-/* Each tick: the overhead governor. */
-void tracked__govern(struct daemon *d, uint64_t now_ns);
-/* Move the kernel's short-poll counts into the windows as POLL_SUMMARY. */
-void tracked__flush_counts(struct daemon *d);
-/* Log "recording PID (comm, exe)WHY: N probe points, M uprobes", and the
- * probe classes missing with what that costs. */
-void tracked__log_recording(const struct tracked *t, const char *why);
-/* "full", "sampled" or "off" */
-const char *tracked__mode(const struct tracked *t);
-/* Called when the process's pidfd says it is gone. */
-void tracked__on_exit(struct daemon *d, struct tracked *t);
-/* Write pending dumps (panic, signal); called each tick. */
-void tracked__tick(struct daemon *d, struct tracked *t, uint64_t now_ns);
-
-/* dumper.c: write the window of t.  fd >= 0: into that file; else into the
- * state directory, path returned in path_out.  0 or negative errno, with a
- * message in err when err is not NULL. */
-int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump *why, int fd,
-		  char *path_out, size_t path_len, uint64_t *events_out, char *err,
-		  size_t errlen);
-
-/* retention.c: the dumps directory.  Dumps rank crash > triggered > request. */
-enum dump_rank { DUMP_RANK_REQUEST, DUMP_RANK_TRIGGERED, DUMP_RANK_CRASH };
-enum dump_rank retention__rank(uint32_t reason);
-/* Make room for a dump of bytes bytes, rank and owner uid before it is
- * written: evict lower ranks first, the oldest first within a rank; a
- * request dump evicts only its owner's request dumps.  -ENOSPC (message in
- * err) when a request dump does not fit; a crash dump always gets what room
- * there is (0). */
-int retention__make_room(struct daemon *d, enum dump_rank rank, uid_t owner, uint64_t bytes,
-			 char *err, size_t errlen);
-/* Remove temp files left by dumps interrupted by a crash of the daemon. */
-int retention__clean_temps(struct daemon *d);
-
-/* request_limit.c: may client uid ask for a request dump now?  Root always
- * may; others request_dumps_per_min, in bursts of at most that many. */
-bool request_limit__allow(struct daemon *d, uid_t uid, uint64_t now_ns);
-
-/* discovery.c */
-void discovery__scan(struct daemon *d);
-void discovery__on_exec(void *ctx, pid_t pid);
-void discovery__free(void);
-
-/* control.c */
-int control__open(struct daemon *d);
-void control__close(struct daemon *d);
-void control__on_accept(struct daemon *d);
-void control__on_client(struct daemon *d, int fd);
-void control__expire_clients(struct daemon *d, uint64_t now_ns);
-
-/* access.c: may the client uid see / act on process pid (the ptrace rule)? */
-int access__check(uid_t client, pid_t pid);
-int proc__owner(pid_t pid, uid_t *uid);
 
 #endif /* DIAL9D_DAEMON_H */

@@ -10,7 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "clock.h"
+#include "dumper.h"
+#include "ingest.h"
+#include "retention.h"
 
 static void dump_name(const struct tracked *t, uint32_t reason, uint64_t real_ns, char *buf,
 		      size_t len)
@@ -122,8 +125,8 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	err[0] = '\0';
 	if (path_out && path_len)
 		path_out[0] = '\0';
-	tracked__drain(t, now);
-	tracked__flush_counts(d);
+	ingest__drain(t, now);
+	ingest__flush_counts(d);
 	memset(&dump, 0, sizeof(dump));
 	ret = dial9_window__snapshot(t->win, &dump.events, &dump.nevents);
 	if (ret) {

@@ -22,9 +22,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "ctl_proto.h"
 #include "daemon.h"
+#include "discovery.h"
+#include "governor.h"
+#include "incident.h"
+#include "ingest.h"
+#include "retention.h"
+#include "tracked.h"
 
 static const char usage_text[] =
 	"Usage: dial9d [OPTIONS]\n"
@@ -61,22 +69,6 @@ static const char usage_text[] =
 	"  -f, --foreground       stay in the foreground (always true; for systemd)\n"
 	"  -v, --verbose          more logging, libbpf debug output\n"
 	"  -h, --help             this text\n";
-
-uint64_t now_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t now_real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
@@ -422,13 +414,13 @@ static void on_tick(struct daemon *d)
 		return;
 	for (t = d->procs; t; t = next) {
 		next = t->next;
-		tracked__drain(t, now);
-		tracked__tick(d, t, now);
+		ingest__drain(t, now);
+		incident__tick(d, t, now);
 	}
-	tracked__govern(d, now);
+	governor__run(d, now);
 	if (now - d->last_second_ns >= 1000000000ULL) {
 		d->last_second_ns = now;
-		tracked__second(d, now);
+		ingest__flush_counts(d);
 	}
 	control__expire_clients(d, now);
 }
@@ -479,15 +471,15 @@ static void run_loop(struct daemon *d)
 			case EP_RING: {
 				struct tracked *t = src->owner;
 
-				tracked__drain(t, now_mono_ns());
-				tracked__tick(d, t, now_mono_ns());
+				ingest__drain(t, now_mono_ns());
+				incident__tick(d, t, now_mono_ns());
 				break;
 			}
 			case EP_EXECS:
 				recorder__drain_execs(d->rec);
 				break;
 			case EP_PIDFD:
-				tracked__on_exit(d, src->owner);
+				incident__on_exit(d, src->owner);
 				break;
 			}
 		}

@@ -5,7 +5,7 @@
  * daemon a window's encoding and the disk a file; no user may make it do
  * that 100 times a second.  Root is not limited.
  */
-#include "daemon.h"
+#include "request_limit.h"
 
 bool request_limit__allow(struct daemon *d, uid_t uid, uint64_t now_ns)
 {

@@ -24,7 +24,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "dump.h"
+#include "retention.h"
 
 #define RETENTION_SCAN_MAX 100000 /* files looked at per pass */
 #define DUMP_SUFFIX ".dial9"
