@@ -387,20 +387,13 @@ static void handle_status(struct daemon *d, struct client *c, int fd)
 		json_writer__kv_i64(r.w, "pid", getpid());
 		json_writer__kv_u64(r.w, "uptime_ns", now - d->start_ns);
 		json_writer__kv_u64(r.w, "processes", d->nprocs);
-		json_writer__kv_u64(r.w, "max_processes", d->o.max_procs);
 		json_writer__kv_u64(r.w, "events", events);
 		json_writer__kv_u64(r.w, "lost", lost);
 		json_writer__kv_u64(r.w, "window_bytes", bytes);
-		json_writer__kv_u64(r.w, "window_ns", d->o.window_ns);
-		json_writer__kv_u64(r.w, "max_bytes", d->o.max_bytes);
-		json_writer__kv_u64(r.w, "ring_bytes", d->o.ring_bytes);
-		json_writer__kv_u64(r.w, "poll_threshold_ns", d->o.poll_threshold_ns);
-		json_writer__kv_double(r.w, "overhead_budget_pct", d->o.overhead_budget * 100.0);
-		json_writer__kv_u64(r.w, "hit_cost_ns", d->o.hit_cost_ns);
-		json_writer__kv_bool(r.w, "floor", d->o.floor);
 		json_writer__kv_u64(r.w, "dumps_written", d->dumps_written);
-		json_writer__kv_string(r.w, "socket", d->o.socket_path);
-		json_writer__kv_string(r.w, "state_dir", d->o.state_dir);
+		/* every option of options.h's table, as written */
+		json_writer__key(r.w, "settings");
+		dial9d_settings__write_json(&d->o, r.w);
 		json_writer__end_object(r.w);
 		send_reply(fd, &r);
 	}

@@ -14,33 +14,10 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "options.h"
 #include "recorder.h"
 
 #define DIAL9D_VERSION "0.1.0"
-
-struct daemon_opts {
-	const char *socket_path;  /* control socket */
-	const char *state_dir;    /* dumps go to STATE_DIR/dumps */
-	uint64_t window_ns;       /* rolling window span per process */
-	uint64_t max_bytes;       /* window byte budget per process */
-	uint32_t ring_bytes;      /* BPF ring buffer per process */
-	uint32_t drain_ms;        /* ring drain period */
-	uint32_t max_procs;       /* processes recorded at once */
-	uint32_t panic_dumps_per_min; /* rate limit of panic dumps per process */
-	uint64_t max_dumps;       /* retention: files kept in the dumps directory */
-	uint64_t max_dump_bytes;  /* retention: bytes kept in the dumps directory */
-	uint64_t max_request_dumps; /* retention: request dumps kept per uid */
-	uint64_t dump_reserve;    /* retention: free bytes request dumps leave to crash dumps */
-	uint32_t request_dumps_per_min; /* per non-root client uid (0: no limit) */
-	bool dump_on_exit;        /* dump a window when its process exits normally */
-	bool all;                 /* discover Tokio processes system-wide */
-	uint64_t poll_threshold_ns; /* shorter polls are counted, not recorded (0: all) */
-	double overhead_budget;   /* governor: fraction of one CPU per process (0: off) */
-	uint64_t hit_cost_ns;     /* governor: estimated cost of one probe hit */
-	bool floor;               /* benchmarks: empty programs at the same points */
-	bool verbose;
-	struct dial9_debuginfo_opts debuginfo; /* --debug-dir: where debug files are looked for */
-};
 
 /* What an epoll event is about. */
 enum ep_kind { EP_LISTEN = 1, EP_CLIENT, EP_TIMER, EP_SIGNAL, EP_PIDFD, EP_RING, EP_EXECS };
@@ -72,7 +49,7 @@ struct request_bucket {
 struct tracked;
 
 struct daemon {
-	struct daemon_opts o;
+	struct dial9d_settings o;        /* options.h: the settings in force */
 	struct recorder *rec;
 	int epfd;
 	int listen_fd;
