@@ -46,8 +46,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define DIAL9_PAGE_COUNTER_UNLIMITED (0x7fffffffffffffffULL >> 16)
 
 /* Set by the daemon before load. */
-const volatile __u64 hdr_vtable_off = 16; /* Header.vtable */
-const volatile __u64 vtable_id_off = 72;  /* Vtable.id_offset (tokio >= 1.23) */
 const volatile __u64 wakeup_bytes = 1 << 20; /* wake the daemon past this much unread data */
 const volatile bool discover = false;          /* report every exec (dial9d --all) */
 const volatile __u64 poll_threshold_ns = 0;    /* shorter polls are counted, not recorded */
@@ -120,6 +118,8 @@ struct thread_state {
 	__u64 run_since_ns;  /* last passed through the scheduler (poll, park, wakeup) */
 	__u64 site[DIAL9_STALL_SITES]; /* where it last blocked off-CPU (stall site candidates) */
 	__u64 blocked_since_ns; /* asleep outside the park since then */
+	__u16 hdr_vtable_off;   /* the process's task layout (dial9_proc_ctl), */
+	__u16 vtable_id_off;    /* cached here: 0 until first needed */
 };
 
 struct {
@@ -135,26 +135,45 @@ static __always_inline struct thread_state *thread_state(bool create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-static __always_inline __u64 task_id_of(__u64 hdr)
+static __always_inline struct dial9_proc_ctl *proc_ctl(void)
 {
-	__u64 vtable = 0, off = 0, id = 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	if (!hdr || bpf_probe_read_user(&vtable, sizeof(vtable), (void *)(hdr + hdr_vtable_off)))
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+/* The id of the task whose Header is at hdr, through the process's task
+ * layout (cached in the thread's state st when there is one); 0 if none. */
+static __always_inline __u64 task_id_of(struct thread_state *st, __u64 hdr)
+{
+	__u64 hv, vi, vtable = 0, off = 0, id = 0;
+
+	if (!hdr)
 		return 0;
-	if (bpf_probe_read_user(&off, sizeof(off), (void *)(vtable + vtable_id_off)))
+	if (st && st->vtable_id_off) {
+		hv = st->hdr_vtable_off;
+		vi = st->vtable_id_off;
+	} else {
+		struct dial9_proc_ctl *c = proc_ctl();
+
+		if (!c || !c->vtable_id_off)
+			return 0;
+		hv = c->hdr_vtable_off;
+		vi = c->vtable_id_off;
+		if (st) {
+			st->hdr_vtable_off = c->hdr_vtable_off;
+			st->vtable_id_off = c->vtable_id_off;
+		}
+	}
+	if (bpf_probe_read_user(&vtable, sizeof(vtable), (void *)(hdr + hv)))
+		return 0;
+	if (bpf_probe_read_user(&off, sizeof(off), (void *)(vtable + vi)))
 		return 0;
 	if (off < 24 || off > 4096)
 		return 0;
 	if (bpf_probe_read_user(&id, sizeof(id), (void *)(hdr + off)))
 		return 0;
 	return id;
-}
-
-static __always_inline struct dial9_proc_ctl *proc_ctl(void)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
 /* Count a short poll; false when it must be recorded after all. */
@@ -335,7 +354,7 @@ static __always_inline int poll_enter(struct pt_regs *ctx)
 	st = thread_state(true);
 	if (!st)
 		return 0;
-	id = task_id_of(hdr);
+	id = task_id_of(st, hdr);
 	site = learn_ret_site(ctx, st, c, DIAL9_PROBE_RAW_POLL, id);
 	if (c && site >= 0 && site < DIAL9_MAX_RET_SITES && (c->pool_sites >> site) & 1) {
 		/* the blocking pool's own work, not a task of the program: the
@@ -400,7 +419,7 @@ static __always_inline int wake_enter(struct pt_regs *ctx)
 			kind = DIAL9_WAKER_BLOCK_ON;
 		}
 	}
-	emit(DIAL9_EV_WAKE, task_id_of(hdr), waker, 0, kind);
+	emit(DIAL9_EV_WAKE, task_id_of(st, hdr), waker, 0, kind);
 	return 0;
 }
 
@@ -445,10 +464,10 @@ static __always_inline void emit_spawn(struct thread_state *st, __u64 id, __u64 
 static __always_inline int spawn_exit(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
-	__u64 id = task_id_of(PT_REGS_RC(ctx));
+	__u64 id = task_id_of(st, PT_REGS_RC(ctx));
 
 	if (!id)
-		id = task_id_of(PT_REGS_RC2(ctx));
+		id = task_id_of(st, PT_REGS_RC2(ctx));
 	if (st)
 		emit_spawn(st, id, PT_REGS_IP(ctx));
 	return 0;
@@ -459,10 +478,10 @@ static __always_inline int spawn_exit(struct pt_regs *ctx)
 static __always_inline int spawn_bind(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
-	__u64 id = task_id_of(PT_REGS_PARM2(ctx)), ret = 0;
+	__u64 id = task_id_of(st, PT_REGS_PARM2(ctx)), ret = 0;
 
 	if (!id)
-		id = task_id_of(PT_REGS_PARM3(ctx));
+		id = task_id_of(st, PT_REGS_PARM3(ctx));
 	if (!st)
 		return 0;
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx));
@@ -515,7 +534,8 @@ static __always_inline int task_id_taken(struct pt_regs *ctx, __u64 cookie)
 static __always_inline int complete_enter(struct pt_regs *ctx)
 {
 	__u64 hdr = PT_REGS_PARM1(ctx);
-	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, 0, 0);
+
+	emit(DIAL9_EV_TERMINATE, task_id_of(thread_state(false), hdr), 0, 0, 0);
 	return 0;
 }
 
@@ -524,7 +544,9 @@ static __always_inline int complete_enter(struct pt_regs *ctx)
 static __always_inline int dealloc_enter(struct pt_regs *ctx)
 {
 	__u64 hdr = PT_REGS_PARM1(ctx);
-	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, DIAL9_TERMINATE_F_RELEASED, 0);
+
+	emit(DIAL9_EV_TERMINATE, task_id_of(thread_state(false), hdr), 0,
+	     DIAL9_TERMINATE_F_RELEASED, 0);
 	return 0;
 }
 
@@ -789,6 +811,8 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	__u32 *e;
 
+	/* what the thread's state says is of the old image */
+	bpf_task_storage_delete(&threads, p);
 	if (!discover && !bpf_map_lookup_elem(&rings, &tgid))
 		return 0;
 	e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
@@ -853,15 +877,18 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	struct thread_state *st;
 	struct dial9_proc_ctl *c;
 	struct pt_regs *regs;
-	__u32 tgid = BPF_CORE_READ(prev, tgid), tid;
+	__u32 tgid, tid;
 	__u64 now = bpf_ktime_get_ns();
 	int i;
 
-	c = bpf_map_lookup_elem(&procs, &tgid);
-	if (c && prev_state) { /* going to sleep, not preempted */
+	/* Only threads that ran a probe have a state: for every other thread
+	 * of the machine this costs a task-storage check, no map lookup. */
+	if (!preempt && prev_state) { /* going to sleep, not preempted */
 		st = bpf_task_storage_get(&threads, prev, 0, 0);
-		regs = (struct pt_regs *)bpf_task_pt_regs(prev);
-		if (st && regs) {
+		tgid = BPF_CORE_READ(prev, tgid);
+		c = st ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
+		regs = c ? (struct pt_regs *)bpf_task_pt_regs(prev) : NULL;
+		if (st && c && regs) {
 			st->idle = parked_syscall(regs);
 			st->blocked_since_ns = 0;
 			if (!st->idle && st->run_since_ns) {
@@ -870,12 +897,12 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 			}
 		}
 	}
+	st = bpf_task_storage_get(&threads, next, 0, 0);
+	if (!st)
+		return 0;
 	tgid = BPF_CORE_READ(next, tgid);
 	c = bpf_map_lookup_elem(&procs, &tgid);
 	if (!c)
-		return 0;
-	st = bpf_task_storage_get(&threads, next, 0, 0);
-	if (!st)
 		return 0;
 	if (st->idle) {
 		st->idle = 0;
