@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * dial9.bpf.c - record what a Tokio runtime does, from uprobes on its
  * runtime functions, into one BPF ring buffer per recorded process.
@@ -22,6 +22,8 @@
 #include "dial9_ctl.h"
 #include "dial9_event.h"
 
+/* The kernel's name for the licence above: GPL-compatible, as the helpers
+ * used (bpf_probe_read_user, task storage) require. */
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Second integer return register (a 16-byte pair comes back in two), and
