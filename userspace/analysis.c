@@ -58,10 +58,6 @@ struct pass {
 	struct dial9_analysis *a;
 	struct dial9_idset tids;
 	struct thread_state *threads;
-	uint64_t *pending_since;  /* per task: first pending wake ts */
-	uint64_t *queue;          /* task indices now runnable */
-	uint64_t *queue_pos;      /* per task: position in queue, or NO_INDEX */
-	uint64_t queue_len;
 	struct vec polls, idle, stalls, modes, lost, panics, lat;
 	uint16_t mode;            /* recording mode in force (MODE records) */
 };
@@ -118,10 +114,7 @@ static int collect_ids(struct dial9_analysis *a, struct pass *p)
 	a->ntasks = a->task_ids.count;
 	a->tasks = calloc(a->ntasks ? a->ntasks : 1, sizeof(*a->tasks));
 	p->threads = calloc(p->tids.count ? p->tids.count : 1, sizeof(*p->threads));
-	p->pending_since = calloc(a->ntasks ? a->ntasks : 1, sizeof(*p->pending_since));
-	p->queue = malloc((a->ntasks ? a->ntasks : 1) * sizeof(*p->queue));
-	p->queue_pos = malloc((a->ntasks ? a->ntasks : 1) * sizeof(*p->queue_pos));
-	if (!a->tasks || !p->threads || !p->pending_since || !p->queue || !p->queue_pos)
+	if (!a->tasks || !p->threads)
 		return -ENOMEM;
 	for (i = 0; i < a->ntasks; i++) {
 		struct dial9_task_info *t = &a->tasks[i];
@@ -129,59 +122,31 @@ static int collect_ids(struct dial9_analysis *a, struct pass *p)
 		t->task_id = a->task_ids.ids[i];
 		t->spawn_ev = DIAL9_NO_INDEX;
 		t->first_ns = UINT64_MAX;
-		p->queue_pos[i] = DIAL9_NO_INDEX;
 	}
 	return 0;
 }
 
 /* --- runnable queue ------------------------------------------------------ */
 
-static void queue_add(struct pass *p, uint64_t ti, uint64_t ts)
+/* The queue's peak and the wake-to-poll latency samples, from the one walk
+ * of the runnable queue (analysis_queue.c) that the views replay too. */
+static int on_queue_step(void *ctx, const struct dial9_queue_step *st)
 {
-	struct dial9_analysis *a = p->a;
+	struct pass *p = ctx;
+	struct lat_sample *s;
 
-	/* Only full recording sees every poll: with short polls counted (or
-	 * no polls at all) the queue and wake-to-poll latency are unknown. */
-	if (p->mode != DIAL9_MODE_FULL)
-		return;
-	if (p->queue_pos[ti] != DIAL9_NO_INDEX)
-		return; /* already runnable: counts once */
-	p->queue_pos[ti] = p->queue_len;
-	p->queue[p->queue_len++] = ti;
-	p->pending_since[ti] = ts;
-	if (p->queue_len > a->queue_peak) {
-		a->queue_peak = p->queue_len;
-		a->queue_peak_ns = ts;
+	if (st->depth > p->a->queue_peak) {
+		p->a->queue_peak = st->depth;
+		p->a->queue_peak_ns = st->ts_ns;
 	}
-}
-
-/* Take task ti off the queue; if polled_at is not NO_INDEX record a
- * wake-to-poll latency sample.  0 or -ENOMEM. */
-static int queue_remove(struct pass *p, uint64_t ti, uint64_t polled_at)
-{
-	uint64_t pos = p->queue_pos[ti], last;
-
-	if (pos == DIAL9_NO_INDEX)
+	if (!st->polled)
 		return 0;
-	last = p->queue[--p->queue_len];
-	p->queue[pos] = last;
-	p->queue_pos[last] = pos;
-	p->queue_pos[ti] = DIAL9_NO_INDEX;
-	if (polled_at != DIAL9_NO_INDEX) {
-		struct lat_sample *s = vec_push(&p->lat);
-
-		if (!s)
-			return -ENOMEM;
-		s->task = ti;
-		s->ns = sub_sat(polled_at, p->pending_since[ti]);
-	}
+	s = vec_push(&p->lat);
+	if (!s)
+		return -ENOMEM;
+	s->task = st->task_index;
+	s->ns = st->latency_ns;
 	return 0;
-}
-
-static void queue_clear(struct pass *p)
-{
-	while (p->queue_len)
-		p->queue_pos[p->queue[--p->queue_len]] = DIAL9_NO_INDEX;
 }
 
 /* --- event handlers ------------------------------------------------------ */
@@ -203,8 +168,7 @@ static uint32_t string_id(uint64_t arg)
 static int on_spawn(struct pass *p, struct thread_state *th, const struct dial9_event *e,
 		    uint64_t idx)
 {
-	uint64_t ti;
-	struct dial9_task_info *t = task_of(p, e->task_id, &ti), *parent;
+	struct dial9_task_info *t = task_of(p, e->task_id, NULL), *parent;
 
 	if (!t)
 		return 0;
@@ -219,14 +183,12 @@ static int on_spawn(struct pass *p, struct thread_state *th, const struct dial9_
 		if (parent)
 			parent->children++;
 	}
-	queue_add(p, ti, e->ts_ns);
 	return 0;
 }
 
 static int on_poll_start(struct pass *p, struct thread_state *th, const struct dial9_event *e)
 {
-	uint64_t ti;
-	struct dial9_task_info *t = task_of(p, e->task_id, &ti);
+	struct dial9_task_info *t = task_of(p, e->task_id, NULL);
 
 	if (th->depth == POLL_STACK_MAX) { /* ends were lost: forget the oldest */
 		memmove(&th->stack[0], &th->stack[1], (POLL_STACK_MAX - 1) * sizeof(th->stack[0]));
@@ -240,7 +202,7 @@ static int on_poll_start(struct pass *p, struct thread_state *th, const struct d
 		return 0;
 	if (!t->future_loc)
 		t->future_loc = string_id(e->arg);
-	return queue_remove(p, ti, e->ts_ns);
+	return 0;
 }
 
 static int on_poll_end(struct pass *p, struct thread_state *th, const struct dial9_event *e,
@@ -248,10 +210,8 @@ static int on_poll_end(struct pass *p, struct thread_state *th, const struct dia
 {
 	struct dial9_analysis *a = p->a;
 	struct dial9_poll *poll;
-	uint64_t ti;
-	struct dial9_task_info *t = task_of(p, e->task_id, &ti);
+	struct dial9_task_info *t = task_of(p, e->task_id, NULL);
 	uint32_t i = th->depth;
-	int err = 0;
 
 	while (i > 0 && th->stack[i - 1].task_id != e->task_id)
 		i--;
@@ -277,17 +237,12 @@ static int on_poll_end(struct pass *p, struct thread_state *th, const struct dia
 		th->depth = i - 1; /* polls above it lost their ends */
 	} else {
 		poll->start_ns = sub_sat(e->ts_ns, poll->duration_ns);
-		/* The start was not recorded: a pending wake before the implied
-		 * start was answered by this poll. */
-		if (t && e->arg && p->queue_pos[ti] != DIAL9_NO_INDEX &&
-		    p->pending_since[ti] <= poll->start_ns)
-			err = queue_remove(p, ti, poll->start_ns);
 	}
 	a->polls_recorded++;
 	a->poll_ns_recorded += poll->duration_ns;
 	a->polls_bound += poll->duration_is_bound;
 	if (!t)
-		return err;
+		return 0;
 	if (!poll->loc)
 		poll->loc = t->future_loc;
 	t->polls++;
@@ -305,24 +260,21 @@ static int on_poll_end(struct pass *p, struct thread_state *th, const struct dia
 		t->end_ns = e->ts_ns;
 	}
 	t->completed |= poll->completed;
-	return err;
+	return 0;
 }
 
 static int on_wake(struct pass *p, const struct dial9_event *e)
 {
 	struct dial9_node w = dial9_wake__waker(e);
 	struct dial9_task_info *waker = NULL, *t;
-	uint64_t ti;
 
 	if (w.kind == DIAL9_WAKER_TASK)
 		waker = task_of(p, w.task_id, NULL);
 	if (waker)
 		waker->wakes_sent++;
-	t = task_of(p, e->task_id, &ti);
-	if (!t)
-		return 0;
-	t->wakes++;
-	queue_add(p, ti, e->ts_ns);
+	t = task_of(p, e->task_id, NULL);
+	if (t)
+		t->wakes++;
 	return 0;
 }
 
@@ -374,9 +326,8 @@ static int on_mode(struct pass *p, const struct dial9_event *e)
 	m->mode = e->aux;
 	p->mode = e->aux;
 	if (e->aux != DIAL9_MODE_FULL) {
-		/* Not every poll is seen from here on: nothing pending can be
-		 * answered. */
-		queue_clear(p);
+		/* Not every poll is seen from here on: the poll stacks are
+		 * forgotten (the queue walk forgets what is pending). */
 		for (i = 0; i < p->tids.count; i++)
 			p->threads[i].depth = 0;
 	}
@@ -400,7 +351,6 @@ static int on_event(struct pass *p, uint64_t idx)
 	struct thread_state *th = &p->threads[dial9_idset__find(&p->tids, e->tid)];
 	struct dial9_task_info *t;
 	struct dial9_span *s;
-	uint64_t ti;
 	int err = 0;
 
 	a->kind_counts[e->kind < DIAL9_EV_KIND_MAX ? e->kind : 0]++;
@@ -427,13 +377,10 @@ static int on_event(struct pass *p, uint64_t idx)
 		err = on_wake(p, e);
 		break;
 	case DIAL9_EV_TERMINATE:
-		t = task_of(p, e->task_id, &ti);
-		if (t) {
-			if (!t->end_seen) {
-				t->end_seen = true;
-				t->end_ns = e->ts_ns;
-			}
-			err = queue_remove(p, ti, DIAL9_NO_INDEX);
+		t = task_of(p, e->task_id, NULL);
+		if (t && !t->end_seen) {
+			t->end_seen = true;
+			t->end_ns = e->ts_ns;
 		}
 		break;
 	case DIAL9_EV_PARK:
@@ -463,11 +410,10 @@ static int on_event(struct pass *p, uint64_t idx)
 	case DIAL9_EV_POLL_SUMMARY:
 		a->polls_counted += e->aux;
 		a->poll_ns_counted += e->arg;
-		t = task_of(p, e->task_id, &ti);
+		t = task_of(p, e->task_id, NULL);
 		if (t) {
 			t->counted_polls += e->aux;
 			t->counted_poll_ns += e->arg;
-			err = queue_remove(p, ti, DIAL9_NO_INDEX);
 		}
 		break;
 	case DIAL9_EV_MODE:
@@ -642,9 +588,6 @@ static void pass_free(struct pass *p)
 {
 	dial9_idset__free(&p->tids);
 	free(p->threads);
-	free(p->pending_since);
-	free(p->queue);
-	free(p->queue_pos);
 	free(p->polls.data);
 	free(p->idle.data);
 	free(p->stalls.data);
@@ -696,8 +639,6 @@ struct dial9_analysis *dial9_analysis__new(const struct dial9_dump *d)
 		err = on_event(&p, i);
 	if (!err)
 		err = close_open(&p);
-	if (!err)
-		err = finish_latency(&p);
 	if (err)
 		goto cleanup;
 	a->graph = dial9_wakegraph__new(d);
@@ -711,6 +652,11 @@ struct dial9_analysis *dial9_analysis__new(const struct dial9_dump *d)
 	a->npolls = p.polls.len;
 	a->npolls_closed = a->polls_recorded;
 	p.polls.data = NULL;
+	err = dial9_queue__walk(a, on_queue_step, &p);
+	if (!err)
+		err = finish_latency(&p);
+	if (err)
+		goto cleanup;
 	a->idle = p.idle.data;
 	a->nidle = p.idle.len;
 	p.idle.data = NULL;

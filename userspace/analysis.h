@@ -338,4 +338,28 @@ int dial9_timeline__build(const struct dial9_analysis *a, uint64_t from_ns, uint
 			  struct dial9_timeline **out);
 void dial9_timeline__free(struct dial9_timeline *t); /* accepts NULL */
 
+/*
+ * The runnable queue over time, step by step (analysis_queue.c): the one
+ * walk that the totals above (queue_peak, lat_*) and the views' time series
+ * come from.  A task is runnable from its first pending WAKE/SPAWN until its
+ * next POLL_START (or the implied start of a POLL_END whose start is absent);
+ * TERMINATE, POLL_SUMMARY and recording mode other than full take tasks off
+ * without a latency sample.
+ */
+struct dial9_queue_step {
+	uint64_t ts_ns;      /* event time (absolute, CLOCK_MONOTONIC) */
+	uint64_t depth;      /* runnable tasks after this step */
+	uint64_t task_id;    /* task that entered or left (0 for a mode OFF clear) */
+	uint64_t task_index; /* its index in dial9_analysis.tasks (DIAL9_NO_INDEX: clear) */
+	uint64_t latency_ns; /* valid if polled */
+	bool polled;         /* left the queue because it was polled */
+};
+
+/* Called once per change of the queue, in time order; a non-zero return
+ * stops the walk and is returned by dial9_queue__walk. */
+typedef int (*dial9_queue_fn)(void *ctx, const struct dial9_queue_step *s);
+
+/* 0, -ENOMEM, or what fn returned. */
+int dial9_queue__walk(const struct dial9_analysis *a, dial9_queue_fn fn, void *ctx);
+
 #endif /* DIAL9_ANALYSIS_H */

@@ -7,7 +7,6 @@
 
 #include "json_writer.h"
 #include "perfetto.h"
-#include "queue_walk.h"
 
 /* --- poll index ---------------------------------------------------------- */
 

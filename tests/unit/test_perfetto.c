@@ -17,7 +17,6 @@
 #include "testdump.h"
 #include "perfetto.h"
 #include "probe_classes.h"
-#include "queue_walk.h"
 
 #define MS 1000000ULL
 #define US 1000ULL

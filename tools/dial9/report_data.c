@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "perfetto.h"
-#include "queue_walk.h"
 #include "report.h"
 
 const struct report_limits report_default_limits = {

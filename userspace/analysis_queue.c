@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* queue_walk.c - replay the runnable queue of a dump (see queue_walk.h). */
+/* analysis_queue.c - replay the runnable queue of a dump (see analysis.h). */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "queue_walk.h"
+#include "analysis.h"
 
 struct walk {
 	const struct dial9_analysis *a;
@@ -17,7 +17,8 @@ struct walk {
 
 static int add(struct walk *w, uint64_t ti, uint64_t ts)
 {
-	struct dial9_queue_step s = { .ts_ns = ts, .task_id = w->a->tasks[ti].task_id };
+	struct dial9_queue_step s = { .ts_ns = ts, .task_id = w->a->tasks[ti].task_id,
+				      .task_index = ti };
 
 	if (w->pos[ti] != DIAL9_NO_INDEX)
 		return 0;
@@ -31,7 +32,8 @@ static int add(struct walk *w, uint64_t ti, uint64_t ts)
 /* polled_at: time of the poll that answers the wake, or DIAL9_NO_INDEX. */
 static int take(struct walk *w, uint64_t ti, uint64_t ts, uint64_t polled_at)
 {
-	struct dial9_queue_step s = { .ts_ns = ts, .task_id = w->a->tasks[ti].task_id };
+	struct dial9_queue_step s = { .ts_ns = ts, .task_id = w->a->tasks[ti].task_id,
+				      .task_index = ti };
 	uint64_t p = w->pos[ti], last;
 
 	if (p == DIAL9_NO_INDEX)
@@ -50,7 +52,7 @@ static int take(struct walk *w, uint64_t ti, uint64_t ts, uint64_t polled_at)
 
 static int clear(struct walk *w, uint64_t ts)
 {
-	struct dial9_queue_step s = { .ts_ns = ts };
+	struct dial9_queue_step s = { .ts_ns = ts, .task_index = DIAL9_NO_INDEX };
 
 	if (!w->len)
 		return 0;
