@@ -140,7 +140,7 @@ matrix:
 	$(Q)tests/targets/build-matrix.sh $(CURDIR)/build/matrix
 
 .PHONY: unit unit-plain unit-san test test-quick integration browser
-unit-plain: $(UNIT_BINS) $(BUILD)/dial9 targets
+unit-plain: $(UNIT_BINS) $(BUILD)/dial9
 	$(Q)tests/run-tests.sh unit $(UNIT_BINS)
 
 # The same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
