@@ -92,35 +92,79 @@ void control__close(struct daemon *d)
 	}
 }
 
+static void client_serve(struct daemon *d, struct client *c);
+
+/* Has c something for us: a request, or its hang-up?  Then serving it
+ * frees its slot without failing anyone. */
+static bool client_ready(const struct client *c)
+{
+	char b;
+
+	return recv(c->src.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN;
+}
+
+/* Slots held by uid, counting a newcomer of newcomer_uid. */
+static int slots_of(const struct daemon *d, uid_t uid, uid_t newcomer_uid)
+{
+	int i, n = uid == newcomer_uid;
+
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
+		n += d->clients[i].src.fd >= 0 && d->clients[i].uid == uid;
+	return n;
+}
+
+/* A slot for a newcomer of uid.  When all are taken: first serve everyone
+ * whose request is queued; if that frees none, close the oldest idle
+ * connection of the uid that holds the most slots (the newcomer counted),
+ * so that a user flooding the socket only ever displaces themselves. */
+static struct client *client_slot(struct daemon *d, uid_t uid)
+{
+	struct client *c, *victim = NULL;
+	int i, n, most = 0;
+
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
+		if (d->clients[i].src.fd < 0)
+			return &d->clients[i];
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
+		if (d->clients[i].src.fd >= 0 && client_ready(&d->clients[i]))
+			client_serve(d, &d->clients[i]);
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
+		if (d->clients[i].src.fd < 0)
+			return &d->clients[i];
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++) {
+		c = &d->clients[i];
+		n = slots_of(d, c->uid, uid);
+		if (n > most || (n == most && c->accepted_ns < victim->accepted_ns)) {
+			most = n;
+			victim = c;
+		}
+	}
+	client_close(d, victim);
+	return victim;
+}
+
 void control__on_accept(struct daemon *d)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct client *c = NULL;
+	socklen_t len;
+	struct client *c;
 	int fd, i;
 
-	for (;;) {
+	/* bounded, so that a flood of connections cannot hold up the loop */
+	for (i = 0; i < 2 * DIAL9D_MAX_CLIENTS; i++) {
 		fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			return;
+		len = sizeof(cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
 			close(fd);
 			continue;
 		}
-		c = NULL;
-		for (i = 0; i < DIAL9D_MAX_CLIENTS && !c; i++)
-			if (d->clients[i].src.fd < 0)
-				c = &d->clients[i];
-		if (!c) { /* full: the oldest waiting client makes room */
-			c = &d->clients[0];
-			for (i = 1; i < DIAL9D_MAX_CLIENTS; i++)
-				if (d->clients[i].accepted_ns < c->accepted_ns)
-					c = &d->clients[i];
-			client_close(d, c);
-		}
+		c = client_slot(d, cred.uid);
 		c->src = (struct ep_source){ EP_CLIENT, fd, c };
 		c->uid = cred.uid;
+		c->gid = cred.gid;
 		c->pid = cred.pid;
 		c->accepted_ns = now_mono_ns();
 		ev.data.ptr = &c->src;
@@ -133,12 +177,18 @@ void control__on_accept(struct daemon *d)
 
 void control__expire_clients(struct daemon *d, uint64_t now_ns)
 {
+	struct client *c;
 	int i;
 
-	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
-		if (d->clients[i].src.fd >= 0 &&
-		    now_ns - d->clients[i].accepted_ns > DIAL9D_CLIENT_TIMEOUT_NS)
-			client_close(d, &d->clients[i]);
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++) {
+		c = &d->clients[i];
+		if (c->src.fd < 0 || now_ns - c->accepted_ns <= DIAL9D_CLIENT_TIMEOUT_NS)
+			continue;
+		if (client_ready(c)) /* a request is never dropped for a late hour */
+			client_serve(d, c);
+		else
+			client_close(d, c);
+	}
 }
 
 /* A reply under construction: "ok\n" + JSON, or "error N\n" + message. */
@@ -446,17 +496,25 @@ static int check_output_fd(int out_fd, char *err, size_t errlen)
 
 void control__on_client(struct daemon *d, int fd)
 {
+	int i;
+
+	/* fd < 0: served and closed earlier in this epoll batch */
+	for (i = 0; i < DIAL9D_MAX_CLIENTS && fd >= 0; i++)
+		if (d->clients[i].src.fd == fd) {
+			client_serve(d, &d->clients[i]);
+			return;
+		}
+}
+
+/* Read c's request, answer it, close the connection; nothing queued yet
+ * (EAGAIN): leave it open. */
+static void client_serve(struct daemon *d, struct client *c)
+{
 	struct dial9_ctl_request req;
 	char buf[DIAL9_CTL_MAX_REQUEST + 1], err[256];
-	struct client *c = NULL;
-	int passed = -1, ret, i;
+	int fd = c->src.fd, passed = -1, ret;
 	ssize_t n;
 
-	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
-		if (d->clients[i].src.fd == fd)
-			c = &d->clients[i];
-	if (!c)
-		return;
 	n = recv_request(fd, buf, sizeof(buf), &passed);
 	if (n == -EAGAIN)
 		return;
