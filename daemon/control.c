@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -289,7 +290,7 @@ static void write_proc(struct json_writer *w, struct tracked *t, uint64_t now)
 
 static int check_target(struct client *c, pid_t pid, char *err, size_t errlen)
 {
-	int ret = access__check(c->uid, pid);
+	int ret = access__check(c->uid, c->gid, pid);
 
 	if (ret == -ENOENT || ret == -ESRCH)
 		snprintf(err, errlen, "no such process %d", pid);
@@ -298,6 +299,24 @@ static int check_target(struct client *c, pid_t pid, char *err, size_t errlen)
 	else if (ret)
 		snprintf(err, errlen, "cannot check process %d: %s", pid, strerror(-ret));
 	return ret == -EACCES ? -EPERM : ret;
+}
+
+/* May c act on the recorded t?  The ptrace rule checked now, not what was
+ * true at attach (a process whose credentials changed since is no longer
+ * its old owner's), and on t's own process: if it is still alive after the
+ * check, its pid was not reused during it. */
+static int check_tracked(struct client *c, struct tracked *t, char *err, size_t errlen)
+{
+	int ret;
+
+	if (c->uid == 0)
+		return 0;
+	ret = check_target(c, t->pid, err, errlen);
+	if (!ret && syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0)) {
+		snprintf(err, errlen, "no such process %d", t->pid);
+		ret = -ESRCH;
+	}
+	return ret;
 }
 
 static void handle_attach(struct daemon *d, struct client *c, pid_t pid, int fd)
@@ -310,6 +329,9 @@ static void handle_attach(struct daemon *d, struct client *c, pid_t pid, int fd)
 	ret = check_target(c, pid, err, sizeof(err));
 	if (!ret)
 		ret = tracked__attach(d, pid, NULL, &t, err, sizeof(err));
+	/* the process checked is the one attached (now pinned by its pidfd) */
+	if (!ret && (ret = check_tracked(c, t, err, sizeof(err))))
+		tracked__detach(d, t);
 	if (ret) {
 		send_error(fd, ret, err);
 		return;
@@ -326,9 +348,12 @@ static struct tracked *find_for(struct daemon *d, struct client *c, pid_t pid, i
 {
 	struct tracked *t = tracked__find(d, pid);
 	char err[256];
+	int ret;
 
 	/* Do not tell a stranger whether another user's process is recorded. */
-	if (c->uid != 0 && (!t || t->uid != c->uid) && check_target(c, pid, err, sizeof(err))) {
+	ret = t ? check_tracked(c, t, err, sizeof(err))
+		: c->uid ? check_target(c, pid, err, sizeof(err)) : 0;
+	if (ret) {
 		send_error(fd, -EPERM, err);
 		return NULL;
 	}
@@ -391,13 +416,14 @@ static void handle_dump(struct daemon *d, struct client *c, pid_t pid, int fd, i
 static void handle_list(struct daemon *d, struct client *c, int fd)
 {
 	uint64_t now = now_mono_ns();
+	char err[256];
 	struct tracked *t;
 	struct reply r;
 
 	if (reply_begin(&r) == 0) {
 		json_writer__begin_array(r.w);
 		for (t = d->procs; t; t = t->next)
-			if (c->uid == 0 || t->uid == c->uid)
+			if (!check_tracked(c, t, err, sizeof(err)))
 				write_proc(r.w, t, now);
 		json_writer__end_array(r.w);
 		send_reply(fd, &r);

@@ -75,7 +75,7 @@ struct tracked {
 	struct tracked *next;
 	struct daemon *d;
 	pid_t pid;
-	uid_t uid;             /* real uid of the process at attach time */
+	uid_t uid;             /* its ptrace owner at attach time (proc__owner) */
 	int pidfd;
 	struct ep_source src_pidfd, src_ring;
 	char comm[17];
@@ -203,8 +203,11 @@ void control__on_accept(struct daemon *d);
 void control__on_client(struct daemon *d, int fd);
 void control__expire_clients(struct daemon *d, uint64_t now_ns);
 
-/* access.c: may the client uid see / act on process pid (the ptrace rule)? */
-int access__check(uid_t client, pid_t pid);
+/* access.c: may the client (uid, gid) see / act on process pid (the ptrace
+ * rule)?  0, -EPERM, or the error reading /proc. */
+int access__check(uid_t uid, gid_t gid, pid_t pid);
+/* The user who may ptrace pid besides root (root when its ids differ or it
+ * is not dumpable): whose its dumps are. */
 int proc__owner(pid_t pid, uid_t *uid);
 
 #endif /* DIAL9D_DAEMON_H */
