@@ -80,6 +80,11 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long itest_now_ms(void)
+{
+	return now_ms();
+}
+
 bool itest_can_run(void)
 {
 	if (geteuid() != 0) {

@@ -31,6 +31,9 @@ struct itest_target {
  * at exit). */
 void itest_kill_all(void);
 
+/* CLOCK_MONOTONIC in milliseconds, for tests' deadlines. */
+long long itest_now_ms(void);
+
 /* Skip (return non-zero) when not root or BPF is unavailable. */
 bool itest_can_run(void);
 

@@ -28,13 +28,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "itest.h"
 
 #define MAX_IDS 512
 #define ATTEMPTS 8
+#define STORM_MS "30000" /* the survivor's run: long enough for the attempts */
 
 /* What a full recording needs for a window that takes a while to write. */
 static const char *const daemon_args[] = { "--poll-threshold-us", "0", "--overhead-budget", "0",
@@ -45,14 +45,6 @@ struct bpf_ids {
 	uint32_t link[MAX_IDS], prog[MAX_IDS], map[MAX_IDS];
 	int nlink, nprog, nmap;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void add_id(uint32_t *ids, int *n, uint32_t id)
 {
@@ -109,45 +101,42 @@ static void bpf_ids_live(pid_t pid, struct bpf_ids *ids)
 	assert_int_equal(bpf_left(ids, what, sizeof(what)), ids->nlink + ids->nprog + ids->nmap);
 }
 
+/* How many of the n ids of one kind the kernel still has; the last in what. */
+static int kind_left(const uint32_t *ids, int n, int (*get_fd)(uint32_t), const char *kind,
+		     char *what, size_t len)
+{
+	int i, fd, left = 0;
+
+	for (i = 0; i < n; i++) {
+		fd = get_fd(ids[i]);
+		if (fd >= 0 || errno != ENOENT) {
+			left++;
+			snprintf(what, len, "%s %u", kind, ids[i]);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return left;
+}
+
 /* How many of ids the kernel still has. */
 static int bpf_left(const struct bpf_ids *ids, char *what, size_t len)
 {
-	int i, fd, n = 0;
-
 	what[0] = '\0';
-	for (i = 0; i < ids->nlink; i++)
-		if ((fd = bpf_link_get_fd_by_id(ids->link[i])) >= 0 || errno != ENOENT) {
-			n++;
-			snprintf(what, len, "link %u", ids->link[i]);
-			if (fd >= 0)
-				close(fd);
-		}
-	for (i = 0; i < ids->nprog; i++)
-		if ((fd = bpf_prog_get_fd_by_id(ids->prog[i])) >= 0 || errno != ENOENT) {
-			n++;
-			snprintf(what, len, "program %u", ids->prog[i]);
-			if (fd >= 0)
-				close(fd);
-		}
-	for (i = 0; i < ids->nmap; i++)
-		if ((fd = bpf_map_get_fd_by_id(ids->map[i])) >= 0 || errno != ENOENT) {
-			n++;
-			snprintf(what, len, "map %u", ids->map[i]);
-			if (fd >= 0)
-				close(fd);
-		}
-	return n;
+	return kind_left(ids->link, ids->nlink, bpf_link_get_fd_by_id, "link", what, len) +
+	       kind_left(ids->prog, ids->nprog, bpf_prog_get_fd_by_id, "program", what, len) +
+	       kind_left(ids->map, ids->nmap, bpf_map_get_fd_by_id, "map", what, len);
 }
 
 /* Every BPF object of the dead daemon gone (the kernel frees some of them
  * asynchronously: give it a few seconds). */
 static void assert_bpf_released(const struct bpf_ids *ids)
 {
-	long long end = now_ms() + 10000;
+	long long end = itest_now_ms() + 10000;
 	char what[64];
 	int left;
 
-	while ((left = bpf_left(ids, what, sizeof(what))) && now_ms() < end)
+	while ((left = bpf_left(ids, what, sizeof(what))) && itest_now_ms() < end)
 		usleep(50000);
 	if (left)
 		fail_msg("%d of the killed daemon's %d links, %d programs, %d maps are still "
@@ -263,13 +252,28 @@ static void assert_crash_dumped(const struct itest_daemon *d, struct itest_targe
 static int stale_after_restart(const struct itest_daemon *d, char *name, size_t len)
 {
 	char dir[256];
-	long long end = now_ms() + 2000;
+	long long end = itest_now_ms() + 2000;
 	int n;
 
 	dumps_dir(d, dir, sizeof(dir));
-	while ((n = stale_temps(dir, name, len)) && now_ms() < end)
+	while ((n = stale_temps(dir, name, len)) && itest_now_ms() < end)
 		usleep(50000);
 	return n;
+}
+
+/* The end of a test, after the restart: the next crash (of crash, by sig,
+ * sent by the test when send) is dumped, storm finished unharmed, and no
+ * stale temp file was found at the restart (nleft, left: reported last, so
+ * that the rest is checked whatever the start-up does). */
+static void assert_recovered(struct itest_daemon *d, struct itest_target *crash, int sig,
+			     bool send, struct itest_target *storm, int nleft, const char *left)
+{
+	assert_crash_dumped(d, crash, sig, send);
+	assert_storm_finished(storm);
+	if (nleft)
+		fail_msg("%d stale temp file(s) in the dumps directory after the restart (%s)",
+			 nleft, left);
+	itest_daemon_stop(d);
 }
 
 /* Request a dump of t and kill the daemon while the dump's temp file is in
@@ -281,8 +285,9 @@ static bool kill_during_dump(struct itest_daemon *d, const struct itest_target *
 	const char *argv[] = { ITEST_BIN("dial9ctl"), "--socket", d->socket, "dump", "--pid", pidbuf,
 			       NULL };
 	long long end;
+	siginfo_t si;
 	pid_t ctl;
-	bool seen = false;
+	bool seen = false, over = false;
 
 	snprintf(pidbuf, sizeof(pidbuf), "%d", t->pid);
 	dumps_dir(d, dir, sizeof(dir));
@@ -290,16 +295,28 @@ static bool kill_during_dump(struct itest_daemon *d, const struct itest_target *
 	bpf_ids_live(d->pid, ids);
 	ctl = itest_spawn(argv, NULL, log, NULL);
 	assert_true(ctl > 0);
-	for (end = now_ms() + 20000; now_ms() < end && !seen;)
+	/* until the temp file shows, or the request is over (not reaped here) */
+	for (end = itest_now_ms() + 5000; itest_now_ms() < end && !seen && !over;) {
 		seen = stale_temps(dir, NULL, 0) > 0;
+		memset(&si, 0, sizeof(si));
+		over = !seen && !waitid(P_PID, (id_t)ctl, &si, WEXITED | WNOHANG | WNOWAIT) &&
+		       si.si_pid == ctl;
+	}
 	kill_daemon(d);
 	itest_stop(ctl, 5000);
+	if (!seen) { /* what became of the request */
+		char *err = itest_read_file(log);
+
+		fprintf(stderr, "no temp file seen (%s); dial9ctl said: %s\n",
+			over ? "the dump was over first" : "in 5 s", err ? err : "");
+		free(err);
+	}
 	return seen && stale_temps(dir, stale, len) > 0;
 }
 
 static void test_kill_during_dump(void **state)
 {
-	const char *storm_args[] = { "8", "25000", NULL };
+	const char *storm_args[] = { "8", STORM_MS, NULL };
 	const char *crash_args[] = { "abort", "300", NULL };
 	struct itest_daemon d;
 	struct itest_target storm, crash;
@@ -307,12 +324,17 @@ static void test_kill_during_dump(void **state)
 	char stale[256], left[256];
 	int attempt, nleft;
 	bool caught = false;
+	long long started;
 
 	assert_int_equal(itest_daemon_start(&d, daemon_args), 0);
 	assert_int_equal(itest_target_start(&storm, &d, "storm", storm_args, NULL), 0);
 	attach(&d, &storm);
 	assert_int_equal(itest_target_go(&storm), 0);
-	for (attempt = 0; attempt < ATTEMPTS && !caught; attempt++) {
+	started = itest_now_ms();
+	/* attempts while the storm has well over a restart and a crash to go */
+	for (attempt = 0; attempt < ATTEMPTS && !caught &&
+			  itest_now_ms() < started + atoi(STORM_MS) - 15000;
+	     attempt++) {
 		if (attempt) { /* the rename won: again, on the same state dir */
 			assert_int_equal(itest_daemon_restart(&d, daemon_args), 0);
 			attach(&d, &storm);
@@ -325,7 +347,7 @@ static void test_kill_during_dump(void **state)
 	fprintf(stderr, "killed dial9d during a dump after %d attempt(s): %s left behind\n",
 		attempt, caught ? stale : "nothing");
 	if (!caught)
-		fail_msg("never caught a dump in the act in %d attempts", ATTEMPTS);
+		fail_msg("never caught a dump in the act in %d attempt(s)", attempt);
 
 	assert_int_equal(itest_daemon_restart(&d, daemon_args), 0);
 	nleft = stale_after_restart(&d, left, sizeof(left));
@@ -334,12 +356,7 @@ static void test_kill_during_dump(void **state)
 	assert_int_equal(itest_target_start(&crash, &d, "panicker", crash_args, NULL), 0);
 	attach(&d, &crash);
 	assert_int_equal(itest_target_go(&crash), 0);
-	assert_crash_dumped(&d, &crash, SIGABRT, false);
-	assert_storm_finished(&storm);
-	if (nleft)
-		fail_msg("%d stale temp file(s) in the dumps directory after the restart (%s)",
-			 nleft, left);
-	itest_daemon_stop(&d);
+	assert_recovered(&d, &crash, SIGABRT, false, &storm, nleft, left);
 }
 
 static void test_kill_while_recording(void **state)
@@ -370,12 +387,7 @@ static void test_kill_while_recording(void **state)
 	nleft = stale_after_restart(&d, left, sizeof(left));
 	attach(&d, &sleeper);
 	usleep(300000);
-	assert_crash_dumped(&d, &sleeper, SIGKILL, true);
-	assert_storm_finished(&storm);
-	if (nleft)
-		fail_msg("%d stale temp file(s) in the dumps directory after the restart (%s)",
-			 nleft, left);
-	itest_daemon_stop(&d);
+	assert_recovered(&d, &sleeper, SIGKILL, true, &storm, nleft, left);
 }
 
 static int teardown_all(void **state)
