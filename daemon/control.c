@@ -4,6 +4,8 @@
  * one reply (see ctl_proto.h).  Every request is checked against the peer's
  * credentials; nothing a client sends makes the daemon allocate more than
  * DIAL9_CTL_MAX_REQUEST bytes, and a client that says nothing is dropped.
+ * When every slot is taken, a newcomer displaces only an idle connection
+ * of the user holding the most slots, never a queued request.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -27,6 +27,19 @@
 #define NOBODY 65534
 
 static struct itest_daemon daemon_;
+static const char *const copies[] = { "panicker-suid", "panicker-sgid" };
+
+/* No setuid-root program is left lying about, whatever failed. */
+static void remove_copies(void)
+{
+	char bin[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(copies) / sizeof(copies[0]); i++) {
+		snprintf(bin, sizeof(bin), "%s/%s", daemon_.dir, copies[i]);
+		unlink(bin);
+	}
+}
 
 static int group_setup(void **state)
 {
@@ -46,6 +59,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	itest_kill_all();
+	remove_copies();
 	itest_daemon_stop(&daemon_);
 	return 0;
 }
@@ -164,16 +178,17 @@ static void check_privileged_copy(const char *name, mode_t mode, int id_field_ch
 
 	itest_target_kill(&t, SIGKILL);
 	itest_target_wait(&t, 5000);
+	remove_copies();
 }
 
 static void test_setuid_root_target_hidden_from_real_user(void **state)
 {
-	check_privileged_copy("panicker-suid", 04755, 'u');
+	check_privileged_copy(copies[0], 04755, 'u');
 }
 
 static void test_setgid_target_hidden_from_real_user(void **state)
 {
-	check_privileged_copy("panicker-sgid", 02755, 'g');
+	check_privileged_copy(copies[1], 02755, 'g');
 }
 
 /* No regression: nobody's plain process, recorded by root, is nobody's. */
