@@ -79,24 +79,36 @@ static void proc_ids(pid_t pid, const char *key, unsigned long ids[4])
 	free(s);
 }
 
-/* Is pid in `dial9ctl list --json` as uid? */
-static bool listed_for(int uid, pid_t pid)
+/* Is pid in `dial9ctl list --json` as uid?  The owner it shows into
+ * *owner when owner is not NULL. */
+static bool listed_as(int uid, pid_t pid, long long *owner)
 {
 	const char *list[] = { "list", "--json", NULL };
 	char *out = NULL, *err = NULL;
 	bool found = false;
-	json_t *l;
+	json_t *l, *p;
 	size_t i;
 
 	assert_int_equal(itest_ctl_as(uid, &daemon_, &out, &err, list), 0);
 	l = json_loads(out ? out : "", 0, NULL);
 	assert_non_null(l);
-	for (i = 0; i < json_array_size(l); i++)
-		found |= itest_jint(json_array_get(l, i), "pid") == pid;
+	for (i = 0; i < json_array_size(l); i++) {
+		p = json_array_get(l, i);
+		if (itest_jint(p, "pid") != pid)
+			continue;
+		found = true;
+		if (owner)
+			*owner = itest_jint(p, "uid");
+	}
 	json_decref(l);
 	free(out);
 	free(err);
 	return found;
+}
+
+static bool listed_for(int uid, pid_t pid)
+{
+	return listed_as(uid, pid, NULL);
 }
 
 /* dial9ctl ARGS as nobody must be refused for permission. */
@@ -139,6 +151,7 @@ static void check_privileged_copy(const char *name, mode_t mode, int id_field_ch
 	const char *detach[] = { "detach", "--pid", pidbuf, NULL };
 	struct itest_target t;
 	unsigned long uids[4], gids[4];
+	long long owner = -1;
 	struct stat st;
 
 	snprintf(bin, sizeof(bin), "%s/%s", daemon_.dir, name);
@@ -159,7 +172,8 @@ static void check_privileged_copy(const char *name, mode_t mode, int id_field_ch
 	/* refused before root records it */
 	refused_to_nobody(attach);
 	assert_int_equal(itest_ctl(&daemon_, NULL, NULL, attach), 0);
-	assert_true(listed_for(0, t.pid));
+	assert_true(listed_as(0, t.pid, &owner));
+	assert_int_equal(owner, 0); /* whose its dumps are */
 	/* recorded by root: still nobody's business */
 	if (listed_for(NOBODY, t.pid))
 		fail_msg("%s: nobody's list shows the %s process %d", name,
@@ -200,12 +214,14 @@ static void test_plain_process_stays_its_owners(void **state)
 	const char *dump[] = { "dump", "--pid", pidbuf, NULL };
 	const char *detach[] = { "detach", "--pid", pidbuf, NULL };
 	struct itest_target t;
+	long long owner = -1;
 
 	assert_int_equal(itest_target_start_as(&t, &daemon_, "panicker", args, NULL, NOBODY), 0);
 	assert_int_equal(itest_target_go(&t), 0);
 	snprintf(pidbuf, sizeof(pidbuf), "%d", t.pid);
 	assert_int_equal(itest_ctl(&daemon_, NULL, NULL, attach), 0);
-	assert_true(listed_for(NOBODY, t.pid));
+	assert_true(listed_as(NOBODY, t.pid, &owner));
+	assert_int_equal(owner, NOBODY);
 	assert_int_equal(dump_owner(t.pid), NOBODY);
 	assert_int_equal(itest_ctl_as(NOBODY, &daemon_, NULL, NULL, dump), 0);
 	assert_int_equal(itest_ctl_as(NOBODY, &daemon_, NULL, NULL, detach), 0);
