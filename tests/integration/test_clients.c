@@ -24,7 +24,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -158,7 +157,7 @@ static void test_flood_by_one_user_fails_nobody_else(void **state)
 	const char *list[] = { "list", NULL };
 	char *out = NULL, *err = NULL, first_err[512] = "";
 	int root_failed = 0, other_failed = 0, fds_before, fds_after = -1, i, rc;
-	long long waited;
+	long long waited, slowest = 0;
 	uint64_t connects;
 
 	/* both tools run once: the copy for the other user exists, fds settle */
@@ -171,7 +170,12 @@ static void test_flood_by_one_user_fails_nobody_else(void **state)
 	start_flooders();
 	usleep(300000); /* every slot taken */
 	for (i = 0; i < ROOT_REQUESTS; i++) {
+		long long t0 = itest_now_ms(), took;
+
 		rc = itest_ctl(&daemon_, &out, &err, status);
+		took = itest_now_ms() - t0;
+		if (took > slowest)
+			slowest = took;
 		if (rc != 0 && root_failed++ == 0)
 			snprintf(first_err, sizeof(first_err), "root: %s", err ? err : "");
 		free(out);
@@ -186,10 +190,10 @@ static void test_flood_by_one_user_fails_nobody_else(void **state)
 	}
 	connects = *flood_connects;
 	stop_flooders();
-	fprintf(stderr, "flood: %llu connections by uid %d; root: %d of %d requests failed, "
-		"uid %d: %d of %d failed%s%s\n", (unsigned long long)connects, NOBODY, root_failed,
-		ROOT_REQUESTS, OTHER, other_failed, OTHER_REQUESTS, first_err[0] ? "; first: " : "",
-		first_err);
+	fprintf(stderr, "flood: %llu connections by uid %d; root: %d of %d requests failed "
+		"(slowest %lld ms), uid %d: %d of %d failed%s%s\n", (unsigned long long)connects,
+		NOBODY, root_failed, ROOT_REQUESTS, slowest, OTHER, other_failed, OTHER_REQUESTS,
+		first_err[0] ? "; first: " : "", first_err);
 	/* the flood was real: many times the slots, all along */
 	assert_true(connects > 100 * 32);
 	assert_int_equal(root_failed, 0);
