@@ -115,6 +115,14 @@ $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(TEST_HELPER_OBJS) $(LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@
 
+# Unit tests of the daemon's own modules link its objects (all but main).
+DAEMON_LIB_OBJS := $(filter-out $(OBJ)/daemon/main.o,$(DAEMON_SRCS:%.c=$(OBJ)/%.o))
+$(BUILD)/tests/test_ingest: $(OBJ)/tests/unit/test_ingest.o $(DAEMON_LIB_OBJS) $(TEST_HELPER_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@
+$(OBJ)/tests/unit/test_ingest.o: CFLAGS += -Idaemon
+
 $(ITEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/integration/%.o $(TEST_HELPER_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)

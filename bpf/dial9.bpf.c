@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * dial9.bpf.c - record what a Tokio runtime does, from uprobes on its
  * runtime functions, into one BPF ring buffer per recorded process.
@@ -22,6 +22,8 @@
 #include "dial9_ctl.h"
 #include "dial9_event.h"
 
+/* The kernel's name for the licence above: GPL-compatible, as the helpers
+ * used (bpf_probe_read_user, task storage) require. */
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Second integer return register (a 16-byte pair comes back in two), and
@@ -40,9 +42,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #error "dial9: unsupported architecture"
 #endif
 
+/* The kernel's SEND_SIG_PRIV siginfo, and page_counter's "max" (LONG_MAX /
+ * PAGE_SIZE, at least this for any page size up to 64K). */
+#define DIAL9_SEND_SIG_PRIV ((struct kernel_siginfo *)1)
+#define DIAL9_PAGE_COUNTER_UNLIMITED (0x7fffffffffffffffULL >> 16)
+
 /* Set by the daemon before load. */
-const volatile __u64 hdr_vtable_off = 16; /* Header.vtable */
-const volatile __u64 vtable_id_off = 72;  /* Vtable.id_offset (tokio >= 1.23) */
 const volatile __u64 wakeup_bytes = 1 << 20; /* wake the daemon past this much unread data */
 const volatile bool discover = false;          /* report every exec (dial9d --all) */
 const volatile __u64 poll_threshold_ns = 0;    /* shorter polls are counted, not recorded */
@@ -115,6 +120,8 @@ struct thread_state {
 	__u64 run_since_ns;  /* last passed through the scheduler (poll, park, wakeup) */
 	__u64 site[DIAL9_STALL_SITES]; /* where it last blocked off-CPU (stall site candidates) */
 	__u64 blocked_since_ns; /* asleep outside the park since then */
+	__u16 hdr_vtable_off;   /* the process's task layout (dial9_proc_ctl), */
+	__u16 vtable_id_off;    /* cached here: 0 until first needed */
 };
 
 struct {
@@ -130,26 +137,45 @@ static __always_inline struct thread_state *thread_state(bool create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-static __always_inline __u64 task_id_of(__u64 hdr)
+static __always_inline struct dial9_proc_ctl *proc_ctl(void)
 {
-	__u64 vtable = 0, off = 0, id = 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	if (!hdr || bpf_probe_read_user(&vtable, sizeof(vtable), (void *)(hdr + hdr_vtable_off)))
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+/* The id of the task whose Header is at hdr, through the process's task
+ * layout (cached in the thread's state st when there is one); 0 if none. */
+static __always_inline __u64 task_id_of(struct thread_state *st, __u64 hdr)
+{
+	__u64 hv, vi, vtable = 0, off = 0, id = 0;
+
+	if (!hdr)
 		return 0;
-	if (bpf_probe_read_user(&off, sizeof(off), (void *)(vtable + vtable_id_off)))
+	if (st && st->vtable_id_off) {
+		hv = st->hdr_vtable_off;
+		vi = st->vtable_id_off;
+	} else {
+		struct dial9_proc_ctl *c = proc_ctl();
+
+		if (!c || !c->vtable_id_off)
+			return 0;
+		hv = c->hdr_vtable_off;
+		vi = c->vtable_id_off;
+		if (st) {
+			st->hdr_vtable_off = c->hdr_vtable_off;
+			st->vtable_id_off = c->vtable_id_off;
+		}
+	}
+	if (bpf_probe_read_user(&vtable, sizeof(vtable), (void *)(hdr + hv)))
+		return 0;
+	if (bpf_probe_read_user(&off, sizeof(off), (void *)(vtable + vi)))
 		return 0;
 	if (off < 24 || off > 4096)
 		return 0;
 	if (bpf_probe_read_user(&id, sizeof(id), (void *)(hdr + off)))
 		return 0;
 	return id;
-}
-
-static __always_inline struct dial9_proc_ctl *proc_ctl(void)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
 /* Count a short poll; false when it must be recorded after all. */
@@ -330,7 +356,7 @@ static __always_inline int poll_enter(struct pt_regs *ctx)
 	st = thread_state(true);
 	if (!st)
 		return 0;
-	id = task_id_of(hdr);
+	id = task_id_of(st, hdr);
 	site = learn_ret_site(ctx, st, c, DIAL9_PROBE_RAW_POLL, id);
 	if (c && site >= 0 && site < DIAL9_MAX_RET_SITES && (c->pool_sites >> site) & 1) {
 		/* the blocking pool's own work, not a task of the program: the
@@ -395,7 +421,7 @@ static __always_inline int wake_enter(struct pt_regs *ctx)
 			kind = DIAL9_WAKER_BLOCK_ON;
 		}
 	}
-	emit(DIAL9_EV_WAKE, task_id_of(hdr), waker, 0, kind);
+	emit(DIAL9_EV_WAKE, task_id_of(st, hdr), waker, 0, kind);
 	return 0;
 }
 
@@ -440,10 +466,10 @@ static __always_inline void emit_spawn(struct thread_state *st, __u64 id, __u64 
 static __always_inline int spawn_exit(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
-	__u64 id = task_id_of(PT_REGS_RC(ctx));
+	__u64 id = task_id_of(st, PT_REGS_RC(ctx));
 
 	if (!id)
-		id = task_id_of(PT_REGS_RC2(ctx));
+		id = task_id_of(st, PT_REGS_RC2(ctx));
 	if (st)
 		emit_spawn(st, id, PT_REGS_IP(ctx));
 	return 0;
@@ -454,10 +480,10 @@ static __always_inline int spawn_exit(struct pt_regs *ctx)
 static __always_inline int spawn_bind(struct pt_regs *ctx)
 {
 	struct thread_state *st = thread_state(true);
-	__u64 id = task_id_of(PT_REGS_PARM2(ctx)), ret = 0;
+	__u64 id = task_id_of(st, PT_REGS_PARM2(ctx)), ret = 0;
 
 	if (!id)
-		id = task_id_of(PT_REGS_PARM3(ctx));
+		id = task_id_of(st, PT_REGS_PARM3(ctx));
 	if (!st)
 		return 0;
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx));
@@ -510,7 +536,8 @@ static __always_inline int task_id_taken(struct pt_regs *ctx, __u64 cookie)
 static __always_inline int complete_enter(struct pt_regs *ctx)
 {
 	__u64 hdr = PT_REGS_PARM1(ctx);
-	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, 0, 0);
+
+	emit(DIAL9_EV_TERMINATE, task_id_of(thread_state(false), hdr), 0, 0, 0);
 	return 0;
 }
 
@@ -519,7 +546,9 @@ static __always_inline int complete_enter(struct pt_regs *ctx)
 static __always_inline int dealloc_enter(struct pt_regs *ctx)
 {
 	__u64 hdr = PT_REGS_PARM1(ctx);
-	emit(DIAL9_EV_TERMINATE, task_id_of(hdr), 0, DIAL9_TERMINATE_F_RELEASED, 0);
+
+	emit(DIAL9_EV_TERMINATE, task_id_of(thread_state(false), hdr), 0,
+	     DIAL9_TERMINATE_F_RELEASED, 0);
 	return 0;
 }
 
@@ -698,22 +727,6 @@ int probe_return(struct pt_regs *ctx)
 	return 0;
 }
 
-static __always_inline bool fatal_signal(int sig)
-{
-	switch (sig) {
-	case 4:  /* SIGILL */
-	case 5:  /* SIGTRAP */
-	case 6:  /* SIGABRT */
-	case 7:  /* SIGBUS */
-	case 8:  /* SIGFPE */
-	case 9:  /* SIGKILL */
-	case 11: /* SIGSEGV */
-	case 31: /* SIGSYS */
-		return true;
-	}
-	return false;
-}
-
 /* A fatal signal is generated for a recorded process. */
 SEC("tp_btf/signal_generate")
 int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
@@ -721,15 +734,53 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 {
 	__u32 tgid, tid, sender;
 
-	if (!fatal_signal(sig))
+	if (!dial9_fatal_signal(sig))
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);
 	tid = BPF_CORE_READ(task, pid);
 	sender = bpf_get_current_pid_tgid() >> 32;
-	/* A fault is raised by the kernel on the faulting thread itself. */
-	if (sender == tgid && sig != 6 && sig != 9)
+	/* The kernel's own signals (the OOM killer's SIGKILL among them) come
+	 * with SEND_SIG_PRIV, whoever runs; a fault is raised on the faulting
+	 * thread itself. */
+	if (info == DIAL9_SEND_SIG_PRIV || (sender == tgid && sig != 6 && sig != 9))
 		sender = 0;
 	emit_to(tgid, tid, 0, DIAL9_EV_SIGNAL, 0, sender, 0, sig, true);
+	return 0;
+}
+
+/* The smallest memory limit of task's memory cgroup and its parents
+ * (memory.max, or memory.limit_in_bytes on cgroup v1), in pages; 0 if none is
+ * set (a global OOM).  The cgroup that ran out is one of them. */
+static __always_inline __u64 memcg_limit_pages(struct task_struct *task)
+{
+	int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct css_set *cgroups = BPF_CORE_READ(task, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+	__u64 limit = 0, max;
+	int i;
+
+	if (!cgroups || id < 0 || id >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	bpf_probe_read_kernel(&css, sizeof(css), &cgroups->subsys[id]);
+	for (i = 0; i < 16 && css; i++) {
+		struct mem_cgroup *memcg =
+			(void *)css - bpf_core_field_offset(struct mem_cgroup, css);
+
+		max = BPF_CORE_READ(memcg, memory.max);
+		if (max < DIAL9_PAGE_COUNTER_UNLIMITED && (!limit || max < limit))
+			limit = max;
+		css = BPF_CORE_READ(css, parent);
+	}
+	return limit;
+}
+
+/* The OOM killer chose a recorded process (its SIGKILL is already sent). */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(mark_victim, struct task_struct *task, uid_t uid)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid), tid = BPF_CORE_READ(task, pid);
+
+	emit_to(tgid, tid, 0, DIAL9_EV_OOM, 0, memcg_limit_pages(task), 0, 0, true);
 	return 0;
 }
 
@@ -762,6 +813,8 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	__u32 *e;
 
+	/* what the thread's state says is of the old image */
+	bpf_task_storage_delete(&threads, p);
 	if (!discover && !bpf_map_lookup_elem(&rings, &tgid))
 		return 0;
 	e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
@@ -826,15 +879,18 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	struct thread_state *st;
 	struct dial9_proc_ctl *c;
 	struct pt_regs *regs;
-	__u32 tgid = BPF_CORE_READ(prev, tgid), tid;
+	__u32 tgid, tid;
 	__u64 now = bpf_ktime_get_ns();
 	int i;
 
-	c = bpf_map_lookup_elem(&procs, &tgid);
-	if (c && prev_state) { /* going to sleep, not preempted */
+	/* Only threads that ran a probe have a state: for every other thread
+	 * of the machine this costs a task-storage check, no map lookup. */
+	if (!preempt && prev_state) { /* going to sleep, not preempted */
 		st = bpf_task_storage_get(&threads, prev, 0, 0);
-		regs = (struct pt_regs *)bpf_task_pt_regs(prev);
-		if (st && regs) {
+		tgid = BPF_CORE_READ(prev, tgid);
+		c = st ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
+		regs = c ? (struct pt_regs *)bpf_task_pt_regs(prev) : NULL;
+		if (st && c && regs) {
 			st->idle = parked_syscall(regs);
 			st->blocked_since_ns = 0;
 			if (!st->idle && st->run_since_ns) {
@@ -843,12 +899,12 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 			}
 		}
 	}
+	st = bpf_task_storage_get(&threads, next, 0, 0);
+	if (!st)
+		return 0;
 	tgid = BPF_CORE_READ(next, tgid);
 	c = bpf_map_lookup_elem(&procs, &tgid);
 	if (!c)
-		return 0;
-	st = bpf_task_storage_get(&threads, next, 0, 0);
-	if (!st)
 		return 0;
 	if (st->idle) {
 		st->idle = 0;

@@ -57,6 +57,13 @@ enum dial9_probe_kind {
  * to.  A runtime calls them from a handful of places. */
 #define DIAL9_MAX_RET_SITES 32
 
+/* Tokio's task layout, through which a task id is read from a Header*:
+ * Header.vtable, then Vtable.id_offset, the offset of the task's Id from the
+ * Header.  The same from 1.23 to 1.53 (where the binary's DWARF does not
+ * say otherwise); kept per process in dial9_proc_ctl. */
+#define DIAL9_TOKIO_HDR_VTABLE_OFF 16
+#define DIAL9_TOKIO_VTABLE_ID_OFF 72
+
 /* procs map value: per-process state the daemon changes at run time. */
 struct dial9_proc_ctl {
 	__u32 epoch; /* bumped when the poll/wake probes go off or on: a poll
@@ -65,7 +72,8 @@ struct dial9_proc_ctl {
 	__u32 pool_sites; /* bit i: ret_sites[i] is where the blocking pool polls its
 			   * own tasks (spawn_blocking work, the workers' launch):
 			   * those are not the program's tasks, and are not recorded */
-	__u32 pad;
+	__u16 hdr_vtable_off; /* this binary's Tokio task layout: Header.vtable, */
+	__u16 vtable_id_off;  /* and Vtable.id_offset (0: no task ids) */
 	__u64 text_lo, text_hi; /* the executable's code, runtime addresses:
 				 * where stall sites are looked for */
 	__u64 ret_sites[DIAL9_MAX_RET_SITES]; /* return addresses (runtime) the daemon

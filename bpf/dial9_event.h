@@ -54,6 +54,10 @@
  *               executable found on the blocked thread's stack, aux = rank);
  *               the daemon turns them into aux and drops them.
  *  EXIT         the process exited; arg = exit code (or signal, see flags).
+ *  OOM          the OOM killer chose the process (format version 3); tid = the
+ *               thread chosen; arg = the memory cgroup limit it ran into, in
+ *               bytes (the smallest of its cgroup and their parents; inside
+ *               the ring buffer in pages), 0 if none is set.
  */
 enum dial9_event_kind {
 	DIAL9_EV_NONE = 0,
@@ -71,6 +75,7 @@ enum dial9_event_kind {
 	DIAL9_EV_MODE = 12,
 	DIAL9_EV_STALL = 13,
 	DIAL9_EV_EXIT = 14,
+	DIAL9_EV_OOM = 15,
 	DIAL9_EV_KIND_MAX, /* first unused value */
 };
 
@@ -119,6 +124,25 @@ enum dial9_ring_kind {
 #define DIAL9_EXIT_F_SIGNALED 0x01 /* EXIT: arg is the killing signal number */
 #define DIAL9_TERMINATE_F_RELEASED 0x01 /* TERMINATE: seen at deallocation */
 #define DIAL9_STALL_F_SITE 0x01 /* STALL: a site candidate (ring buffer only) */
+
+/* The signals whose delivery ends a process with a crash: each is recorded
+ * as a SIGNAL, and a process they end is dumped with reason "signal".  One
+ * definition for the BPF side and the daemon. */
+static inline int dial9_fatal_signal(unsigned int sig)
+{
+	switch (sig) {
+	case 4:  /* SIGILL */
+	case 5:  /* SIGTRAP */
+	case 6:  /* SIGABRT */
+	case 7:  /* SIGBUS */
+	case 8:  /* SIGFPE */
+	case 9:  /* SIGKILL */
+	case 11: /* SIGSEGV */
+	case 31: /* SIGSYS */
+		return 1;
+	}
+	return 0;
+}
 
 struct dial9_event {
 	__u64 ts_ns;   /* CLOCK_MONOTONIC, ns (bpf_ktime_get_ns) */

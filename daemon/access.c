@@ -10,12 +10,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "access.h"
 
 /* Ids of a process: from /proc/PID/status and the owner of /proc/PID. */
 struct proc_ids {

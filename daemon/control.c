@@ -19,9 +19,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "access.h"
+#include "clock.h"
+#include "control.h"
 #include "ctl_proto.h"
-#include "daemon.h"
+#include "dumper.h"
+#include "governor.h"
 #include "json_writer.h"
+#include "probe_classes.h"
+#include "request_limit.h"
+#include "tracked.h"
 
 static int mkdir_parents(const char *path, mode_t mode)
 {
@@ -281,7 +288,7 @@ static void write_proc(struct json_writer *w, struct tracked *t, uint64_t now)
 	json_writer__kv_u64(w, "lost", t->lost_ringbuf);
 	json_writer__kv_u64(w, "dropped", st.dropped);
 	json_writer__kv_u64(w, "dumps", t->dumps);
-	json_writer__kv_string(w, "mode", tracked__mode(t));
+	json_writer__kv_string(w, "mode", governor__mode_name(t));
 	json_writer__kv_double(w, "hits_per_sec", t->gov.hits_per_sec);
 	/* average over the duty cycle */
 	json_writer__kv_double(w, "overhead_pct", t->gov.cost * t->gov.duty * 100.0);
@@ -390,16 +397,22 @@ static void handle_dump(struct daemon *d, struct client *c, pid_t pid, int fd, i
 {
 	struct pending_dump why = { .reason = DIAL9_REASON_REQUEST };
 	struct tracked *t = find_for(d, c, pid, fd);
-	char path[PATH_MAX] = "", err[512];
+	char path[PATH_MAX] = "", err[1024], msg[512];
 	uint64_t events = 0;
 	struct reply r;
 	int ret;
 
 	if (!t)
 		return;
-	ret = dumper__write(d, t, &why, out_fd, path, sizeof(path), &events);
+	if (!request_limit__allow(d, c->uid, now_mono_ns())) {
+		snprintf(err, sizeof(err), "too many dump requests: uid %u may ask for %u a minute "
+			 "(request-dumps-per-min)", (unsigned)c->uid, d->o.request_dumps_per_min);
+		send_error(fd, -EAGAIN, err);
+		return;
+	}
+	ret = dumper__write(d, t, &why, out_fd, path, sizeof(path), &events, msg, sizeof(msg));
 	if (ret) {
-		snprintf(err, sizeof(err), "dump of %d failed: %s", pid, strerror(-ret));
+		snprintf(err, sizeof(err), "dump of %d failed: %s", pid, msg);
 		send_error(fd, ret, err);
 		return;
 	}
@@ -452,20 +465,13 @@ static void handle_status(struct daemon *d, struct client *c, int fd)
 		json_writer__kv_i64(r.w, "pid", getpid());
 		json_writer__kv_u64(r.w, "uptime_ns", now - d->start_ns);
 		json_writer__kv_u64(r.w, "processes", d->nprocs);
-		json_writer__kv_u64(r.w, "max_processes", d->o.max_procs);
 		json_writer__kv_u64(r.w, "events", events);
 		json_writer__kv_u64(r.w, "lost", lost);
 		json_writer__kv_u64(r.w, "window_bytes", bytes);
-		json_writer__kv_u64(r.w, "window_ns", d->o.window_ns);
-		json_writer__kv_u64(r.w, "max_bytes", d->o.max_bytes);
-		json_writer__kv_u64(r.w, "ring_bytes", d->o.ring_bytes);
-		json_writer__kv_u64(r.w, "poll_threshold_ns", d->o.poll_threshold_ns);
-		json_writer__kv_double(r.w, "overhead_budget_pct", d->o.overhead_budget * 100.0);
-		json_writer__kv_u64(r.w, "hit_cost_ns", d->o.hit_cost_ns);
-		json_writer__kv_bool(r.w, "floor", d->o.floor);
 		json_writer__kv_u64(r.w, "dumps_written", d->dumps_written);
-		json_writer__kv_string(r.w, "socket", d->o.socket_path);
-		json_writer__kv_string(r.w, "state_dir", d->o.state_dir);
+		/* every option of options.h's table, as written */
+		json_writer__key(r.w, "settings");
+		dial9d_settings__write_json(&d->o, r.w);
 		json_writer__end_object(r.w);
 		send_reply(fd, &r);
 	}

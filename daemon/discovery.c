@@ -18,7 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "clock.h"
+#include "discovery.h"
+#include "ingest.h"
+#include "tracked.h"
 
 #define BINARY_CACHE_MAX 1024
 #define REPORTS_PER_EXE 3
@@ -202,7 +205,7 @@ void discovery__on_exec(void *ctx, pid_t pid)
 	if (t) {
 		if (d->o.verbose)
 			fprintf(stderr, "dial9d: %d exec'd a new program; its recording ends\n", pid);
-		tracked__drain(t, now_mono_ns());
+		ingest__drain(t, now_mono_ns());
 		tracked__detach(d, t);
 	}
 	if (d->o.all)

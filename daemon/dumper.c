@@ -10,7 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "clock.h"
+#include "dumper.h"
+#include "ingest.h"
+#include "retention.h"
 
 static void dump_name(const struct tracked *t, uint32_t reason, uint64_t real_ns, char *buf,
 		      size_t len)
@@ -64,21 +67,72 @@ static int prepend_mode(struct tracked *t, struct dial9_dump *dump)
 	return 0;
 }
 
+/* Into the state directory: room made first, by rank (retention.c); a file
+ * system that fills up anyway gets one more round of eviction. */
+static int write_to_state_dir(struct daemon *d, struct tracked *t, uint32_t reason,
+			      const struct dial9_dump *dump, uint64_t real_ns, char *path_out,
+			      size_t path_len, char *err, size_t errlen)
+{
+	enum dump_rank rank = retention__rank(reason);
+	char path[PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int ret, tries;
+
+	ret = dial9_dump__encode(dump, &buf, &len);
+	if (ret) {
+		snprintf(err, errlen, "cannot encode the window: %s", strerror(-ret));
+		return ret;
+	}
+	dump_name(t, reason, real_ns, path, sizeof(path));
+	for (tries = 0; tries < 2; tries++) {
+		/* the second round asks for twice the room: the first estimate fell short */
+		ret = retention__make_room(d, rank, t->uid, (uint64_t)len << tries, err, errlen);
+		if (ret)
+			break;
+		ret = dial9_dump__write_encoded(buf, len, path, 0600);
+		if (ret != -ENOSPC && ret != -EDQUOT)
+			break;
+	}
+	free(buf);
+	if (ret && !err[0])
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	/* The process's owner may read the dump of their own process. */
+	if (!ret && chown(path, t->uid, (gid_t)-1)) {
+		ret = -errno;
+		snprintf(err, errlen, "chown %s: %s", path, strerror(-ret));
+		unlink(path);
+	}
+	if (!ret && path_out)
+		snprintf(path_out, path_len, "%s", path);
+	return ret;
+}
+
 int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump *why, int fd,
-		  char *path_out, size_t path_len, uint64_t *events_out)
+		  char *path_out, size_t path_len, uint64_t *events_out, char *err,
+		  size_t errlen)
 {
 	struct dial9_window_stats st;
 	struct dial9_dump dump;
 	uint64_t now = now_mono_ns(), real = now_real_ns();
-	char host[256] = "";
-	int err;
+	char host[256] = "", why_buf[512] = "";
+	int ret;
 
-	tracked__drain(t, now);
-	tracked__flush_counts(d);
+	if (!err) {
+		err = why_buf;
+		errlen = sizeof(why_buf);
+	}
+	err[0] = '\0';
+	if (path_out && path_len)
+		path_out[0] = '\0';
+	ingest__drain(t, now);
+	ingest__flush_counts(d);
 	memset(&dump, 0, sizeof(dump));
-	err = dial9_window__snapshot(t->win, &dump.events, &dump.nevents);
-	if (err)
-		return err;
+	ret = dial9_window__snapshot(t->win, &dump.events, &dump.nevents);
+	if (ret) {
+		snprintf(err, errlen, "cannot copy the window: %s", strerror(-ret));
+		return ret;
+	}
 	dial9_window__stats(t->win, &st);
 
 	dump.meta.pid = t->pid;
@@ -104,35 +158,27 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	dump.meta.lost_window = st.dropped;
 	dump.meta.evicted = st.evicted;
 	dump.strings = t->strings; /* borrowed: not freed here */
-	err = prepend_mode(t, &dump);
-	if (err) {
+	ret = prepend_mode(t, &dump);
+	if (ret) {
+		snprintf(err, errlen, "%s", strerror(-ret));
 		free(dump.events);
-		return err;
+		return ret;
 	}
 
 	if (fd >= 0) {
-		err = dial9_dump__write_fd(&dump, fd);
-		if (path_out && path_len)
-			path_out[0] = '\0';
+		ret = dial9_dump__write_fd(&dump, fd);
+		if (ret)
+			snprintf(err, errlen, "%s", strerror(-ret));
 	} else {
-		char path[PATH_MAX];
-
-		dump_name(t, why->reason, real, path, sizeof(path));
-		err = dial9_dump__write(&dump, path, 0600);
-		/* The process's owner may read the dump of their own process. */
-		if (!err && chown(path, t->uid, (gid_t)-1))
-			err = -errno;
-		if (!err && path_out)
-			snprintf(path_out, path_len, "%s", path);
-		if (!err)
-			retention__enforce(d, path);
+		ret = write_to_state_dir(d, t, why->reason, &dump, real, path_out, path_len, err,
+					 errlen);
 	}
-	if (!err) {
+	if (!ret) {
 		t->dumps++;
 		d->dumps_written++;
 		if (events_out)
 			*events_out = dump.nevents;
 	}
 	free(dump.events);
-	return err;
+	return ret;
 }

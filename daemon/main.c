@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -20,209 +22,102 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
+#include "options.h"
+#include "control.h"
 #include "ctl_proto.h"
 #include "daemon.h"
+#include "discovery.h"
+#include "governor.h"
+#include "incident.h"
+#include "ingest.h"
+#include "retention.h"
+#include "tracked.h"
 
-static const char usage_text[] =
-	"Usage: dial9d [OPTIONS]\n"
-	"Record Tokio processes into rolling windows; dump them on request.\n"
-	"\n"
-	"  -s, --socket PATH      control socket (default " DIAL9_CTL_DEFAULT_SOCKET ")\n"
-	"  -d, --state-dir DIR    dumps go to DIR/dumps (default /var/lib/dial9)\n"
-	"  -w, --window SECONDS   rolling window per process (default 30)\n"
-	"  -m, --max-bytes N      window memory budget per process, K/M/G suffixes (default 64M)\n"
-	"  -r, --ring-bytes N     BPF ring buffer per process, power of two (default 4M)\n"
-	"      --drain-ms N       ring drain period in ms (default 20)\n"
-	"      --max-procs N      processes recorded at once (default 256)\n"
-	"      --dump-on-exit     also dump when a recorded process exits normally\n"
-	"  -a, --all              discover and record Tokio processes system-wide\n"
-	"  -c, --config FILE      configuration (default " DIAL9_CONFIG_DEFAULT_PATH ");\n"
-	"                         command-line options override it\n"
-	"      --debug-dir DIR    look for stripped programs' debug files in DIR (DIR/.build-id/\n"
-	"                         xx/yyyy.debug, .gnu_debuglink names) before /usr/lib/debug;\n"
-	"                         repeatable, up to 16; DEBUGINFOD_URLS set: debuginfod too\n"
-	"      --poll-threshold-us N  polls shorter than N µs are counted per task, not\n"
-	"                         recorded one by one (default 1000; 0 = record every poll)\n"
-	"      --overhead-budget PCT  keep each process's estimated recording cost under PCT\n"
-	"                         of one CPU by duty-cycling the poll/wake probes (default 1;\n"
-	"                         0 = never)\n"
-	"      --hit-cost-ns N    the governor's estimate of one probe hit (default 1000)\n"
-	"      --floor            benchmarks: attach empty programs at the same points\n"
-	"      --max-dumps N      keep at most N dumps (default 100)\n"
-	"      --max-dump-bytes N keep at most N bytes of dumps (default 1G)\n"
-	"  -f, --foreground       stay in the foreground (always true; for systemd)\n"
-	"  -v, --verbose          more logging, libbpf debug output\n"
-	"  -h, --help             this text\n";
-
-uint64_t now_mono_ns(void)
+static void usage(FILE *f)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	fputs("Usage: dial9d [OPTIONS]\n"
+	      "Record Tokio processes into rolling windows; dump them on a panic, a crash, an\n"
+	      "OOM kill or a request.  Sizes take K/M/G suffixes.\n\n", f);
+	dial9d_options__usage(f);
+	fputs("  -c, --config FILE              configuration (default " DIAL9_CONFIG_DEFAULT_PATH
+	      ");\n"
+	      "                                 command-line options override it\n"
+	      "  -f, --foreground               stay in the foreground (always true; for systemd)\n"
+	      "  -h, --help                     this text\n"
+	      "      --options-markdown         the option table of README.md and docs/CONFIG.md\n",
+	      f);
 }
 
-uint64_t now_real_ns(void)
+/* The command line over the configuration's settings, from the option
+ * table: --NAME [VALUE] or its short form, a flag for a yes/no setting. */
+static int parse_args(int argc, char **argv, struct dial9_config *cfg)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int parse_args(int argc, char **argv, struct daemon_opts *o)
-{
-	enum { OPT_DRAIN = 256, OPT_MAX_PROCS, OPT_DUMP_ON_EXIT, OPT_MAX_DUMPS, OPT_MAX_DUMP_BYTES,
-	       OPT_THRESHOLD, OPT_BUDGET, OPT_HIT_COST, OPT_FLOOR, OPT_DEBUG_DIR };
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "state-dir", required_argument, NULL, 'd' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "max-bytes", required_argument, NULL, 'm' },
-		{ "ring-bytes", required_argument, NULL, 'r' },
-		{ "drain-ms", required_argument, NULL, OPT_DRAIN },
-		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
-		{ "dump-on-exit", no_argument, NULL, OPT_DUMP_ON_EXIT },
-		{ "all", no_argument, NULL, 'a' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "max-dumps", required_argument, NULL, OPT_MAX_DUMPS },
-		{ "poll-threshold-us", required_argument, NULL, OPT_THRESHOLD },
-		{ "overhead-budget", required_argument, NULL, OPT_BUDGET },
-		{ "hit-cost-ns", required_argument, NULL, OPT_HIT_COST },
-		{ "floor", no_argument, NULL, OPT_FLOOR },
-		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
-		{ "max-dump-bytes", required_argument, NULL, OPT_MAX_DUMP_BYTES },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	bool debug_dirs_given = false;
-	char why[128];
-	uint64_t v;
+	enum { OPT_TABLE = 256 };
+	struct option longopts[64 + 5];
+	char shorts[3 * 64 + 8] = "c:fh", why[256];
+	bool dirs_given = false;
+	size_t i, n = 0, sl = strlen(shorts);
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:d:w:m:r:ac:fvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			o->socket_path = optarg;
-			break;
-		case 'd':
-			o->state_dir = optarg;
-			break;
-		case 'w':
-			if (dial9_parse_size(optarg, &v) || v == 0 || v > 3600) {
-				fprintf(stderr, "Error: --window takes 1..3600 seconds, not '%s'\n", optarg);
-				return -EINVAL;
-			}
-			o->window_ns = v * 1000000000ULL;
-			break;
-		case 'm':
-			if (dial9_parse_size(optarg, &v) || v < (1 << 20) || v > (64ULL << 30)) {
-				fprintf(stderr, "Error: --max-bytes takes 1M..64G, not '%s'\n", optarg);
-				return -EINVAL;
-			}
-			o->max_bytes = v;
-			break;
-		case 'r':
-			if (dial9_parse_size(optarg, &v) || v < (64 << 10) || v > (1ULL << 30) || (v & (v - 1))) {
-				fprintf(stderr, "Error: --ring-bytes takes a power of two in 64K..1G, not '%s'\n",
-					optarg);
-				return -EINVAL;
-			}
-			o->ring_bytes = (uint32_t)v;
-			break;
-		case OPT_DRAIN:
-			if (dial9_parse_size(optarg, &v) || v == 0 || v > 1000) {
-				fprintf(stderr, "Error: --drain-ms takes 1..1000, not '%s'\n", optarg);
-				return -EINVAL;
-			}
-			o->drain_ms = (uint32_t)v;
-			break;
-		case OPT_MAX_PROCS:
-			if (dial9_parse_size(optarg, &v) || v == 0 || v > 4096) {
-				fprintf(stderr, "Error: --max-procs takes 1..4096, not '%s'\n", optarg);
-				return -EINVAL;
-			}
-			o->max_procs = (uint32_t)v;
-			break;
-		case OPT_DUMP_ON_EXIT:
-			o->dump_on_exit = true;
-			break;
-		case 'a':
-			o->all = true;
-			break;
-		case 'c':
-			break; /* read before the other options: see main() */
-		case OPT_THRESHOLD:
-			if (dial9_parse_size(optarg, &v) || v > 10000000) {
-				fprintf(stderr, "Error: --poll-threshold-us takes 0..10000000, not '%s'\n",
-					optarg);
-				return -EINVAL;
-			}
-			o->poll_threshold_ns = v * 1000;
-			break;
-		case OPT_BUDGET: {
-			char *end;
-			double pct;
+	if (dial9d_noptions > 64)
+		return -E2BIG;
+	for (i = 0; i < dial9d_noptions; i++) {
+		const struct dial9_option *o = &dial9d_options[i];
 
-			errno = 0;
-			pct = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(pct >= 0 && pct <= 100)) {
-				fprintf(stderr, "Error: --overhead-budget takes a percentage 0..100, not '%s'\n",
-					optarg);
-				return -EINVAL;
-			}
-			o->overhead_budget = pct / 100.0;
-			break;
+		longopts[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+						 NULL, OPT_TABLE + (int)i };
+		if (o->short_name) {
+			shorts[sl++] = o->short_name;
+			if (o->arg)
+				shorts[sl++] = ':';
 		}
-		case OPT_HIT_COST:
-			if (dial9_parse_size(optarg, &v) || v == 0 || v > 10000000) {
-				fprintf(stderr, "Error: --hit-cost-ns takes 1..10000000, not '%s'\n", optarg);
+	}
+	shorts[sl] = '\0';
+	longopts[n++] = (struct option){ "config", required_argument, NULL, 'c' };
+	longopts[n++] = (struct option){ "foreground", no_argument, NULL, 'f' };
+	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n++] = (struct option){ "options-markdown", no_argument, NULL, 'M' };
+	longopts[n] = (struct option){ 0 };
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		const struct dial9_option *o = NULL;
+
+		if (c >= OPT_TABLE)
+			o = &dial9d_options[c - OPT_TABLE];
+		for (i = 0; !o && c > 0 && c < 128 && i < dial9d_noptions; i++)
+			if (dial9d_options[i].short_name == c)
+				o = &dial9d_options[i];
+		if (o) {
+			if (o->kind == DIAL9_OPTION_DIR_LIST && !dirs_given) {
+				/* the command line's list replaces the file's */
+				for (i = 0; i < cfg->s.debuginfo.ndirs; i++)
+					free((char *)cfg->s.debuginfo.dirs[i]);
+				cfg->s.debuginfo.ndirs = 0;
+				dirs_given = true;
+			}
+			if (dial9_option__set(o, &cfg->s, o->arg ? optarg : "yes", why, sizeof(why))) {
+				fprintf(stderr, "Error: --%s: %s\n", o->name, why);
 				return -EINVAL;
 			}
-			o->hit_cost_ns = v;
-			break;
-		case OPT_FLOOR:
-			o->floor = true;
-			break;
-		case OPT_DEBUG_DIR:
-			if (!debug_dirs_given) /* the command line's list replaces the file's */
-				o->debuginfo.ndirs = 0;
-			debug_dirs_given = true;
-			if (dial9_debuginfo_opts__add_dir(&o->debuginfo, optarg, why, sizeof(why))) {
-				fprintf(stderr, "Error: --debug-dir '%s': %s\n", optarg, why);
-				return -EINVAL;
-			}
-			break;
-		case OPT_MAX_DUMPS:
-			if (dial9_parse_size(optarg, &v) || v == 0) {
-				fprintf(stderr, "Error: --max-dumps takes a positive number, not '%s'\n",
-					optarg);
-				return -EINVAL;
-			}
-			o->max_dumps = v;
-			break;
-		case OPT_MAX_DUMP_BYTES:
-			if (dial9_parse_size(optarg, &v) || v < (1 << 20)) {
-				fprintf(stderr, "Error: --max-dump-bytes takes at least 1M, not '%s'\n",
-					optarg);
-				return -EINVAL;
-			}
-			o->max_dump_bytes = v;
-			break;
+			continue;
+		}
+		switch (c) {
+		case 'c': /* read before the other options: see load_config() */
 		case 'f':
 			break;
-		case 'v':
-			o->verbose = true;
-			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			usage(stdout);
+			exit(0);
+		case 'M': /* the table of README.md and docs/CONFIG.md */
+			dial9d_options__markdown(stdout);
 			exit(0);
 		default:
-			fputs(usage_text, stderr);
+			fprintf(stderr, "Error: unknown option or missing value: '%s' (dial9d --help)\n",
+				argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
@@ -233,9 +128,9 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 	return 0;
 }
 
-/* The configuration file named by --config (or the default one, if it
- * exists) sets defaults that the command line then overrides. */
-static int load_config(int argc, char **argv, struct daemon *d, struct dial9_config *cfg)
+/* The defaults, then the configuration file named by --config (or the
+ * default one, if it exists); the command line then overrides them. */
+static int load_config(int argc, char **argv, struct dial9_config *cfg)
 {
 	const char *path = NULL;
 	char err[512];
@@ -250,52 +145,31 @@ static int load_config(int argc, char **argv, struct daemon *d, struct dial9_con
 	ret = dial9_config__load(path ? path : DIAL9_CONFIG_DEFAULT_PATH, cfg, err, sizeof(err));
 	if (ret == -ENOENT && !path)
 		return 0;
-	if (ret) {
+	if (ret)
 		fprintf(stderr, "Error: %s\n", err);
-		return ret;
-	}
-	if (cfg->has_window)
-		d->o.window_ns = cfg->window_s * 1000000000ULL;
-	if (cfg->has_max_bytes)
-		d->o.max_bytes = cfg->max_bytes;
-	if (cfg->has_ring_bytes)
-		d->o.ring_bytes = (uint32_t)cfg->ring_bytes;
-	if (cfg->has_max_procs)
-		d->o.max_procs = (uint32_t)cfg->max_procs;
-	if (cfg->has_dump_on_exit)
-		d->o.dump_on_exit = cfg->dump_on_exit;
-	if (cfg->has_max_dumps)
-		d->o.max_dumps = cfg->max_dumps;
-	if (cfg->has_max_dump_bytes)
-		d->o.max_dump_bytes = cfg->max_dump_bytes;
-	if (cfg->has_all)
-		d->o.all = cfg->all;
-	if (cfg->has_state_dir)
-		d->o.state_dir = cfg->state_dir;
-	if (cfg->has_socket)
-		d->o.socket_path = cfg->socket;
-	if (cfg->has_poll_threshold)
-		d->o.poll_threshold_ns = cfg->poll_threshold_us * 1000;
-	if (cfg->has_overhead_budget)
-		d->o.overhead_budget = cfg->overhead_budget_pct / 100.0;
-	if (cfg->has_hit_cost)
-		d->o.hit_cost_ns = cfg->hit_cost_ns;
-	d->rules = cfg->rules;
-	d->o.debuginfo = cfg->debuginfo; /* borrowed: cfg lives as long as d */
-	return 0;
+	return ret;
 }
 
-static int setup_dirs(const struct daemon_opts *o)
+/* STATE_DIR/dumps, one daemon per state directory (a second one would
+ * remove the first one's dumps in progress as stale), and the temp files of
+ * dumps a crash of the daemon interrupted. */
+static int setup_state_dir(struct daemon *d)
 {
 	char path[PATH_MAX];
 
-	if (mkdir(o->state_dir, 0755) && errno != EEXIST)
+	if (mkdir(d->o.state_dir, 0755) && errno != EEXIST)
 		return -errno;
-	if (snprintf(path, sizeof(path), "%s/dumps", o->state_dir) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/dumps", d->o.state_dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	if (mkdir(path, 0755) && errno != EEXIST)
 		return -errno;
-	return 0;
+	snprintf(path, sizeof(path), "%s/dial9d.lock", d->o.state_dir);
+	d->state_lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (d->state_lock_fd < 0)
+		return -errno;
+	if (flock(d->state_lock_fd, LOCK_EX | LOCK_NB))
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	return retention__clean_temps(d);
 }
 
 static int add_fd(struct daemon *d, struct ep_source *src, enum ep_kind kind, int fd)
@@ -372,13 +246,13 @@ static void on_tick(struct daemon *d)
 		return;
 	for (t = d->procs; t; t = next) {
 		next = t->next;
-		tracked__drain(t, now);
-		tracked__tick(d, t, now);
+		ingest__drain(t, now);
+		incident__tick(d, t, now);
 	}
-	tracked__govern(d, now);
+	governor__run(d, now);
 	if (now - d->last_second_ns >= 1000000000ULL) {
 		d->last_second_ns = now;
-		tracked__second(d, now);
+		ingest__flush_counts(d);
 	}
 	control__expire_clients(d, now);
 }
@@ -429,15 +303,15 @@ static void run_loop(struct daemon *d)
 			case EP_RING: {
 				struct tracked *t = src->owner;
 
-				tracked__drain(t, now_mono_ns());
-				tracked__tick(d, t, now_mono_ns());
+				ingest__drain(t, now_mono_ns());
+				incident__tick(d, t, now_mono_ns());
 				break;
 			}
 			case EP_EXECS:
 				recorder__drain_execs(d->rec);
 				break;
 			case EP_PIDFD:
-				tracked__on_exit(d, src->owner);
+				incident__on_exit(d, src->owner);
 				break;
 			}
 		}
@@ -448,32 +322,22 @@ static void run_loop(struct daemon *d)
 int main(int argc, char **argv)
 {
 	struct daemon d = {
-		.o = {
-			.socket_path = DIAL9_CTL_DEFAULT_SOCKET,
-			.state_dir = "/var/lib/dial9",
-			.window_ns = 30ULL * 1000000000ULL,
-			.max_bytes = 64ULL << 20,
-			.ring_bytes = 4u << 20,
-			.drain_ms = 20,
-			.max_procs = 256,
-			.panic_dumps_per_min = 3,
-			.max_dumps = 100,
-			.max_dump_bytes = 1ULL << 30,
-			.poll_threshold_ns = 1000000,
-			.overhead_budget = 0.01,
-			.hit_cost_ns = 1000,
-		},
-		.epfd = -1, .listen_fd = -1, .timer_fd = -1, .signal_fd = -1,
+		.epfd = -1, .listen_fd = -1, .timer_fd = -1, .signal_fd = -1, .state_lock_fd = -1,
 	};
 	struct dial9_config cfg;
 	struct recorder_opts ro;
 	int err;
 
-	dial9_config__init(&cfg);
-	if (load_config(argc, argv, &d, &cfg) || parse_args(argc, argv, &d.o)) {
+	if (dial9_config__init(&cfg)) {
+		fprintf(stderr, "Error: out of memory\n");
+		return 1;
+	}
+	if (load_config(argc, argv, &cfg) || parse_args(argc, argv, &cfg)) {
 		dial9_config__free(&cfg);
 		return 2;
 	}
+	d.o = cfg.s;       /* borrowed: cfg lives as long as d */
+	d.rules = cfg.rules;
 	d.start_ns = now_mono_ns();
 	if (d.o.floor) /* nothing is recorded: nothing to govern or count */
 		d.o.overhead_budget = 0;
@@ -482,9 +346,10 @@ int main(int argc, char **argv)
 				     .verbose = d.o.verbose, .on_exec = discovery__on_exec,
 				     .exec_ctx = &d };
 
-	err = setup_dirs(&d.o);
+	err = setup_state_dir(&d);
 	if (err) {
-		fprintf(stderr, "Error: state directory %s: %s\n", d.o.state_dir, strerror(-err));
+		fprintf(stderr, "Error: state directory %s: %s\n", d.o.state_dir,
+			err == -EBUSY ? "another dial9d is using it" : strerror(-err));
 		goto cleanup;
 	}
 	err = setup_loop(&d);
@@ -529,6 +394,8 @@ cleanup:
 		close(d.signal_fd);
 	if (d.epfd >= 0)
 		close(d.epfd);
+	if (d.state_lock_fd >= 0)
+		close(d.state_lock_fd);
 	discovery__free();
 	dial9_config__free(&cfg);
 	return err ? 1 : 0;

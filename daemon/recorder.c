@@ -32,6 +32,7 @@ struct recorder {
 	uint32_t ring_bytes;
 	int ncpus;
 	bool floor;
+	uint32_t nprocs;            /* attached: sched_switch runs only while > 0 */
 };
 
 /* Three links per process: the always-on entries (spawn, completion,
@@ -55,6 +56,7 @@ struct recorder_proc {
 	int site_fds[DIAL9_MAX_RET_SITES]; /* learned return sites' own links, -1 if none */
 	uint32_t nsite_fds;
 	struct dial9_proc_ctl ctl;
+	bool counted;           /* in r->nprocs */
 	recorder_event_fn fn;
 	void *ctx;
 };
@@ -129,11 +131,11 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 		err = -errno;
 		goto cleanup;
 	}
-	r->skel->links.sched_switch = bpf_program__attach(r->skel->progs.sched_switch);
-	if (!r->skel->links.sched_switch) {
-		err = -errno;
-		goto cleanup;
-	}
+	/* Without it an OOM kill is still dumped, as a SIGKILL from the kernel. */
+	r->skel->links.mark_victim = bpf_program__attach(r->skel->progs.mark_victim);
+	if (!r->skel->links.mark_victim)
+		fprintf(stderr, "dial9d: oom:mark_victim not attached (%s): OOM kills will be "
+			"reported as SIGKILL from the kernel\n", strerror(errno));
 	r->skel->links.process_exec = bpf_program__attach(r->skel->progs.process_exec);
 	if (!r->skel->links.process_exec) {
 		err = -errno;
@@ -343,6 +345,8 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 	p->ctx = ctx;
 	p->ctl.text_lo = text_lo;
 	p->ctl.text_hi = text_hi;
+	p->ctl.hdr_vtable_off = ps->hdr_vtable_off;
+	p->ctl.vtable_id_off = ps->vtable_id_off;
 	/* return sites found in the file: the BPF side need not report them */
 	for (size_t i = 0; i < ps->count && text_lo; i++) {
 		const struct dial9_probe_point *pt = &ps->points[i];
@@ -379,6 +383,17 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 	err = attach_probes(p, ps);
 	if (err)
 		goto cleanup;
+	/* the stall detector, on every context switch of the machine: only
+	 * while something is recorded */
+	if (!r->skel->links.sched_switch) {
+		r->skel->links.sched_switch = bpf_program__attach(r->skel->progs.sched_switch);
+		if (!r->skel->links.sched_switch) {
+			err = -errno;
+			goto cleanup;
+		}
+	}
+	r->nprocs++;
+	p->counted = true;
 	free(zeros);
 	*out = p;
 	return 0;
@@ -415,6 +430,10 @@ void recorder__detach(struct recorder *r, struct recorder_proc *p)
 	bpf_map__delete_elem(r->skel->maps.lost, &key, sizeof(key), 0);
 	if (p->ring_fd >= 0)
 		close(p->ring_fd);
+	if (p->counted && --r->nprocs == 0) {
+		bpf_link__destroy(r->skel->links.sched_switch);
+		r->skel->links.sched_switch = NULL;
+	}
 	free(p);
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Run cmocka test binaries and keep a running tally across `make test`.
 #   run-tests.sh GROUP BIN...   run each binary, add its counts to the tally
 #   run-tests.sh total          print "tests: N passed, N failed" and fail if any failed

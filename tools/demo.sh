@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The main job, end to end: start dial9d (private socket and state dir), run a
 # real Tokio server under load, attach to it without restarting it, dump its
 # rolling window and show what was recorded.  Run as root from the repo root:

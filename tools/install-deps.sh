@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Install the Debian packages dial9 needs to build, test and benchmark, when
 # they are missing.  Safe to run again; needs root (or sudo) only to install.
 set -euo pipefail

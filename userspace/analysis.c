@@ -490,6 +490,12 @@ static int on_event(struct pass *p, uint64_t idx)
 			a->exit_ev = idx;
 		}
 		break;
+	case DIAL9_EV_OOM:
+		if (!a->oom_seen) {
+			a->oom_seen = true;
+			a->oom_ev = idx;
+		}
+		break;
 	default:
 		break;
 	}

@@ -186,6 +186,8 @@ struct dial9_analysis {
 	uint64_t nsignals;
 	bool exit_seen;
 	uint64_t exit_ev;
+	bool oom_seen;           /* the OOM killer chose the process (first record) */
+	uint64_t oom_ev;
 
 	uint64_t queue_peak;             /* max runnable tasks at once */
 	uint64_t queue_peak_ns;          /* first time it was reached */

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* config.c - parse dial9d.conf (see config.h and docs/CONFIG.md). */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -12,9 +11,10 @@
 
 #include "config.h"
 
-void dial9_config__init(struct dial9_config *c)
+int dial9_config__init(struct dial9_config *c)
 {
 	memset(c, 0, sizeof(*c));
+	return dial9d_settings__init(&c->s);
 }
 
 static void free_list(struct dial9_rule_list *l)
@@ -36,45 +36,8 @@ void dial9_config__free(struct dial9_config *c)
 		free_list(&c->rules.include[f]);
 		free_list(&c->rules.exclude[f]);
 	}
-	free(c->state_dir);
-	free(c->socket);
-	for (size_t i = 0; i < c->debuginfo.ndirs; i++)
-		free((char *)c->debuginfo.dirs[i]); /* the copies made by apply() */
-	dial9_config__init(c);
-}
-
-int dial9_parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
-static int parse_bool(const char *s, bool *out)
-{
-	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "on"))
-		*out = true;
-	else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "off"))
-		*out = false;
-	else
-		return -EINVAL;
-	return 0;
+	dial9d_settings__free(&c->s);
+	memset(c, 0, sizeof(*c));
 }
 
 static int add_pattern(struct dial9_rule_list *l, const char *pat, char *why, size_t whylen)
@@ -100,44 +63,11 @@ static int add_pattern(struct dial9_rule_list *l, const char *pat, char *why, si
 	return 0;
 }
 
-static int set_string(char **dst, const char *v, char *why, size_t whylen)
-{
-	char *s;
-
-	if (*v != '/') {
-		snprintf(why, whylen, "needs an absolute path");
-		return -EINVAL;
-	}
-	s = strdup(v);
-	if (!s) {
-		snprintf(why, whylen, "out of memory");
-		return -ENOMEM;
-	}
-	free(*dst);
-	*dst = s;
-	return 0;
-}
-
-/* Range-checked size value; names the range in why on failure. */
-static int set_size(uint64_t *dst, bool *has, const char *v, uint64_t lo, uint64_t hi,
-		    char *why, size_t whylen)
-{
-	uint64_t n;
-
-	if (dial9_parse_size(v, &n) || n < lo || n > hi) {
-		snprintf(why, whylen, "'%s' is not a size in %llu..%llu (K/M/G suffixes allowed)", v,
-			 (unsigned long long)lo, (unsigned long long)hi);
-		return -EINVAL;
-	}
-	*dst = n;
-	*has = true;
-	return 0;
-}
-
 static int apply(struct dial9_config *c, const char *key, const char *v, char *why,
 		 size_t whylen)
 {
 	static const char *const fields[DIAL9_RULE_FIELDS] = { "exe", "comm", "cgroup" };
+	const struct dial9_option *o;
 	int f;
 
 	for (f = 0; f < DIAL9_RULE_FIELDS; f++) {
@@ -146,91 +76,12 @@ static int apply(struct dial9_config *c, const char *key, const char *v, char *w
 		if (!strncmp(key, "exclude-", 8) && !strcmp(key + 8, fields[f]))
 			return add_pattern(&c->rules.exclude[f], v, why, whylen);
 	}
-	if (!strcmp(key, "window"))
-		return set_size(&c->window_s, &c->has_window, v, 1, 3600, why, whylen);
-	if (!strcmp(key, "max-bytes"))
-		return set_size(&c->max_bytes, &c->has_max_bytes, v, 1 << 20, 64ULL << 30, why,
-				whylen);
-	if (!strcmp(key, "ring-bytes")) {
-		int err = set_size(&c->ring_bytes, &c->has_ring_bytes, v, 64 << 10, 1 << 30, why,
-				   whylen);
-
-		if (!err && (c->ring_bytes & (c->ring_bytes - 1))) {
-			snprintf(why, whylen, "ring-bytes must be a power of two");
-			c->has_ring_bytes = false;
-			return -EINVAL;
-		}
-		return err;
+	o = dial9_option__find(key);
+	if (!o) {
+		snprintf(why, whylen, "unknown setting '%s'", key);
+		return -EINVAL;
 	}
-	if (!strcmp(key, "max-procs"))
-		return set_size(&c->max_procs, &c->has_max_procs, v, 1, 4096, why, whylen);
-	if (!strcmp(key, "poll-threshold-us"))
-		return set_size(&c->poll_threshold_us, &c->has_poll_threshold, v, 0, 10000000, why,
-				whylen);
-	if (!strcmp(key, "hit-cost-ns"))
-		return set_size(&c->hit_cost_ns, &c->has_hit_cost, v, 1, 10000000, why, whylen);
-	if (!strcmp(key, "overhead-budget")) {
-		char *end;
-		double pct;
-
-		errno = 0;
-		pct = strtod(v, &end);
-		if (errno || end == v || *end || !(pct >= 0 && pct <= 100)) {
-			snprintf(why, whylen, "'%s' is not a percentage 0..100", v);
-			return -EINVAL;
-		}
-		c->overhead_budget_pct = pct;
-		c->has_overhead_budget = true;
-		return 0;
-	}
-	if (!strcmp(key, "max-dumps"))
-		return set_size(&c->max_dumps, &c->has_max_dumps, v, 1, 1000000, why, whylen);
-	if (!strcmp(key, "max-dump-bytes"))
-		return set_size(&c->max_dump_bytes, &c->has_max_dump_bytes, v, 1 << 20,
-				1ULL << 50, why, whylen);
-	if (!strcmp(key, "dump-on-exit") || !strcmp(key, "all")) {
-		bool b;
-
-		if (parse_bool(v, &b)) {
-			snprintf(why, whylen, "'%s' is not yes or no", v);
-			return -EINVAL;
-		}
-		if (key[0] == 'd') {
-			c->dump_on_exit = b;
-			c->has_dump_on_exit = true;
-		} else {
-			c->all = b;
-			c->has_all = true;
-		}
-		return 0;
-	}
-	if (!strcmp(key, "state-dir")) {
-		int err = set_string(&c->state_dir, v, why, whylen);
-
-		c->has_state_dir = !err;
-		return err;
-	}
-	if (!strcmp(key, "debug-dir")) {
-		char *dir = strdup(v);
-		int err;
-
-		if (!dir) {
-			snprintf(why, whylen, "out of memory");
-			return -ENOMEM;
-		}
-		err = dial9_debuginfo_opts__add_dir(&c->debuginfo, dir, why, whylen);
-		if (err)
-			free(dir);
-		return err ? -EINVAL : 0;
-	}
-	if (!strcmp(key, "socket")) {
-		int err = set_string(&c->socket, v, why, whylen);
-
-		c->has_socket = !err;
-		return err;
-	}
-	snprintf(why, whylen, "unknown setting '%s'", key);
-	return -EINVAL;
+	return dial9_option__set(o, &c->s, v, why, whylen);
 }
 
 static char *trim(char *s)

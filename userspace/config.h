@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * config.h - dial9d's configuration file (/etc/dial9/dial9d.conf): daemon
- * settings and the include/exclude rules of system-wide discovery.
+ * config.h - dial9d's configuration file (/etc/dial9/dial9d.conf): the
+ * settings of options.h's table, and the include/exclude rules of
+ * system-wide discovery.
  * The syntax is documented in docs/CONFIG.md.
  */
 #ifndef DIAL9_CONFIG_H
@@ -11,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "debuginfo.h"
+#include "options.h"
 
 #define DIAL9_CONFIG_DEFAULT_PATH "/etc/dial9/dial9d.conf"
 #define DIAL9_CONFIG_MAX_BYTES (1u << 20)  /* larger files are refused */
@@ -30,29 +31,14 @@ struct dial9_rules {
 	struct dial9_rule_list exclude[DIAL9_RULE_FIELDS];
 };
 
-/* Each value is meaningful only when its has_ flag is set. */
+/* A configuration: the settings (defaults, then the file's) and the rules. */
 struct dial9_config {
-	bool has_window, has_max_bytes, has_ring_bytes, has_max_procs, has_dump_on_exit;
-	bool has_max_dumps, has_max_dump_bytes, has_all, has_state_dir, has_socket;
-	bool has_poll_threshold, has_overhead_budget, has_hit_cost;
-	uint64_t poll_threshold_us;
-	double overhead_budget_pct;
-	uint64_t hit_cost_ns;
-	uint64_t window_s;
-	uint64_t max_bytes;
-	uint64_t ring_bytes;
-	uint64_t max_procs;
-	bool dump_on_exit;
-	uint64_t max_dumps;
-	uint64_t max_dump_bytes;
-	bool all;
-	char *state_dir;
-	char *socket;
+	struct dial9d_settings s;
 	struct dial9_rules rules;
-	struct dial9_debuginfo_opts debuginfo; /* debug-dir lines, in order (strings owned) */
 };
 
-void dial9_config__init(struct dial9_config *c);
+/* The defaults, no rules.  0 or -ENOMEM. */
+int dial9_config__init(struct dial9_config *c);
 void dial9_config__free(struct dial9_config *c);
 
 /* Parse a whole configuration text.  0, or -EINVAL with "line N: reason" in
@@ -63,9 +49,6 @@ int dial9_config__parse(const char *text, size_t len, struct dial9_config *c, ch
 /* Read and parse path.  -ENOENT when the file does not exist (not an error
  * for the default path), other negative errno otherwise, with err set. */
 int dial9_config__load(const char *path, struct dial9_config *c, char *err, size_t errlen);
-
-/* "64M" -> 67108864; K, M, G suffixes (powers of 1024).  0 or -EINVAL. */
-int dial9_parse_size(const char *s, uint64_t *out);
 
 /* Should system-wide discovery record this process?  Any exclude match says
  * no; otherwise yes when there are no include rules or one matches.  NULL

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl_proto.h"
@@ -41,19 +40,21 @@ int dial9_ctl_request__format(const struct dial9_ctl_request *req, char *buf, si
 	return n;
 }
 
+/* A pid as dial9ctl writes it: decimal digits, no sign, space or leading
+ * zero, 1..INT32_MAX. */
 static int parse_pid(const char *v, size_t vlen, int32_t *pid)
 {
-	char tmp[16];
-	char *end;
-	long val;
+	int64_t val = 0;
+	size_t i;
 
-	if (vlen == 0 || vlen >= sizeof(tmp))
+	if (vlen == 0 || vlen > 10 || v[0] == '0')
 		return -EINVAL;
-	memcpy(tmp, v, vlen);
-	tmp[vlen] = '\0';
-	errno = 0;
-	val = strtol(tmp, &end, 10);
-	if (errno || *end || val <= 0 || val > INT32_MAX)
+	for (i = 0; i < vlen; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -EINVAL;
+		val = val * 10 + (v[i] - '0');
+	}
+	if (val > INT32_MAX)
 		return -EINVAL;
 	*pid = (int32_t)val;
 	return 0;
@@ -96,6 +97,10 @@ int dial9_ctl_request__parse(const char *buf, size_t len, struct dial9_ctl_reque
 			return -EINVAL;
 		}
 		if (eq - p == 3 && !memcmp(p, "pid", 3)) {
+			if (req->pid) {
+				snprintf(err, errlen, "pid given twice");
+				return -EINVAL;
+			}
 			if (parse_pid(eq + 1, n - (eq + 1 - p), &req->pid)) {
 				snprintf(err, errlen, "bad pid '%.*s'", (int)(n > 40 ? 40 : n), p);
 				return -EINVAL;

@@ -462,8 +462,7 @@ static int check_for_write(const struct dial9_dump *d)
 	return check_events(d->events, d->nevents, d->strings.count, NULL, 0) ? -EINVAL : 0;
 }
 
-/* Encode d into a malloc'd buffer.  0 or negative errno. */
-static int dump_encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen)
+int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen)
 {
 	struct wbuf b = { 0 };
 	uint8_t *p;
@@ -523,21 +522,24 @@ int dial9_dump__write_fd(const struct dial9_dump *d, int fd)
 
 	if (!d || fd < 0)
 		return -EINVAL;
-	err = dump_encode(d, &buf, &len);
+	err = dial9_dump__encode(d, &buf, &len);
 	if (!err)
 		err = write_all(fd, buf, len);
 	free(buf);
 	return err;
 }
 
-int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int mode)
+/* Write d (when not NULL) or else buf to path atomically: a temp file in the
+ * same directory, fsync, rename, fsync of the directory. */
+static int write_atomic(const struct dial9_dump *d, const void *buf, size_t len,
+			const char *path, unsigned int mode)
 {
 	const char *slash;
 	char *tmp = NULL, *dir = NULL;
 	int fd = -1, dfd = -1, created = 0, err;
 	size_t dirlen;
 
-	if (!d || !path || !*path)
+	if ((!d && !buf) || !path || !*path)
 		return -EINVAL;
 	slash = strrchr(path, '/');
 	if (slash && !slash[1])
@@ -564,7 +566,7 @@ int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int
 		err = -errno;
 		goto cleanup;
 	}
-	err = dial9_dump__write_fd(d, fd);
+	err = d ? dial9_dump__write_fd(d, fd) : write_all(fd, buf, len);
 	if (err)
 		goto cleanup;
 	if (fsync(fd) < 0) {
@@ -598,6 +600,16 @@ cleanup:
 	free(tmp);
 	free(dir);
 	return err;
+}
+
+int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int mode)
+{
+	return d ? write_atomic(d, NULL, 0, path, mode) : -EINVAL;
+}
+
+int dial9_dump__write_encoded(const void *buf, size_t len, const char *path, unsigned int mode)
+{
+	return buf ? write_atomic(NULL, buf, len, path, mode) : -EINVAL;
 }
 
 /* --- reader ----------------------------------------------------------------- */

@@ -13,7 +13,7 @@
 
 #include "dial9_event.h"
 
-#define DIAL9_FORMAT_VERSION 2     /* written */
+#define DIAL9_FORMAT_VERSION 3     /* written */
 #define DIAL9_FORMAT_VERSION_MIN 1 /* oldest read */
 
 /* Why a dump was written.  Values are part of the file format. */
@@ -22,6 +22,8 @@ enum dial9_reason {
 	DIAL9_REASON_PANIC = 2,   /* Rust panic machinery was entered */
 	DIAL9_REASON_SIGNAL = 3,  /* fatal signal; see signal */
 	DIAL9_REASON_EXIT = 4,    /* process exited (--dump-on-exit) */
+	DIAL9_REASON_OOM = 5,     /* killed by the OOM killer; see oom_* (version 3) */
+	DIAL9_REASON__COUNT
 };
 
 /* String table: id 0 means "none"; ids 1..count index strings[id - 1]. */
@@ -86,6 +88,12 @@ void dial9_dump__free(struct dial9_dump *d); /* accepts NULL */
  * fsync of the directory.  mode is the file mode (e.g. 0600).
  * Returns 0 or a negative errno. */
 int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int mode);
+
+/* The two halves of dial9_dump__write: encode d into a malloc'd buffer
+ * (its size is known before anything is written), and write such a buffer
+ * to path atomically.  0 or negative errno. */
+int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *len);
+int dial9_dump__write_encoded(const void *buf, size_t len, const char *path, unsigned int mode);
 
 /* Write d to an open file descriptor (no atomicity).  0 or negative errno. */
 int dial9_dump__write_fd(const struct dial9_dump *d, int fd);

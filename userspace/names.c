@@ -14,6 +14,7 @@ const char *dial9_reason_name(uint32_t reason)
 		[DIAL9_REASON_PANIC] = "panic",
 		[DIAL9_REASON_SIGNAL] = "signal",
 		[DIAL9_REASON_EXIT] = "exit",
+		[DIAL9_REASON_OOM] = "oom",
 	};
 
 	if (reason < ARRAY_SIZE(names) && names[reason])
@@ -39,6 +40,7 @@ const char *dial9_event_kind_name(uint32_t kind)
 		[DIAL9_EV_MODE] = "mode",
 		[DIAL9_EV_STALL] = "stall",
 		[DIAL9_EV_EXIT] = "exit",
+		[DIAL9_EV_OOM] = "oom",
 	};
 
 	_Static_assert(ARRAY_SIZE(names) == DIAL9_EV_KIND_MAX, "a kind has no name");

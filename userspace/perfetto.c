@@ -323,6 +323,11 @@ static void write_instants(struct exporter *x)
 			instant(x, e, e->aux < 3 ? modes[e->aux] : "mode: unknown", "p");
 			fputs("}", x->out);
 			break;
+		case DIAL9_EV_OOM:
+			instant(x, e, "oom kill", "g");
+			fprintf(x->out, ",\"args\":{\"memory_limit_bytes\":%" PRIu64 "}}",
+				(uint64_t)e->arg);
+			break;
 		case DIAL9_EV_EXIT:
 			instant(x, e, "exit", "g");
 			fprintf(x->out, ",\"args\":{\"code\":%" PRIu64 ",\"signaled\":%s}}", (uint64_t)e->arg,

@@ -924,6 +924,8 @@ int dial9_probe_set__find_opts(const char *path, const struct dial9_symbols_opts
 	}
 	snprintf(s->build_id, sizeof(s->build_id), "%s", f->build_id);
 	s->symbols_method = sf == f ? DIAL9_DEBUGINFO_NONE : src.method;
+	s->hdr_vtable_off = DIAL9_TOKIO_HDR_VTABLE_OFF;
+	s->vtable_id_off = DIAL9_TOKIO_VTABLE_ID_OFF;
 
 	for (size_t i = 0; i < sf->nsyms; i++) {
 		struct dial9_elf_sym *sym = &sf->syms[i];

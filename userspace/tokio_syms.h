@@ -37,6 +37,8 @@ struct dial9_probe_set {
 	char build_id[65];   /* hex GNU build-id, "" if none */
 	char *symbols_from;  /* the file the symbols came from: the executable or its debug file */
 	enum dial9_debuginfo_method symbols_method; /* NONE: the executable's own */
+	uint16_t hdr_vtable_off; /* the task layout task ids are read through */
+	uint16_t vtable_id_off;  /* (dial9_ctl.h: DIAL9_TOKIO_*_OFF) */
 };
 
 /* Where symbols may come from when the executable has no Tokio symbols of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # report_bench.sh [BUILD_DIR] [EVENTS] - time `dial9 report` / `dial9 export` on a
 # synthetic dump (default 5M events) and, if chromium is installed, how long
 # the page takes to load and draw.  Prints numbers; never fails on one.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # run.sh BUILD_DIR - dial9's benchmark (`make bench`, as root).  Prints numbers
 # and writes them to docs/PERFORMANCE.md; never fails on a number.
 #

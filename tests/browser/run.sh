@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # tests/browser/run.sh - check `dial9 report` pages in a real headless browser.
 #
 # Builds a dump with known content (tests/browser/gen_dump.c), renders it with

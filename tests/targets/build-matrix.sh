@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # build-matrix.sh OUTDIR - build the `matrix` target (and `panicker`) against
 # three Tokio releases from Debian - bookworm's (the system's
 # librust-tokio-dev), trixie's and forky's (downloaded into OUTDIR/../crates

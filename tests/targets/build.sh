@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # build.sh OUTDIR - build the dial9 test targets (release, symbols and line
 # tables kept) offline against Debian's crate sources, and copy them to OUTDIR.
 # Also builds v0-mangled copies (-C symbol-mangling-version=v0) named NAME-v0.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # fetch-crates.sh SUITE DIR - download the Debian SUITE's (trixie, forky, …)
 # librust-tokio-dev and its dependency closure into DIR, and unpack them into
 # DIR/root, whose usr/share/cargo/registry is a cargo directory source.

@@ -36,28 +36,93 @@ static void test_settings(void **state)
 			   "poll-threshold-us = 0\n"
 			   "overhead-budget = 2.5\n"
 			   "hit-cost-ns = 3000\n"
+			   "max-request-dumps = 4\n"
+			   "dump-reserve = 16M\n"
+			   "request-dumps-per-min = 0\n"
 			   "\n   \t\n";
 	struct dial9_config c;
 	char err[256];
 
 	assert_int_equal(parse(text, &c, err), 0);
-	assert_true(c.has_window);
-	assert_int_equal(c.window_s, 10);
-	assert_int_equal(c.max_bytes, 128ULL << 20);
-	assert_int_equal(c.ring_bytes, 8ULL << 20);
-	assert_int_equal(c.max_procs, 12);
-	assert_true(c.has_dump_on_exit && c.dump_on_exit);
-	assert_true(c.has_all && !c.all);
-	assert_int_equal(c.max_dumps, 7);
-	assert_int_equal(c.max_dump_bytes, 2ULL << 30);
-	assert_string_equal(c.state_dir, "/srv/dial9");
-	assert_string_equal(c.socket, "/run/x.sock");
-	assert_true(c.has_poll_threshold);
-	assert_int_equal(c.poll_threshold_us, 0);
-	assert_true(c.has_overhead_budget);
-	assert_true(c.overhead_budget_pct > 2.49 && c.overhead_budget_pct < 2.51);
-	assert_int_equal(c.hit_cost_ns, 3000);
+	assert_int_equal(c.s.window_ns, 10ULL * 1000000000ULL);
+	assert_int_equal(c.s.max_bytes, 128ULL << 20);
+	assert_int_equal(c.s.ring_bytes, 8ULL << 20);
+	assert_int_equal(c.s.max_procs, 12);
+	assert_true(c.s.dump_on_exit);
+	assert_true(!c.s.all);
+	assert_int_equal(c.s.max_dumps, 7);
+	assert_int_equal(c.s.max_dump_bytes, 2ULL << 30);
+	assert_string_equal(c.s.state_dir, "/srv/dial9");
+	assert_string_equal(c.s.socket_path, "/run/x.sock");
+	assert_int_equal(c.s.poll_threshold_ns, 0);
+	assert_true(c.s.overhead_budget > 0.0249 && c.s.overhead_budget < 0.0251);
+	assert_int_equal(c.s.hit_cost_ns, 3000);
+	assert_int_equal(c.s.max_request_dumps, 4);
+	assert_int_equal(c.s.dump_reserve, 16ULL << 20);
+	assert_int_equal(c.s.request_dumps_per_min, 0);
 	dial9_config__free(&c);
+}
+
+/* An empty file leaves the table's defaults. */
+static void test_defaults(void **state)
+{
+	struct dial9_config c;
+	char err[256];
+
+	assert_int_equal(parse("", &c, err), 0);
+	assert_int_equal(c.s.window_ns, 30ULL * 1000000000ULL);
+	assert_int_equal(c.s.max_bytes, 64ULL << 20);
+	assert_int_equal(c.s.ring_bytes, 4u << 20);
+	assert_int_equal(c.s.drain_ms, 20);
+	assert_int_equal(c.s.max_procs, 256);
+	assert_int_equal(c.s.panic_dumps_per_min, 3);
+	assert_int_equal(c.s.max_dumps, 100);
+	assert_int_equal(c.s.max_dump_bytes, 1ULL << 30);
+	assert_int_equal(c.s.max_request_dumps, 10);
+	assert_int_equal(c.s.dump_reserve, 64ULL << 20);
+	assert_int_equal(c.s.request_dumps_per_min, 10);
+	assert_int_equal(c.s.poll_threshold_ns, 1000000);
+	assert_true(c.s.overhead_budget > 0.0099 && c.s.overhead_budget < 0.0101);
+	assert_int_equal(c.s.hit_cost_ns, 1000);
+	assert_false(c.s.dump_on_exit || c.s.all || c.s.floor || c.s.verbose);
+	assert_string_equal(c.s.socket_path, "/run/dial9/dial9d.sock");
+	assert_string_equal(c.s.state_dir, "/var/lib/dial9");
+	assert_int_equal(c.s.debuginfo.ndirs, 0);
+	dial9_config__free(&c);
+}
+
+/* README.md and docs/CONFIG.md hold the option table as options.c's table
+ * writes it: one place for every name, range, default and meaning. */
+static void test_docs_hold_the_option_table(void **state)
+{
+	static const char *const docs[] = { DIAL9_SRC_DIR "/README.md",
+					    DIAL9_SRC_DIR "/docs/CONFIG.md" };
+	char *want = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&want, &len);
+
+	assert_non_null(f);
+	dial9d_options__markdown(f);
+	fclose(f);
+	for (i = 0; i < 2; i++) {
+		FILE *doc = fopen(docs[i], "re");
+		char *text;
+		long n;
+
+		assert_non_null(doc);
+		fseek(doc, 0, SEEK_END);
+		n = ftell(doc);
+		rewind(doc);
+		text = calloc(1, (size_t)n + 1);
+		assert_non_null(text);
+		assert_int_equal(fread(text, 1, (size_t)n, doc), (size_t)n);
+		fclose(doc);
+		if (!strstr(text, want))
+			fail_msg("%s does not hold the option table of `dial9d --options-markdown`:\n%s",
+				 docs[i], want);
+		free(text);
+	}
+	free(want);
 }
 
 static void test_errors_name_the_line(void **state)
@@ -76,6 +141,8 @@ static void test_errors_name_the_line(void **state)
 		{ "overhead-budget = 101\n", "line 1: '101' is not a percentage 0..100" },
 		{ "overhead-budget = 1%\n", "line 1: '1%' is not a percentage 0..100" },
 		{ "max-bytes = 99999999999999999999G\n", "line 1: '99999999999999999999G' is not a size" },
+		{ "max-request-dumps = 0\n", "line 1: '0' is not a size in 1..1000000" },
+		{ "request-dumps-per-min = 60001\n", "line 1: '60001' is not a size in 0..60000" },
 	};
 	struct dial9_config c;
 	char err[256];
@@ -155,11 +222,11 @@ static void test_debug_dirs(void **state)
 
 	assert_int_equal(parse("debug-dir = /srv/debug\ndebug-dir=/opt/dbg # second\n", &c, err),
 			 0);
-	assert_int_equal(c.debuginfo.ndirs, 2);
-	assert_string_equal(c.debuginfo.dirs[0], "/srv/debug");
-	assert_string_equal(c.debuginfo.dirs[1], "/opt/dbg");
+	assert_int_equal(c.s.debuginfo.ndirs, 2);
+	assert_string_equal(c.s.debuginfo.dirs[0], "/srv/debug");
+	assert_string_equal(c.s.debuginfo.dirs[1], "/opt/dbg");
 	dial9_config__free(&c);
-	assert_int_equal(c.debuginfo.ndirs, 0);
+	assert_int_equal(c.s.debuginfo.ndirs, 0);
 
 	assert_int_equal(parse("debug-dir = usr/lib/debug\n", &c, err), -EINVAL);
 	assert_string_equal(err, "line 1: needs an absolute path");
@@ -169,7 +236,7 @@ static void test_debug_dirs(void **state)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "debug-dir = /d%d\n", i);
 	assert_int_equal(parse(text, &c, err), -EINVAL);
 	assert_string_equal(err, "line 17: more than 16 debug directories");
-	assert_int_equal(c.debuginfo.ndirs, DIAL9_DEBUGINFO_MAX_DIRS);
+	assert_int_equal(c.s.debuginfo.ndirs, DIAL9_DEBUGINFO_MAX_DIRS);
 	dial9_config__free(&c);
 }
 
@@ -216,6 +283,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_docs_hold_the_option_table),
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_rules),

@@ -28,6 +28,8 @@
 #define DIAL9_BIN DIAL9_BUILD_DIR "/dial9"
 #define V1_DUMP DIAL9_SRC_DIR "/tests/fixtures/v1-relay.dial9"
 #define V1_SUMMARY DIAL9_SRC_DIR "/tests/fixtures/v1-relay.summary.json"
+#define V2_DUMP DIAL9_SRC_DIR "/tests/fixtures/v2-relay.dial9"
+#define V2_SUMMARY DIAL9_SRC_DIR "/tests/fixtures/v2-relay.summary.json"
 #define CLASS(c) (1u << DIAL9_CLASS_##c)
 #define MS 1000000ULL
 #define T0 (7000 * MS)
@@ -241,7 +243,7 @@ static void test_summary_json(void **state)
 
 	RUN(&r, "summary", "--json", f->good);
 	assert_ok(&r);
-	assert_contains(r.out, "\"format_version\":2,");
+	assert_contains(r.out, "\"format_version\":3,");
 	assert_contains(r.out, "\"probes_missing\":[],\"unknown\":{},\"lumped_into_runtime\":null,");
 	assert_contains(r.out, "\"pid\":4242,");
 	assert_contains(r.out, "\"comm\":\"testapp\",");
@@ -611,6 +613,40 @@ static void test_v1_fixture(void **state)
 	       "{\"available\":true,\"reason\":null,\"lumped_into_runtime\":null,", NULL);
 }
 
+/* A version 2 recording (the relay target, written by the dial9d of
+ * December 2026) says what the version 2 reader said of it. */
+static void test_v2_fixture(void **state)
+{
+	static const char *const facts[] = {
+		"pid", "reason", "spawns", "terminations", "polls", "wakes", "lost", "tasks",
+		"events", "longest_wake_chain", "queue_depth_peak", "wake_latency",
+		"probes_missing", "unknown", "modes", "exit", "long_polls",
+	};
+	json_error_t jerr;
+	json_t *want = json_load_file(V2_SUMMARY, 0, &jerr), *got, *v;
+	const char *kind;
+	size_t i;
+
+	assert_non_null(want);
+	got = summary_of(V2_DUMP);
+	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+		if (!json_equal(json_object_get(want, facts[i]), json_object_get(got, facts[i])))
+			fail_msg("v2 fixture: \"%s\" differs from the version 2 reader's", facts[i]);
+	}
+	/* the same counts per kind; kinds added since then count 0 */
+	json_object_foreach(json_object_get(got, "event_counts"), kind, v) {
+		json_t *was = json_object_get(json_object_get(want, "event_counts"), kind);
+
+		if (was ? !json_equal(was, v) : json_integer_value(v) != 0)
+			fail_msg("v2 fixture: event_counts.%s differs", kind);
+	}
+	assert_int_equal(json_object_size(json_object_get(want, "event_counts")), 14);
+	assert_int_equal(json_integer_value(json_object_get(got, "format_version")), 2);
+	assert_string_equal(json_string_value(json_object_get(got, "reason")), "exit");
+	json_decref(want);
+	json_decref(got);
+}
+
 /* No spawn, wake or park probe: what they would have said is unknown
  * everywhere, never 0; the wake graph says why it is not there. */
 static void test_missing_spawn_wake(void **state)
@@ -627,7 +663,8 @@ static void test_missing_spawn_wake(void **state)
 	write_and_free(d, f);
 
 	sum = summary_of(f->path);
-	assert_int_equal(json_integer_value(json_object_get(sum, "format_version")), 2);
+	assert_int_equal(json_integer_value(json_object_get(sum, "format_version")),
+			 DIAL9_FORMAT_VERSION);
 	assert_int_equal(json_integer_value(json_object_get(sum, "polls")), 2);
 	assert_int_equal(json_integer_value(json_object_get(sum, "terminations")), 1);
 	assert_true(json_is_null(json_object_get(sum, "spawns")));
@@ -800,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_tasks_and_task),
 		cmocka_unit_test(test_wakegraph_and_timeline),
 		cmocka_unit_test(test_v1_fixture),
+		cmocka_unit_test(test_v2_fixture),
 		cmocka_unit_test(test_missing_spawn_wake),
 		cmocka_unit_test(test_inferred_poll_is_bound),
 		cmocka_unit_test(test_block_on_and_lumped),

@@ -424,6 +424,7 @@ static void test_names(void **state)
 	static const char *const kinds[DIAL9_EV_KIND_MAX] = {
 		"none", "spawn", "poll_start", "poll_end", "wake", "terminate", "park",
 		"unpark", "panic", "signal", "lost", "poll_summary", "mode", "stall", "exit",
+		"oom",
 	};
 
 	for (uint32_t k = 0; k < DIAL9_EV_KIND_MAX; k++)
@@ -434,6 +435,7 @@ static void test_names(void **state)
 	assert_string_equal(dial9_reason_name(DIAL9_REASON_PANIC), "panic");
 	assert_string_equal(dial9_reason_name(DIAL9_REASON_SIGNAL), "signal");
 	assert_string_equal(dial9_reason_name(DIAL9_REASON_EXIT), "exit");
+	assert_string_equal(dial9_reason_name(DIAL9_REASON_OOM), "oom");
 	assert_string_equal(dial9_reason_name(0), "unknown");
 	assert_string_equal(dial9_reason_name(99), "unknown");
 	assert_string_equal(dial9_waker_kind_name(DIAL9_WAKER_UNKNOWN), "unknown");

@@ -693,6 +693,10 @@ static void write_markers(struct rep *r)
 			json_writer__kv_u64(w, "signal", e->aux);
 			json_writer__kv_u64(w, "sender", e->arg);
 			break;
+		case DIAL9_EV_OOM:
+			marker(r, "oom kill", e);
+			json_writer__kv_u64(w, "limit", e->arg);
+			break;
 		case DIAL9_EV_EXIT:
 			marker(r, "exit", e);
 			json_writer__kv_u64(w, "code", e->arg);

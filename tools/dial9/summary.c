@@ -316,6 +316,21 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 	} else {
 		json_writer__kv_null(w, "exit");
 	}
+	if (a->oom_seen) {
+		const struct dial9_event *e = &a->dump->events[a->oom_ev];
+
+		json_writer__key(w, "oom_kill");
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "ts_ns", e->ts_ns);
+		json_writer__kv_u64(w, "tid", e->tid);
+		if (e->arg)
+			json_writer__kv_u64(w, "memory_limit_bytes", e->arg);
+		else
+			json_writer__kv_null(w, "memory_limit_bytes");
+		json_writer__end_object(w);
+	} else {
+		json_writer__kv_null(w, "oom_kill");
+	}
 	write_queue_json(w, a);
 	write_long_polls_json(w, a);
 	write_chain_json(w, a);
@@ -545,6 +560,15 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 		printf("panic      %s  thread %" PRIu32 "  task %" PRIu64 "%s%s\n",
 		       fmt_rel(b1, a, e->ts_ns), e->tid, (uint64_t)e->task_id,
 		       loc ? "  at " : "", loc ? loc : "");
+	}
+	if (a->oom_seen) {
+		const struct dial9_event *e = &a->dump->events[a->oom_ev];
+
+		printf("oom kill   %s  thread %" PRIu32 "  ", fmt_rel(b1, a, e->ts_ns), e->tid);
+		if (e->arg)
+			printf("memory cgroup limit %.1f MiB\n", (double)e->arg / (1 << 20));
+		else
+			printf("no memory cgroup limit (the system ran out)\n");
 	}
 	if (a->exit_seen) {
 		const struct dial9_event *e = &a->dump->events[a->exit_ev];

@@ -381,7 +381,7 @@ static int cmd_status(struct ctl *c)
 {
 	struct dial9_ctl_request req = { DIAL9_CTL_STATUS, 0 };
 	char mem[32];
-	json_t *r = NULL;
+	json_t *r = NULL, *set;
 	int err = transact(c, &req, -1, &r);
 
 	if (err)
@@ -391,16 +391,17 @@ static int cmd_status(struct ctl *c)
 		json_decref(r);
 		return 0;
 	}
+	set = json_object_get(r, "settings");
 	human_bytes(jnum(r, "window_bytes"), mem, sizeof(mem));
 	printf("dial9d %s (pid %llu), up %.0fs\n", jstr(r, "version"), jnum(r, "pid"),
 	       (double)jnum(r, "uptime_ns") / 1e9);
 	printf("  recording:   %llu of at most %llu processes\n", jnum(r, "processes"),
-	       jnum(r, "max_processes"));
+	       jnum(set, "max-procs"));
 	printf("  events:      %llu recorded, %llu lost\n", jnum(r, "events"), jnum(r, "lost"));
-	printf("  windows:     %.0fs each, %s held\n", (double)jnum(r, "window_ns") / 1e9, mem);
+	printf("  windows:     %llus each, %s held\n", jnum(set, "window"), mem);
 	printf("  dumps:       %llu written to %s/dumps\n", jnum(r, "dumps_written"),
-	       jstr(r, "state_dir"));
-	printf("  socket:      %s\n", jstr(r, "socket"));
+	       jstr(set, "state-dir"));
+	printf("  socket:      %s\n", jstr(set, "socket"));
 	json_decref(r);
 	return 0;
 }

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # embed.sh DIR - turn DIR/report.html, report.css and report.js into a C
 # header (on stdout) holding them as NUL-terminated byte arrays, so that
 # `dial9 report` carries its page template inside the binary.

@@ -127,7 +127,7 @@
     for (const m of D.markers) {
       if (m.kind === 'stall' || m.t < state.t0 || m.t > state.t1) continue;
       const x = Math.round(xOf(g, m.t)) + 0.5;
-      ctx.strokeStyle = m.kind === 'panic' ? '#d0312d' : m.kind === 'signal' ? '#8a3ab9' : '#1d2330';
+      ctx.strokeStyle = m.kind === 'panic' || m.kind === 'oom kill' ? '#d0312d' : m.kind === 'signal' ? '#8a3ab9' : '#1d2330';
       ctx.lineWidth = 1.5; ctx.setLineDash([4, 3]);
       ctx.beginPath(); ctx.moveTo(x, y0); ctx.lineTo(x, y1); ctx.stroke();
       ctx.setLineDash([]); ctx.lineWidth = 1;
@@ -644,7 +644,7 @@
     const lp = D.longest[0];
     const items = [
       ['reason', M.reason + (M.signal ? ' (signal ' + M.signal + ')' : '') +
-        (M.reason_task ? ' in task ' + M.reason_task : ''), M.reason === 'panic' || M.reason === 'signal'],
+        (M.reason_task ? ' in task ' + M.reason_task : ''), M.reason === 'panic' || M.reason === 'signal' || M.reason === 'oom'],
       ['window', fmtDur(SPAN) + (when ? ', dumped ' + when : '')],
       ['events', fmtN(M.events)],
       ['tasks', fmtN(M.tasks), false, 'sum-tasks'],

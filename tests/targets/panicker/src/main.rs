@@ -64,11 +64,23 @@ fn do_segv() {
     unsafe { std::ptr::write_volatile(p, 0xd1a9) };
 }
 
+/// Allocate and touch memory until the OOM killer ends the process (run in
+/// a memory cgroup with a limit).
+#[inline(never)]
+async fn hog() {
+    println!("hogging=1");
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    loop {
+        kept.push(vec![0xd9; 4 << 20]);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 fn main() {
     let mode = dial9_target::arg_str(1, "sleep");
     let activity = Duration::from_millis(dial9_target::arg_u64(2, 200));
-    if !["main", "task", "abort", "segv", "sleep"].contains(&mode.as_str()) {
-        eprintln!("error=bad_mode mode={} (main|task|abort|segv|sleep)", mode);
+    if !["main", "task", "abort", "segv", "sleep", "hog"].contains(&mode.as_str()) {
+        eprintln!("error=bad_mode mode={} (main|task|abort|segv|sleep|hog)", mode);
         std::process::exit(2);
     }
     dial9_target::start("panicker");
@@ -89,6 +101,7 @@ fn main() {
             }
             "abort" => do_abort(),
             "segv" => do_segv(),
+            "hog" => tokio::spawn(hog()).await.expect("hog ends by OOM kill only"),
             _ => {
                 println!("sleeping=1");
                 std::future::pending::<()>().await;

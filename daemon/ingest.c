@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * ingest.c - a recorded process's ring buffer into its rolling window: each
+ * record enriched (locations, stall sites, the blocking pool's tasks left
+ * out), return sites learned, panics, fatal signals, OOM kills and the exit
+ * noted for the incident module, losses accounted.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blocking_pool.h"
+#include "clock.h"
+#include "ingest.h"
+#include "locations.h"
+#include "procfs.h"
+#include "x86_insn.h"
+
+/*
+ * A raw::poll or park call returns to addr, and the BPF side does not know
+ * it yet: probe it (DIAL9_PROBE_POLL_RETURN / PARK_RETURN) when a call
+ * instruction ends there, so that polls end where they return.
+ */
+static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, uint64_t task_id)
+{
+	uint64_t cookie = called == DIAL9_PROBE_RAW_POLL ? DIAL9_PROBE_POLL_RETURN
+			  : DIAL9_PROBE_PARK_RETURN | (called == DIAL9_PROBE_PARK_CT ? DIAL9_COOKIE_CT : 0);
+	uint8_t code[16 + 64]; /* the call before addr, and what follows */
+	bool ok = addr >= t->text_lo + 16 && addr < t->text_hi;
+	bool pool = called == DIAL9_PROBE_RAW_POLL && blocking_pool__is_site(t, addr);
+	size_t len = ok ? (t->text_hi - addr < 64 ? t->text_hi - addr : 64) + 16 : 0;
+	uint64_t at = addr;
+	int ret;
+
+	ok = ok && procfs__read_mem(t->pid, addr - 16, code, len) && dial9_x86_call_ends_at(code, 16);
+	if (ok) /* a cheaper place to probe, a few instructions on */
+		at = dial9_x86_emulated_probe_at(code + 16, len - 16, addr);
+	ret = recorder_proc__add_ret_site(t->rp, addr, at - t->text_lo + t->text_off, cookie,
+					  ok && !pool, pool);
+	/* the poll that reported it (first, or on another thread meanwhile) is
+	 * the pool's: not a task's */
+	if (pool && task_id)
+		addr_cache__put(&t->pool_tasks, task_id, 1);
+	if (ret == -EEXIST)
+		return;
+	if (ret == 0 && ok && !pool)
+		t->ret_sites_probed++;
+	else if (!pool)
+		t->ret_sites_refused++;
+	if (t->d->o.verbose || (ret && ret != -ENOSPC) || !ok) {
+		char func[LOCATION_MAX];
+
+		dial9_symbolizer__function(t->sym, addr - 1, func, sizeof(func));
+		fprintf(stderr, "dial9d: %d: %s return site %#llx in %s%s%s\n", t->pid,
+			dial9_probe_kind_name(called), (unsigned long long)addr, func,
+			pool ? ": the blocking pool's"
+			: ok ? (ret ? ": cannot probe: " : ": probed") : ": no call before it, not probed",
+			!pool && ok && ret ? strerror(-ret) : "");
+	}
+}
+
+void ingest__on_event(void *ctx, const struct dial9_event *e)
+{
+	struct tracked *t = ctx;
+	struct dial9_event ev = *e;
+	uint64_t poll_addr = 0;
+
+	switch (ev.kind) {
+	case DIAL9_EV_RING_RET_SITE:
+		learn_ret_site(t, ev.arg, ev.aux, ev.task_id);
+		return;
+	case DIAL9_EV_RING_POOL_TASK:
+		addr_cache__put(&t->pool_tasks, ev.task_id, 1);
+		return;
+	case DIAL9_EV_SPAWN:
+		ev.arg = locations__spawn(t, ev.arg);
+		break;
+	case DIAL9_EV_POLL_START:
+		poll_addr = ev.arg;
+		if (!addr_cache__get(&t->locations, poll_addr)) {
+			ev.arg = locations__id(t, poll_addr, true);
+			if (blocking_pool__is_future(dial9_strtab__get(&t->strings, (uint32_t)ev.arg)))
+				addr_cache__put(&t->pool_polls, poll_addr, 1);
+		} else {
+			ev.arg = addr_cache__get(&t->locations, poll_addr);
+		}
+		break;
+	case DIAL9_EV_STALL:
+		if (ev.flags & DIAL9_STALL_F_SITE) {
+			locations__stall_site(t, ev.tid, ev.aux, ev.arg);
+			return;
+		}
+		ev.aux = locations__stall(t, ev.tid);
+		if (ev.task_id && addr_cache__get(&t->pool_tasks, ev.task_id))
+			ev.task_id = 0;
+		break;
+	case DIAL9_EV_PANIC:
+		ev.arg = locations__panic(t, ev.arg);
+		if (!t->pending.reason) {
+			t->pending.reason = DIAL9_REASON_PANIC;
+			t->pending.signal = 0;
+			t->pending.tid = ev.tid;
+			t->pending.task = ev.task_id;
+		}
+		break;
+	case DIAL9_EV_SIGNAL:
+		if (dial9_fatal_signal(ev.aux)) {
+			t->last_fatal_signal = ev.aux;
+			t->last_fatal_tid = ev.tid;
+		}
+		break;
+	case DIAL9_EV_OOM:
+		ev.arg *= (uint64_t)sysconf(_SC_PAGESIZE); /* pages in the ring, bytes in a dump */
+		t->oom_killed = true;
+		t->oom_tid = ev.tid;
+		break;
+	case DIAL9_EV_EXIT:
+		t->exited = true;
+		t->exit_signaled = ev.flags & DIAL9_EXIT_F_SIGNALED;
+		t->exit_code = (uint32_t)ev.arg;
+		break;
+	default:
+		break;
+	}
+	if (!blocking_pool__filter(t, &ev, poll_addr))
+		return;
+	/* each record but an inferred poll end and an unpark stands for one
+	 * probe hit */
+	if ((ev.kind != DIAL9_EV_POLL_END || !(ev.flags & DIAL9_POLL_F_INFERRED)) &&
+	    ev.kind != DIAL9_EV_UNPARK && ev.kind != DIAL9_EV_LOST)
+		t->hits++;
+	if (!dial9_window__push(t->win, &ev))
+		t->events++;
+}
+
+/* Report ring-buffer losses as LOST records, so the dump shows when. */
+static void account_lost(struct tracked *t, uint64_t now_ns)
+{
+	uint64_t lost = recorder_proc__lost(t->rp);
+	struct dial9_event ev = { 0 };
+
+	if (lost <= t->lost_ringbuf)
+		return;
+	ev.ts_ns = now_ns;
+	ev.kind = DIAL9_EV_LOST;
+	ev.aux = DIAL9_LOST_RINGBUF;
+	ev.arg = lost - t->lost_ringbuf;
+	t->lost_ringbuf = lost;
+	dial9_window__push(t->win, &ev);
+}
+
+static void on_count(void *ctx, pid_t pid, uint64_t task_id, uint64_t count, uint64_t ns)
+{
+	struct daemon *d = ctx;
+	struct tracked *t = tracked__find(d, pid);
+	struct dial9_event ev = { .kind = DIAL9_EV_POLL_SUMMARY, .task_id = task_id };
+
+	if (!t || (task_id && addr_cache__get(&t->pool_tasks, task_id)))
+		return;
+	ev.ts_ns = now_mono_ns();
+	t->hits += count;
+	while (count) { /* aux holds at most 65535 polls */
+		uint64_t n = count > 65535 ? 65535 : count, part = ns / count * n;
+
+		ev.aux = (uint16_t)n;
+		ev.arg = count == n ? ns : part;
+		ns -= ev.arg;
+		count -= n;
+		if (!dial9_window__push(t->win, &ev))
+			t->events++;
+	}
+}
+
+void ingest__flush_counts(struct daemon *d)
+{
+	if (d->o.poll_threshold_ns)
+		recorder__drain_poll_counts(d->rec, on_count, d);
+}
+
+void ingest__drain(struct tracked *t, uint64_t now_ns)
+{
+	recorder_proc__drain(t->rp);
+	account_lost(t, now_ns);
+	dial9_window__expire(t->win, now_ns);
+	if (now_ns - t->rate_ns >= 1000000000ULL) {
+		if (t->rate_ns)
+			t->events_per_sec = (double)(t->events - t->rate_events) * 1e9 /
+					    (double)(now_ns - t->rate_ns);
+		t->rate_ns = now_ns;
+		t->rate_events = t->events;
+	}
+}

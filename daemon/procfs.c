@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* procfs.c - what dial9d reads of a process: /proc and its memory. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "procfs.h"
+
+int procfs__pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+void procfs__read_comm(pid_t pid, char comm[17])
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	comm[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, comm, 16);
+	close(fd);
+	if (n <= 0)
+		return;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+}
+
+/* Where the executable's code is mapped: its r-x mapping in /proc/PID/maps
+ * (runtime addresses [lo, hi) holding file offsets from *off). */
+void procfs__exe_text_range(pid_t pid, const char *exe, uint64_t *lo, uint64_t *hi,
+			   uint64_t *off)
+{
+	char path[64], line[PATH_MAX + 128];
+	unsigned long long a, b, o;
+	char perms[8];
+	int name_at;
+	FILE *f;
+
+	*lo = *hi = *off = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		name_at = 0;
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &a, &b, perms, &o, &name_at) < 4 ||
+		    !name_at || perms[2] != 'x')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line + name_at, exe)) {
+			*lo = a;
+			*hi = b;
+			*off = o;
+			break;
+		}
+	}
+	fclose(f);
+}
+
+bool procfs__read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
