@@ -15,7 +15,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -27,6 +26,7 @@
 #include "governor.h"
 #include "json_writer.h"
 #include "probe_classes.h"
+#include "procfs.h"
 #include "request_limit.h"
 #include "tracked.h"
 
@@ -321,7 +321,7 @@ static int check_tracked(struct client *c, struct tracked *t, char *err, size_t 
 	if (c->uid == 0)
 		return 0;
 	ret = check_target(c, t->pid, err, errlen);
-	if (!ret && syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0)) {
+	if (!ret && !procfs__pidfd_alive(t->pidfd)) {
 		snprintf(err, errlen, "no such process %d", t->pid);
 		ret = -ESRCH;
 	}
