@@ -4,6 +4,8 @@
  * one reply (see ctl_proto.h).  Every request is checked against the peer's
  * credentials; nothing a client sends makes the daemon allocate more than
  * DIAL9_CTL_MAX_REQUEST bytes, and a client that says nothing is dropped.
+ * When every slot is taken, a newcomer displaces only an idle connection
+ * of the user holding the most slots, never a queued request.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,7 @@
 #include "governor.h"
 #include "json_writer.h"
 #include "probe_classes.h"
+#include "procfs.h"
 #include "request_limit.h"
 #include "tracked.h"
 
@@ -99,35 +102,79 @@ void control__close(struct daemon *d)
 	}
 }
 
+static void client_serve(struct daemon *d, struct client *c);
+
+/* Has c something for us: a request, or its hang-up?  Then serving it
+ * frees its slot without failing anyone. */
+static bool client_ready(const struct client *c)
+{
+	char b;
+
+	return recv(c->src.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN;
+}
+
+/* Slots held by uid, counting a newcomer of newcomer_uid. */
+static int slots_of(const struct daemon *d, uid_t uid, uid_t newcomer_uid)
+{
+	int i, n = uid == newcomer_uid;
+
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
+		n += d->clients[i].src.fd >= 0 && d->clients[i].uid == uid;
+	return n;
+}
+
+/* A slot for a newcomer of uid.  When all are taken: first serve everyone
+ * whose request is queued; if that frees none, close the oldest idle
+ * connection of the uid that holds the most slots (the newcomer counted),
+ * so that a user flooding the socket only ever displaces themselves. */
+static struct client *client_slot(struct daemon *d, uid_t uid)
+{
+	struct client *c, *victim = NULL;
+	int i, n, most = 0;
+
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
+		if (d->clients[i].src.fd < 0)
+			return &d->clients[i];
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
+		if (d->clients[i].src.fd >= 0 && client_ready(&d->clients[i]))
+			client_serve(d, &d->clients[i]);
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
+		if (d->clients[i].src.fd < 0)
+			return &d->clients[i];
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++) {
+		c = &d->clients[i];
+		n = slots_of(d, c->uid, uid);
+		if (n > most || (n == most && c->accepted_ns < victim->accepted_ns)) {
+			most = n;
+			victim = c;
+		}
+	}
+	client_close(d, victim);
+	return victim;
+}
+
 void control__on_accept(struct daemon *d)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct client *c = NULL;
+	socklen_t len;
+	struct client *c;
 	int fd, i;
 
-	for (;;) {
+	/* bounded, so that a flood of connections cannot hold up the loop */
+	for (i = 0; i < 2 * DIAL9D_MAX_CLIENTS; i++) {
 		fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			return;
+		len = sizeof(cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
 			close(fd);
 			continue;
 		}
-		c = NULL;
-		for (i = 0; i < DIAL9D_MAX_CLIENTS && !c; i++)
-			if (d->clients[i].src.fd < 0)
-				c = &d->clients[i];
-		if (!c) { /* full: the oldest waiting client makes room */
-			c = &d->clients[0];
-			for (i = 1; i < DIAL9D_MAX_CLIENTS; i++)
-				if (d->clients[i].accepted_ns < c->accepted_ns)
-					c = &d->clients[i];
-			client_close(d, c);
-		}
+		c = client_slot(d, cred.uid);
 		c->src = (struct ep_source){ EP_CLIENT, fd, c };
 		c->uid = cred.uid;
+		c->gid = cred.gid;
 		c->pid = cred.pid;
 		c->accepted_ns = now_mono_ns();
 		ev.data.ptr = &c->src;
@@ -140,12 +187,18 @@ void control__on_accept(struct daemon *d)
 
 void control__expire_clients(struct daemon *d, uint64_t now_ns)
 {
+	struct client *c;
 	int i;
 
-	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
-		if (d->clients[i].src.fd >= 0 &&
-		    now_ns - d->clients[i].accepted_ns > DIAL9D_CLIENT_TIMEOUT_NS)
-			client_close(d, &d->clients[i]);
+	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++) {
+		c = &d->clients[i];
+		if (c->src.fd < 0 || now_ns - c->accepted_ns <= DIAL9D_CLIENT_TIMEOUT_NS)
+			continue;
+		if (client_ready(c)) /* a request is never dropped for a late hour */
+			client_serve(d, c);
+		else
+			client_close(d, c);
+	}
 }
 
 /* A reply under construction: "ok\n" + JSON, or "error N\n" + message. */
@@ -246,7 +299,7 @@ static void write_proc(struct json_writer *w, struct tracked *t, uint64_t now)
 
 static int check_target(struct client *c, pid_t pid, char *err, size_t errlen)
 {
-	int ret = access__check(c->uid, pid);
+	int ret = access__check(c->uid, c->gid, pid);
 
 	if (ret == -ENOENT || ret == -ESRCH)
 		snprintf(err, errlen, "no such process %d", pid);
@@ -255,6 +308,24 @@ static int check_target(struct client *c, pid_t pid, char *err, size_t errlen)
 	else if (ret)
 		snprintf(err, errlen, "cannot check process %d: %s", pid, strerror(-ret));
 	return ret == -EACCES ? -EPERM : ret;
+}
+
+/* May c act on the recorded t?  The ptrace rule checked now, not what was
+ * true at attach (a process whose credentials changed since is no longer
+ * its old owner's), and on t's own process: if it is still alive after the
+ * check, its pid was not reused during it. */
+static int check_tracked(struct client *c, struct tracked *t, char *err, size_t errlen)
+{
+	int ret;
+
+	if (c->uid == 0)
+		return 0;
+	ret = check_target(c, t->pid, err, errlen);
+	if (!ret && !procfs__pidfd_alive(t->pidfd)) {
+		snprintf(err, errlen, "no such process %d", t->pid);
+		ret = -ESRCH;
+	}
+	return ret;
 }
 
 static void handle_attach(struct daemon *d, struct client *c, pid_t pid, int fd)
@@ -267,6 +338,9 @@ static void handle_attach(struct daemon *d, struct client *c, pid_t pid, int fd)
 	ret = check_target(c, pid, err, sizeof(err));
 	if (!ret)
 		ret = tracked__attach(d, pid, NULL, &t, err, sizeof(err));
+	/* the process checked is the one attached (now pinned by its pidfd) */
+	if (!ret && (ret = check_tracked(c, t, err, sizeof(err))))
+		tracked__detach(d, t);
 	if (ret) {
 		send_error(fd, ret, err);
 		return;
@@ -283,9 +357,12 @@ static struct tracked *find_for(struct daemon *d, struct client *c, pid_t pid, i
 {
 	struct tracked *t = tracked__find(d, pid);
 	char err[256];
+	int ret;
 
 	/* Do not tell a stranger whether another user's process is recorded. */
-	if (c->uid != 0 && (!t || t->uid != c->uid) && check_target(c, pid, err, sizeof(err))) {
+	ret = t ? check_tracked(c, t, err, sizeof(err))
+		: c->uid ? check_target(c, pid, err, sizeof(err)) : 0;
+	if (ret) {
 		send_error(fd, -EPERM, err);
 		return NULL;
 	}
@@ -354,13 +431,14 @@ static void handle_dump(struct daemon *d, struct client *c, pid_t pid, int fd, i
 static void handle_list(struct daemon *d, struct client *c, int fd)
 {
 	uint64_t now = now_mono_ns();
+	char err[256];
 	struct tracked *t;
 	struct reply r;
 
 	if (reply_begin(&r) == 0) {
 		json_writer__begin_array(r.w);
 		for (t = d->procs; t; t = t->next)
-			if (c->uid == 0 || t->uid == c->uid)
+			if (!check_tracked(c, t, err, sizeof(err)))
 				write_proc(r.w, t, now);
 		json_writer__end_array(r.w);
 		send_reply(fd, &r);
@@ -452,17 +530,25 @@ static int check_output_fd(int out_fd, char *err, size_t errlen)
 
 void control__on_client(struct daemon *d, int fd)
 {
+	int i;
+
+	/* fd < 0: served and closed earlier in this epoll batch */
+	for (i = 0; i < DIAL9D_MAX_CLIENTS && fd >= 0; i++)
+		if (d->clients[i].src.fd == fd) {
+			client_serve(d, &d->clients[i]);
+			return;
+		}
+}
+
+/* Read c's request, answer it, close the connection; nothing queued yet
+ * (EAGAIN): leave it open. */
+static void client_serve(struct daemon *d, struct client *c)
+{
 	struct dial9_ctl_request req;
 	char buf[DIAL9_CTL_MAX_REQUEST + 1], err[256];
-	struct client *c = NULL;
-	int passed = -1, ret, i;
+	int fd = c->src.fd, passed = -1, ret;
 	ssize_t n;
 
-	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
-		if (d->clients[i].src.fd == fd)
-			c = &d->clients[i];
-	if (!c)
-		return;
 	n = recv_request(fd, buf, sizeof(buf), &passed);
 	if (n == -EAGAIN)
 		return;

@@ -34,6 +34,7 @@ struct ep_source {
 struct client {
 	struct ep_source src; /* src.fd < 0: slot free */
 	uid_t uid;
+	gid_t gid;            /* SO_PEERCRED: the peer's effective ids at connect */
 	pid_t pid;
 	uint64_t accepted_ns;
 };

@@ -32,7 +32,7 @@ struct tracked {
 	struct tracked *next;
 	struct daemon *d;
 	pid_t pid;
-	uid_t uid;             /* real uid of the process at attach time */
+	uid_t uid;             /* its ptrace owner at attach time (proc__owner) */
 	int pidfd;
 	struct ep_source src_pidfd, src_ring;
 	char comm[17];

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* procfs.c - what dial9d reads of a process: /proc and its memory. */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -13,6 +15,59 @@
 int procfs__pidfd_open(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+bool procfs__pidfd_alive(int pidfd)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+}
+
+/* The four ids of a "Uid:" or "Gid:" line of /proc/PID/status. */
+static int parse_ids(const char *buf, const char *key, unsigned long ids[4])
+{
+	const char *line = strstr(buf, key);
+
+	if (!line || sscanf(line + strlen(key), "%lu %lu %lu %lu", &ids[0], &ids[1], &ids[2],
+			    &ids[3]) != 4)
+		return -EIO;
+	return 0;
+}
+
+int procfs__read_ids(pid_t pid, struct procfs_ids *p)
+{
+	char path[64], buf[4096];
+	struct stat st;
+	ssize_t n;
+	int fd, sfd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto cleanup;
+	}
+	p->dir_uid = st.st_uid;
+	p->dir_gid = st.st_gid;
+	/* status of the same process: through the directory just checked */
+	sfd = openat(fd, "status", O_RDONLY | O_CLOEXEC);
+	if (sfd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	n = read(sfd, buf, sizeof(buf) - 1);
+	close(sfd);
+	err = n < 0 ? -errno : n == 0 ? -EIO : 0;
+	if (err)
+		goto cleanup;
+	buf[n] = '\0';
+	err = parse_ids(buf, "\nUid:", p->uid);
+	if (!err)
+		err = parse_ids(buf, "\nGid:", p->gid);
+cleanup:
+	close(fd);
+	return err;
 }
 
 void procfs__read_comm(pid_t pid, char comm[17])

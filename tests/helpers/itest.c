@@ -80,6 +80,11 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long itest_now_ms(void)
+{
+	return now_ms();
+}
+
 bool itest_can_run(void)
 {
 	if (geteuid() != 0) {
@@ -225,21 +230,14 @@ int itest_daemon_start_full(struct itest_daemon *d)
 	return itest_daemon_start(d, extra);
 }
 
-int itest_daemon_start_bin(struct itest_daemon *d, const char *bin, const char *const extra[],
-			   const char *const env[])
+/* Run bin on d's socket and state dir; wait until it listens. */
+static int daemon_launch(struct itest_daemon *d, const char *bin, const char *const extra[],
+			 const char *const env[])
 {
 	const char *argv[32];
 	long long end;
 	int i = 0, j;
 
-	memset(d, 0, sizeof(*d));
-	snprintf(d->dir, sizeof(d->dir), "/tmp/dial9-itest.XXXXXX");
-	if (!mkdtemp(d->dir))
-		return -errno;
-	chmod(d->dir, 0755);
-	snprintf(d->socket, sizeof(d->socket), "%s/dial9d.sock", d->dir);
-	snprintf(d->state_dir, sizeof(d->state_dir), "%s/state", d->dir);
-	snprintf(d->log, sizeof(d->log), "%s/dial9d.log", d->dir);
 	argv[i++] = bin;
 	argv[i++] = "--socket";
 	argv[i++] = d->socket;
@@ -269,6 +267,38 @@ int itest_daemon_start_bin(struct itest_daemon *d, const char *bin, const char *
 	return -ETIMEDOUT;
 }
 
+int itest_daemon_start_bin(struct itest_daemon *d, const char *bin, const char *const extra[],
+			   const char *const env[])
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "/tmp/dial9-itest.XXXXXX");
+	if (!mkdtemp(d->dir))
+		return -errno;
+	chmod(d->dir, 0755);
+	snprintf(d->socket, sizeof(d->socket), "%s/dial9d.sock", d->dir);
+	snprintf(d->state_dir, sizeof(d->state_dir), "%s/state", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/dial9d.log", d->dir);
+	return daemon_launch(d, bin, extra, env);
+}
+
+int itest_daemon_restart(struct itest_daemon *d, const char *const extra[])
+{
+	char prev[200];
+	int status;
+
+	if (d->pid > 0 && waitpid(d->pid, &status, WNOHANG) == 0)
+		return -EBUSY; /* still running */
+	if (d->pid > 0)
+		forget_child(d->pid);
+	d->pid = 0;
+	/* the dead daemon's socket would look like a live one */
+	if (unlink(d->socket) && errno != ENOENT)
+		return -errno;
+	snprintf(prev, sizeof(prev), "%s.prev", d->log);
+	rename(d->log, prev);
+	return daemon_launch(d, ITEST_BIN("dial9d"), extra, NULL);
+}
+
 void itest_daemon_stop(struct itest_daemon *d)
 {
 	int status;
@@ -296,10 +326,11 @@ int itest_target_start(struct itest_target *t, const struct itest_daemon *d, con
 	return itest_target_start_as(t, d, name, args, env, -1);
 }
 
-/* Start the program at bin as target name (see itest_target_start_as). */
+/* Start the program at bin as target name (see itest_target_start_as);
+ * copy: run a copy another user can reach (when uid >= 0). */
 static int start_target(struct itest_target *t, const struct itest_daemon *d, const char *name,
 			const char *path, const char *const args[], const char *const env[],
-			int uid)
+			int uid, bool copy)
 {
 	static int seq;
 	const char *argv[32];
@@ -328,7 +359,7 @@ static int start_target(struct itest_target *t, const struct itest_daemon *d, co
 		return -ENOENT;
 	}
 	/* Another user may not reach the build directory: give them a copy. */
-	if (uid >= 0) {
+	if (uid >= 0 && copy) {
 		char copy[256];
 		int err;
 
@@ -350,7 +381,7 @@ int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, 
 	char bin[256];
 
 	snprintf(bin, sizeof(bin), "%s%s", ITEST_TARGET(""), name);
-	return start_target(t, d, name, bin, args, env, uid);
+	return start_target(t, d, name, bin, args, env, uid, true);
 }
 
 int itest_target_start_exe(struct itest_target *t, const struct itest_daemon *d, const char *path,
@@ -358,7 +389,16 @@ int itest_target_start_exe(struct itest_target *t, const struct itest_daemon *d,
 {
 	const char *slash = strrchr(path, '/');
 
-	return start_target(t, d, slash ? slash + 1 : path, path, args, env, -1);
+	return start_target(t, d, slash ? slash + 1 : path, path, args, env, -1, false);
+}
+
+int itest_target_start_exe_as(struct itest_target *t, const struct itest_daemon *d,
+			      const char *path, const char *const args[], const char *const env[],
+			      int uid)
+{
+	const char *slash = strrchr(path, '/');
+
+	return start_target(t, d, slash ? slash + 1 : path, path, args, env, uid, false);
 }
 
 int itest_target_go(struct itest_target *t)

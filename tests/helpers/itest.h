@@ -31,6 +31,9 @@ struct itest_target {
  * at exit). */
 void itest_kill_all(void);
 
+/* CLOCK_MONOTONIC in milliseconds, for tests' deadlines. */
+long long itest_now_ms(void);
+
 /* Skip (return non-zero) when not root or BPF is unavailable. */
 bool itest_can_run(void);
 
@@ -47,6 +50,9 @@ int itest_daemon_start_full(struct itest_daemon *d);
 int itest_daemon_start_bin(struct itest_daemon *d, const char *bin, const char *const extra[],
 			   const char *const env[]);
 void itest_daemon_stop(struct itest_daemon *d);
+/* Start build/dial9d again on d's socket and state dir, after it died (its
+ * log moves to LOG.prev); -EBUSY if it still runs. */
+int itest_daemon_restart(struct itest_daemon *d, const char *const extra[]);
 
 /* Start build/targets/NAME with args (NULL-terminated), waiting at its go gate
  * until itest_target_go().  env: extra "K=V" strings or NULL. */
@@ -58,6 +64,10 @@ int itest_target_start_as(struct itest_target *t, const struct itest_daemon *d, 
 /* The same for the program at path (a target built elsewhere, or a copy). */
 int itest_target_start_exe(struct itest_target *t, const struct itest_daemon *d, const char *path,
 			   const char *const args[], const char *const env[]);
+/* The program at path, as it is (not copied), run as user uid (group = uid). */
+int itest_target_start_exe_as(struct itest_target *t, const struct itest_daemon *d,
+			      const char *path, const char *const args[], const char *const env[],
+			      int uid);
 int itest_target_go(struct itest_target *t);
 /* Attach t (started, waiting at its go gate) through d, let it run to its
  * end (exit status 0) and find its dump (path into dump; the daemon runs
