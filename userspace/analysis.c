@@ -766,6 +766,31 @@ uint64_t dial9_analysis__longest_polls(const struct dial9_analysis *a,
 	return have;
 }
 
+static int cmp_span_dur(const void *pa, const void *pb)
+{
+	const struct dial9_span *a = *(const struct dial9_span *const *)pa;
+	const struct dial9_span *b = *(const struct dial9_span *const *)pb;
+	uint64_t da = a->end_ns - a->start_ns, db = b->end_ns - b->start_ns;
+
+	if (da != db)
+		return da > db ? -1 : 1;
+	if (a->start_ns != b->start_ns)
+		return a->start_ns < b->start_ns ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+uint64_t dial9_analysis__longest_stalls(const struct dial9_analysis *a,
+					const struct dial9_span **out, uint64_t n)
+{
+	uint64_t i, have = 0;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < a->nstalls; i++)
+		have = top_n((const void **)out, n, &a->stalls[i], have, cmp_span_dur);
+	return have;
+}
+
 static int cmp_task_lat(const void *pa, const void *pb)
 {
 	const struct dial9_task_info *a = *(const struct dial9_task_info *const *)pa;

@@ -262,6 +262,9 @@ int dial9_analysis__write_known_json(struct json_writer *w, const struct dial9_a
  * room for n.  Returns how many were stored. */
 uint64_t dial9_analysis__longest_polls(const struct dial9_analysis *a,
 				       const struct dial9_poll **out, uint64_t n);
+/* The up to n longest stalls, longest first (ties: the earlier first). */
+uint64_t dial9_analysis__longest_stalls(const struct dial9_analysis *a,
+					const struct dial9_span **out, uint64_t n);
 /* The up to n tasks with the largest max wake-to-poll latency, worst first. */
 uint64_t dial9_analysis__worst_latency(const struct dial9_analysis *a,
 				       const struct dial9_task_info **out, uint64_t n);
