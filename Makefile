@@ -110,20 +110,16 @@ $(BUILD):
 	$(Q)mkdir -p $@
 
 # --- tests -------------------------------------------------------------------
-$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(TEST_HELPER_OBJS) $(LIB)
-	$(call msg,LINK,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@
-
-# Unit tests of the daemon's own modules link its objects (all but main).
+# Tests link the daemon's modules (all but its main) and the library.
 DAEMON_LIB_OBJS := $(filter-out $(OBJ)/daemon/main.o,$(DAEMON_SRCS:%.c=$(OBJ)/%.o))
-$(BUILD)/tests/test_ingest: $(OBJ)/tests/unit/test_ingest.o $(DAEMON_LIB_OBJS) $(TEST_HELPER_OBJS) $(LIB)
+$(OBJ)/tests/%.o: CFLAGS += -Idaemon
+
+$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(TEST_HELPER_OBJS) $(DAEMON_LIB_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@
-$(OBJ)/tests/unit/test_ingest.o: CFLAGS += -Idaemon
 
-$(ITEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/integration/%.o $(TEST_HELPER_OBJS) $(LIB)
+$(ITEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/integration/%.o $(TEST_HELPER_OBJS) $(DAEMON_LIB_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@

@@ -2,7 +2,7 @@
 /*
  * dial9_ctl.h - what the daemon tells the BPF programs: probe-point kinds
  * (link cookies) and map values.  Shared by dial9.bpf.c, daemon/recorder.c
- * and userspace/tokio_syms.h.  No includes (see dial9_event.h).
+ * and daemon/tokio_syms.h.  No includes (see dial9_event.h).
  */
 #ifndef DIAL9_CTL_H
 #define DIAL9_CTL_H

@@ -31,32 +31,6 @@ static const struct {
 	[DIAL9_CLASS_PANIC] = { "panic", "panics are not captured (crash signals still are)" },
 };
 
-uint32_t dial9_probe_classes(const struct dial9_probe_set *ps)
-{
-	const size_t *k = ps->per_kind;
-	uint32_t c = 0;
-
-	if (k[DIAL9_PROBE_RAW_POLL])
-		c |= 1u << DIAL9_CLASS_POLL | 1u << DIAL9_CLASS_POLL_END;
-	if (k[DIAL9_PROBE_WAKE_BY_VAL] || k[DIAL9_PROBE_WAKE_BY_REF])
-		c |= 1u << DIAL9_CLASS_WAKE;
-	if (k[DIAL9_PROBE_SPAWN] || k[DIAL9_PROBE_SPAWN_BIND] || k[DIAL9_PROBE_TASK_ID])
-		c |= 1u << DIAL9_CLASS_SPAWN;
-	if (k[DIAL9_PROBE_COMPLETE] || k[DIAL9_PROBE_RAW_DEALLOC])
-		c |= 1u << DIAL9_CLASS_TERMINATE;
-	if (k[DIAL9_PROBE_IO_WAKE])
-		c |= 1u << DIAL9_CLASS_IO_DRIVER;
-	if (k[DIAL9_PROBE_TIMER_FIRE])
-		c |= 1u << DIAL9_CLASS_TIMER;
-	if (k[DIAL9_PROBE_PARK] || k[DIAL9_PROBE_PARK_CT])
-		c |= 1u << DIAL9_CLASS_PARK;
-	if (k[DIAL9_PROBE_PARK_CT])
-		c |= 1u << DIAL9_CLASS_BLOCK_ON;
-	if (k[DIAL9_PROBE_PANIC])
-		c |= 1u << DIAL9_CLASS_PANIC;
-	return c;
-}
-
 const char *dial9_probe_class_name(enum dial9_probe_class c)
 {
 	return (unsigned)c < DIAL9_CLASS_MAX ? classes[c].name : "unknown";

@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tokio_syms.h"
 
 /* Bit numbers of the probe-class set.  Part of the dump format (metadata
  * tag 17): never renumber. */
@@ -31,9 +30,6 @@ enum dial9_probe_class {
 };
 
 #define DIAL9_CLASSES_ALL ((1u << DIAL9_CLASS_MAX) - 1)
-
-/* The set of classes a probe set has (bit i: class i). */
-uint32_t dial9_probe_classes(const struct dial9_probe_set *ps);
 
 const char *dial9_probe_class_name(enum dial9_probe_class c); /* "park", … */
 /* What is not known without class c: "idle time is not recorded; …". */

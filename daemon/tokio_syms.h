@@ -183,4 +183,7 @@ const char *dial9_elf_file__sym_name(struct dial9_elf_sym *s);
  * length, or -ENOENT when there is none, -ENOSPC when buf is too small. */
 int dial9_rust_first_generic_arg(const char *name, char *buf, size_t len);
 
+/* The probe classes (probe_classes.h) a probe set has (bit i: class i). */
+uint32_t dial9_probe_classes(const struct dial9_probe_set *ps);
+
 #endif /* DIAL9_TOKIO_SYMS_H */
