@@ -48,6 +48,9 @@ static int mkdir_parents(const char *path, mode_t mode)
 	return 0;
 }
 
+/* The socket appears at its path already listening: bound under a temporary
+ * name beside it, then renamed over any stale one, so that a client never
+ * finds it there and refused. */
 int control__open(struct daemon *d)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -56,19 +59,20 @@ int control__open(struct daemon *d)
 
 	for (i = 0; i < DIAL9D_MAX_CLIENTS; i++)
 		d->clients[i].src.fd = -1;
-	if (strlen(d->o.socket_path) >= sizeof(addr.sun_path))
+	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s.new", d->o.socket_path) >=
+	    (int)sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, d->o.socket_path);
 	err = mkdir_parents(d->o.socket_path, 0755);
 	if (err)
 		return err;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	unlink(d->o.socket_path); /* a stale socket from a previous run */
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    chmod(d->o.socket_path, 0666) || listen(fd, 64)) {
+	unlink(addr.sun_path); /* left by a daemon that died here */
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || chmod(addr.sun_path, 0666) ||
+	    listen(fd, 64) || rename(addr.sun_path, d->o.socket_path)) {
 		err = -errno;
+		unlink(addr.sun_path);
 		close(fd);
 		return err;
 	}

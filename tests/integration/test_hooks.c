@@ -55,7 +55,7 @@ static void test_sched_switch_only_while_recording(void **state)
 	const char *detach[] = { "detach", "--pid", pid, NULL };
 	struct itest_daemon d;
 	struct itest_target a, b;
-	int before = links_of("sched_switch"), idle, one, two, after_one, after_all;
+	int before = links_of("sched_switch"), idle, one, two, after_one, after_all, i;
 
 	assert_int_equal(itest_daemon_start(&d, NULL), 0);
 	idle = links_of("sched_switch");
@@ -73,8 +73,9 @@ static void test_sched_switch_only_while_recording(void **state)
 	after_one = links_of("sched_switch");
 	itest_target_kill(&a, SIGTERM); /* the last one goes by exiting */
 	itest_target_wait(&a, 5000);
-	usleep(200000);
-	after_all = links_of("sched_switch");
+	/* the daemon sees the exit in its own time */
+	for (i = 0; i < 100 && (after_all = links_of("sched_switch")) != before; i++)
+		usleep(50000);
 	printf("sched_switch links: %d before, %d idle daemon, %d / %d with 1 / 2 recorded, "
 	       "%d with 1 left, %d with none\n", before, idle, one, two, after_one, after_all);
 	assert_int_equal(idle, before);
