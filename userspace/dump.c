@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "atomic_file.h"
 #include "dump.h"
 
 #define MAGIC "DIAL9DMP"
@@ -532,72 +533,20 @@ int dial9_dump__write_fd(const struct dial9_dump *d, int fd)
 
 int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int mode)
 {
-	const char *slash;
-	char *tmp = NULL, *dir = NULL;
-	int fd = -1, dfd = -1, created = 0, err;
-	size_t dirlen;
+	struct atomic_file f;
+	int err;
 
 	if (!d || !path || !*path)
 		return -EINVAL;
-	slash = strrchr(path, '/');
-	if (slash && !slash[1])
-		return -EISDIR;
-	dirlen = slash ? (size_t)(slash - path) : 0;
-	dir = slash ? strndup(path, dirlen ? dirlen : 1) : strdup(".");
-	tmp = malloc(strlen(path) + sizeof(".tmp.XXXXXX") + 1);
-	if (!dir || !tmp) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	/* "<dir>/.<name>.tmp.XXXXXX": hidden, same file system as the target */
-	if (slash)
-		sprintf(tmp, "%.*s/.%s.tmp.XXXXXX", (int)dirlen, path, slash + 1);
-	else
-		sprintf(tmp, ".%s.tmp.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	created = 1;
-	if (fchmod(fd, mode & 07777) < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	err = dial9_dump__write_fd(d, fd);
+	err = atomic_file__open(&f, path, mode);
 	if (err)
-		goto cleanup;
-	if (fsync(fd) < 0) {
-		err = -errno;
-		goto cleanup;
+		return err;
+	err = dial9_dump__write_fd(d, f.fd);
+	if (err) {
+		atomic_file__abort(&f);
+		return err;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err = -errno;
-		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	created = 0;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	err = 0;
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (created)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	return err;
+	return atomic_file__commit(&f);
 }
 
 /* --- reader ----------------------------------------------------------------- */
