@@ -101,10 +101,11 @@ int dial9_dump__read_mem(const void *buf, size_t len, struct dial9_dump **out,
 			 char *err, size_t errlen);
 
 /* The reader's bounds.  A dump's events are decoded into 32 bytes each and
- * the analysis needs about as much again, so max_events bounds the reader's
- * memory (about 64 bytes per event, 2 GiB at the default); the file itself
- * is at most DIAL9_DUMP_MAX_FILE_SIZE.  Deflate inflates up to ~1032:1, so a
- * small file may legitimately hold many events: the cap is what stops it. */
+ * the analysis takes 10-50 more per event, so max_events bounds the reader's
+ * memory: at the default, 1.4 GiB for a dump of identical events, about
+ * 2.5 GiB for a busy server's (measured, docs/FORMAT.md).  The file itself is
+ * at most DIAL9_DUMP_MAX_FILE_SIZE.  Deflate inflates up to ~1032:1, so a
+ * 1 MB file may hold 2^25 events: the event limit is what bounds it. */
 #define DIAL9_DUMP_DEFAULT_MAX_EVENTS (1ull << 25) /* 33,554,432 */
 
 struct dial9_read_opts {

@@ -16,8 +16,8 @@
 
 #define COMMON_OPTS "  -j, --json         machine-readable JSON on stdout\n" \
 		    "  -p, --pretty       indent the JSON\n" \
-		    "      --max-events N refuse dumps of more than N events (default 33554432,\n" \
-		    "                     about 2.5 GiB of memory; at most 67108864)\n"
+		    "      --max-events N refuse dumps of more than N events (default\n" \
+		    "                     33554432, up to ~2.5 GiB; at most 67108864)\n"
 
 static const struct cmd cmds[] = {
 	{ "summary", cmd_summary, OPT_JSON | OPT_PRETTY | OPT_MAX_EVENTS, 1, "FILE",
