@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * fuzz_dump.c - libFuzzer harness for the dump reader
- * (dial9_dump__read_mem_opts), the analysis and every view of the dial9
+ * fuzz_dump.c - libFuzzer harness for the dump reader (dial9_dump__read_opts,
+ * so dial9_dump__read_mem_opts too), the analysis and every view of the dial9
  * tool: summary, tasks (every sort key), task, wakegraph (text, dot, JSON),
  * timeline (whole window and a slice), the HTML report and the Perfetto
  * export, JSON and text, output to /dev/null.
@@ -18,16 +18,18 @@
  * harness sorts them, makes kinds and string ids valid, writes the dump with
  * dial9_dump__write_fd (which must accept it) and reads that back.
  *
- * The reader runs with a cap of FUZZ_MAX_EVENTS events, so a decompression
- * bomb costs at most that many events of memory and time.
+ * The input is read as a file (a memfd, through /proc/self/fd), so the file
+ * reader's checks run too.  The reader runs with a cap of FUZZ_MAX_EVENTS
+ * events, so a decompression bomb costs at most that many events of memory
+ * and time.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "dial9.h"
@@ -52,7 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RAW_MAX_EVENTS 1024
 
 static FILE *devnull;
-static int memfd = -1;
+static int memfd = -1;   /* raw inputs are written here */
+static int filefd = -1;  /* what the reader reads, as a file */
+static char filepath[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -61,8 +65,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	devnull = fopen("/dev/null", "we");
 	memfd = memfd_create("fuzz_dump", MFD_CLOEXEC);
-	if (!devnull || memfd < 0)
+	filefd = memfd_create("fuzz_dump.dial9", MFD_CLOEXEC);
+	if (!devnull || memfd < 0 || filefd < 0)
 		abort();
+	snprintf(filepath, sizeof(filepath), "/proc/self/fd/%d", filefd);
 	return 0;
 }
 
@@ -245,8 +251,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(p, data, size);
 		fix_envelope(p, size);
 	}
-	rc = dial9_dump__read_mem_opts(p, size, &ropts, &d, err, sizeof(err));
-	free(p); /* the dump must not point into the buffer */
+	/* through the file reader (regular-file and header checks), which
+	 * reads it into a buffer of its own and frees that */
+	if (ftruncate(filefd, 0) || pwrite(filefd, p, size, 0) != (ssize_t)size)
+		abort();
+	free(p);
+	rc = dial9_dump__read_opts(filepath, &ropts, &d, err, sizeof(err));
 	if (rc) {
 		if (d || !memchr(err, 0, sizeof(err)) || !err[0] || strchr(err, '\n'))
 			abort(); /* a failure is one line and leaves nothing behind */

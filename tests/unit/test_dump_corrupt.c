@@ -126,6 +126,21 @@ static void fb_strings(struct fb *b, uint32_t n, const char *const *s)
 	fb_section_end(b, at);
 }
 
+/* The events section's header and a block (FORMAT.md "Events section"). */
+static void fb_events_head(struct fb *b, uint64_t nevents, uint32_t nblocks)
+{
+	fb_u64(b, nevents);
+	fb_u32(b, nblocks);
+	fb_u32(b, 0);
+}
+
+static void fb_block(struct fb *b, uint32_t count, const void *z, size_t zlen)
+{
+	fb_u32(b, count);
+	fb_u32(b, (uint32_t)zlen);
+	fb_put(b, z, zlen);
+}
+
 /* One block: records split into byte planes, then zlib. */
 static void fb_events(struct fb *b, const struct dial9_event *ev, uint32_t n)
 {
@@ -149,14 +164,10 @@ static void fb_events(struct fb *b, const struct dial9_event *ev, uint32_t n)
 		for (int k = 0; k < 32; k++)
 			raw[(size_t)k * n + i] = r[k];
 	}
-	fb_u64(b, n);
-	fb_u32(b, n ? 1 : 0);
-	fb_u32(b, 0);
+	fb_events_head(b, n, n ? 1 : 0);
 	if (n) {
 		assert_int_equal(compress2(z, &zlen, raw, (uLong)n * 32, 6), Z_OK);
-		fb_u32(b, n);
-		fb_u32(b, (uint32_t)zlen);
-		fb_put(b, z, zlen);
+		fb_block(b, n, z, zlen);
 	}
 	fb_section_end(b, at);
 	free(raw);
@@ -696,14 +707,9 @@ static void fb_zero_dump(struct fb *b, uint32_t nblocks)
 	fb_meta_pid(b, 1);
 	fb_strings(b, 0, NULL);
 	at = fb_section(b, 3);
-	fb_u64(b, (uint64_t)nblocks * DIAL9_DUMP_BLOCK_EVENTS);
-	fb_u32(b, nblocks);
-	fb_u32(b, 0);
-	for (uint32_t i = 0; i < nblocks; i++) {
-		fb_u32(b, DIAL9_DUMP_BLOCK_EVENTS);
-		fb_u32(b, (uint32_t)zlen);
-		fb_put(b, z, zlen);
-	}
+	fb_events_head(b, (uint64_t)nblocks * DIAL9_DUMP_BLOCK_EVENTS, nblocks);
+	for (uint32_t i = 0; i < nblocks; i++)
+		fb_block(b, DIAL9_DUMP_BLOCK_EVENTS, z, zlen);
 	fb_section_end(b, at);
 	fb_finish(b);
 	free(raw);
