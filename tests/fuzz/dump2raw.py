@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # dump2raw.py DUMP OUT - a dial9 dump as a "DIAL9RAW" input of fuzz_dump
 # (layout in fuzz_dump.c): its metadata and its events uncompressed, so
-# that mutations reach the analysis and the views.  Keeps the first 1000.
+# that mutations reach the analysis and the views.  Keeps the first 256 (all fuzz_dump uses).
 import struct
 import sys
 import zlib
@@ -40,4 +40,4 @@ def u(tag, size):
 hdr = b"DIAL9RAW" + struct.pack(
     "<QQQIIIBBBB", u(11, 8), u(12, 8), u(5, 8), u(4, 4), u(17, 4),
     u(14, 8) & 0xFFFFFFFF, u(2, 4) & 0xFF, u(3, 4) & 0xFF, min(nstrings, 15), 0)
-open(sys.argv[2], "wb").write(hdr + events[: 1000 * 32])
+open(sys.argv[2], "wb").write(hdr + events[: 256 * 32])

@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RAW_MAGIC "DIAL9RAW"
 #define RAW_HDR 48
 #define RAW_EVENT 32
-#define RAW_MAX_EVENTS 1024
+#define RAW_MAX_EVENTS 256
 
 static FILE *devnull;
 static int memfd = -1;   /* raw inputs are written here */
