@@ -37,7 +37,8 @@ static ssize_t lt_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
-static int write_data(FILE *out, const struct dial9_analysis *a, const char *file)
+static int write_data(FILE *out, const struct dial9_analysis *a, const char *file,
+		      const struct report_limits *lim)
 {
 	cookie_io_functions_t io = { .write = lt_write };
 	struct json_writer *w;
@@ -51,7 +52,7 @@ static int write_data(FILE *out, const struct dial9_analysis *a, const char *fil
 		fclose(f);
 		return -ENOMEM;
 	}
-	err = report_data__write(w, a, file, &report_default_limits);
+	err = report_data__write(w, a, file, lim);
 	if (!err)
 		err = json_writer__finish(w);
 	json_writer__free(w);
@@ -61,7 +62,8 @@ static int write_data(FILE *out, const struct dial9_analysis *a, const char *fil
 }
 
 /* The template with @@CSS@@, @@JS@@ and @@DATA@@ filled in. */
-int report__write_html(FILE *out, const struct dial9_analysis *a, const char *file)
+int report__write_html(FILE *out, const struct dial9_analysis *a, const char *file,
+		       const struct report_limits *lim)
 {
 	const char *p = report_html, *m;
 	int err;
@@ -75,7 +77,7 @@ int report__write_html(FILE *out, const struct dial9_analysis *a, const char *fi
 			fputs(report_js, out);
 			p = m + 6;
 		} else if (!strncmp(m, "@@DATA@@", 8)) {
-			err = write_data(out, a, file);
+			err = write_data(out, a, file, lim);
 			if (err)
 				return err;
 			p = m + 8;
@@ -109,7 +111,7 @@ int cmd_report(const struct options *o)
 		err = -EIO;
 		goto cleanup;
 	}
-	err = report__write_html(out, l.a, base ? base + 1 : o->args[0]);
+	err = report__write_html(out, l.a, base ? base + 1 : o->args[0], &report_default_limits);
 	if (err)
 		p_err("writing %s: %s", o->output, strerror(-err));
 	err = output_close(&f, o->output, err);
