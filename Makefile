@@ -205,7 +205,7 @@ fuzz-build:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SAN="$(FUZZ_SAN)" fuzz-bins
 
 fuzz-replay: fuzz-build
-	$(Q)tests/run-tests.sh fuzz tests/fuzz/replay.sh
+	$(Q)FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) tests/run-tests.sh fuzz tests/fuzz/replay.sh
 
 fuzz: fuzz-build
 	$(Q)tests/fuzz/run.sh $(abspath $(FUZZ_BUILD)) $(FUZZ_SECONDS) $(FUZZ_NAMES)
