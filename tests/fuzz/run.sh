@@ -20,8 +20,7 @@ fuzz_one() {
 		>"$build/logs/$name.log" 2>&1
 }
 
-status=0
-set -- "$@"
+status=0 total=0
 while [ $# -gt 0 ]; do
 	pids=() names=()
 	for _ in 1 2; do
@@ -40,7 +39,9 @@ while [ $# -gt 0 ]; do
 		fi
 		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/logs/$name.log" | tail -n1)
 		cov=$(grep -o 'cov: [0-9]*' "$build/logs/$name.log" | tail -n1)
-		echo "fuzz: $name: ${execs:-?} executions, $cov, corpus $(ls "$build/corpus/$name" | wc -l) new inputs: $result"
+		echo "fuzz: $name: ${execs:-?} executions, $cov, $(ls "$build/corpus/$name" | wc -l) inputs in $build/corpus/$name: $result"
+		total=$((total + ${execs:-0}))
 	done
 done
+echo "fuzz: $total executions in all"
 exit $status
