@@ -8,6 +8,7 @@
 #   make test-quick unit tests and the integration tests but the matrix
 #   make demo       record a real Tokio server under load and show it (root)
 #   make bench      benchmarks: print numbers, never fail on one
+#   make fuzz       FUZZ_SECONDS=N: the libFuzzer harnesses, N seconds each
 #   make deps       install missing Debian packages
 #   make install    PREFIX=/usr/local DESTDIR=
 #   V=1             verbose
@@ -171,6 +172,58 @@ test:
 	else echo "test: not root: integration tests (real uprobes) skipped"; fi
 	$(Q)$(MAKE) --no-print-directory browser
 	$(Q)tests/run-tests.sh total
+
+# --- fuzzing (tests/fuzz/) ---------------------------------------------------
+# libFuzzer harnesses built with clang-14 under ASan+UBSan in build/fuzz:
+#   fuzz_dump      dial9_dump__read_mem, the analysis and every dial9 view
+#   fuzz_ctl_proto dial9_ctl_request__parse
+#   fuzz_config    dial9_config__parse
+#   make fuzz FUZZ_SECONDS=N   run each for N seconds, two at a time; new inputs
+#                              go to build/fuzz/corpus/<harness> (the committed
+#                              tests/fuzz/corpus/ is only read), crashes to
+#                              build/fuzz/artifacts/
+#   make fuzz-replay           every committed input once, no fuzzing (in
+#                              make unit, test, test-quick)
+#   make fuzz-coverage         line coverage of userspace/dump.c by the corpus
+FUZZ_CC      ?= clang-14
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES   := fuzz_dump fuzz_ctl_proto fuzz_config
+FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+# Objects of the dial9 tool without its main(), for the views.
+DIAL9_VIEW_OBJS := $(filter-out %/main.o,$(DIAL9_SRCS:%.c=$(OBJ)/%.o))
+
+.PHONY: fuzz fuzz-build fuzz-bins fuzz-replay fuzz-coverage
+# (inside the sub-make below, $(BUILD) is build/fuzz)
+fuzz-bins: $(FUZZ_NAMES:%=$(BUILD)/%)
+
+$(OBJ)/tests/fuzz/%.o: CFLAGS += -Itools/dial9
+$(OBJ)/tests/fuzz/fuzz_dump.o: $(BUILD)/report_assets.h
+$(BUILD)/fuzz_dump: $(OBJ)/tests/fuzz/fuzz_dump.o $(DIAL9_VIEW_OBJS) $(LIB)
+$(BUILD)/fuzz_config: $(DAEMON_LIB_OBJS)
+$(OBJ)/tests/fuzz/fuzz_config.o: CFLAGS += -Idaemon
+$(FUZZ_NAMES:%=$(BUILD)/%): $(BUILD)/%: $(OBJ)/tests/fuzz/%.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS) -lm -o $@
+
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SAN="$(FUZZ_SAN)" fuzz-bins
+
+fuzz-replay: fuzz-build
+	$(Q)FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) tests/run-tests.sh fuzz tests/fuzz/replay.sh
+
+fuzz: fuzz-build
+	$(Q)tests/fuzz/run.sh $(abspath $(FUZZ_BUILD)) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-coverage:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz-cov CC=$(FUZZ_CC) \
+		SAN="-fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping" \
+		$(BUILD)/fuzz-cov/fuzz_dump
+	$(Q)tests/fuzz/coverage.sh $(abspath $(BUILD)/fuzz-cov)
+
+unit test-quick: fuzz-replay
+# --- end of fuzzing -----------------------------------------------------------
 
 .PHONY: demo
 demo: all targets

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-	make gcc clang llvm pkg-config
+	make gcc clang llvm pkg-config libclang-rt-14-dev
 	libbpf-dev bpftool libelf-dev libdw-dev libdebuginfod-dev libiberty-dev zlib1g-dev libcmocka-dev libjansson-dev
 	libcapstone-dev binutils debuginfod
 	cargo rustc librust-tokio-dev

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "atomic_file.h"
 #include "dump.h"
 
 #define MAGIC "DIAL9DMP"
@@ -529,77 +530,24 @@ int dial9_dump__write_fd(const struct dial9_dump *d, int fd)
 	return err;
 }
 
-/* Write d (when not NULL) or else buf to path atomically: a temp file in the
- * same directory, fsync, rename, fsync of the directory. */
+/* Write d (when not NULL) or else buf to path atomically (atomic_file.h). */
 static int write_atomic(const struct dial9_dump *d, const void *buf, size_t len,
 			const char *path, unsigned int mode)
 {
-	const char *slash;
-	char *tmp = NULL, *dir = NULL;
-	int fd = -1, dfd = -1, created = 0, err;
-	size_t dirlen;
+	struct atomic_file f;
+	int err;
 
 	if ((!d && !buf) || !path || !*path)
 		return -EINVAL;
-	slash = strrchr(path, '/');
-	if (slash && !slash[1])
-		return -EISDIR;
-	dirlen = slash ? (size_t)(slash - path) : 0;
-	dir = slash ? strndup(path, dirlen ? dirlen : 1) : strdup(".");
-	tmp = malloc(strlen(path) + sizeof(".tmp.XXXXXX") + 1);
-	if (!dir || !tmp) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	/* "<dir>/.<name>.tmp.XXXXXX": hidden, same file system as the target */
-	if (slash)
-		sprintf(tmp, "%.*s/.%s.tmp.XXXXXX", (int)dirlen, path, slash + 1);
-	else
-		sprintf(tmp, ".%s.tmp.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	created = 1;
-	if (fchmod(fd, mode & 07777) < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	err = d ? dial9_dump__write_fd(d, fd) : write_all(fd, buf, len);
+	err = atomic_file__open(&f, path, mode);
 	if (err)
-		goto cleanup;
-	if (fsync(fd) < 0) {
-		err = -errno;
-		goto cleanup;
+		return err;
+	err = d ? dial9_dump__write_fd(d, f.fd) : write_all(f.fd, buf, len);
+	if (err) {
+		atomic_file__abort(&f);
+		return err;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err = -errno;
-		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	created = 0;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	err = 0;
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (created)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	return err;
+	return atomic_file__commit(&f);
 }
 
 int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int mode)
@@ -777,7 +725,8 @@ static int read_strings(const struct span *sec, struct dial9_strtab *t, char *er
 	return 0;
 }
 
-static int read_events(const struct span *sec, struct dial9_dump *d, char *err, size_t errlen)
+static int read_events(const struct span *sec, uint64_t max_events, struct dial9_dump *d,
+		       char *err, size_t errlen)
 {
 	struct dial9_event *ev = NULL;
 	uint64_t nevents, total = 0, have = 0, cap = 0;
@@ -794,6 +743,10 @@ static int read_events(const struct span *sec, struct dial9_dump *d, char *err, 
 	if (nevents > DIAL9_DUMP_MAX_EVENTS)
 		return fail(err, errlen, -EBADMSG, "events: %llu events declared (limit %llu)",
 			    (unsigned long long)nevents, (unsigned long long)DIAL9_DUMP_MAX_EVENTS);
+	if (nevents > max_events)
+		return fail(err, errlen, -E2BIG,
+			    "%llu events, more than the reader's limit of %llu events",
+			    (unsigned long long)nevents, (unsigned long long)max_events);
 	if (nblocks > (sec->len - EVENTS_HDR_SIZE) / BLOCK_HDR_SIZE)
 		return fail(err, errlen, -EBADMSG, "events: %u blocks cannot fit in %zu bytes",
 			    nblocks, sec->len);
@@ -869,7 +822,8 @@ static int read_events(const struct span *sec, struct dial9_dump *d, char *err, 
 		}
 		off += clen;
 		if (have + count > cap) {
-			uint64_t ncap = cap ? cap * 2 : (nevents < (1u << 20) ? nevents : (1u << 20));
+			/* at most twice what has inflated so far */
+			uint64_t ncap = cap ? cap * 2 : count;
 			struct dial9_event *n;
 
 			while (ncap < have + count)
@@ -898,11 +852,12 @@ cleanup:
 	return rc;
 }
 
-/* Header, size and checksum.  Sets *body_end to where the sections end. */
-static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size_t *body_end,
-			  char *err, size_t errlen)
+/* Magic, version and declared size of a file of len bytes, from its first
+ * bytes p (at least min(len, HEADER_SIZE) of them): what can be refused
+ * before the rest of a file is read. */
+static int check_header(const uint8_t *p, size_t len, char *err, size_t errlen)
 {
-	uint32_t version, hsize, crc;
+	uint32_t version;
 	uint64_t fsize;
 
 	if (len == 0)
@@ -922,7 +877,6 @@ static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size
 		return fail(err, errlen, -EBADMSG,
 			    "truncated: file is %zu bytes, shorter than the %d-byte header",
 			    len, HEADER_SIZE);
-	hsize = get_u32(p + 12);
 	fsize = get_u64(p + 16);
 	if (fsize > len)
 		return fail(err, errlen, -EBADMSG, "truncated: file is %zu bytes, header says %llu",
@@ -931,6 +885,20 @@ static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size
 		return fail(err, errlen, -EBADMSG,
 			    "trailing data: file is %zu bytes, header says %llu",
 			    len, (unsigned long long)fsize);
+	return 0;
+}
+
+/* Header, size and checksum.  Sets *body_end to where the sections end. */
+static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size_t *body_end,
+			  char *err, size_t errlen)
+{
+	uint32_t hsize, crc;
+	int rc;
+
+	rc = check_header(p, len, err, errlen);
+	if (rc)
+		return rc;
+	hsize = get_u32(p + 12);
 	if (hsize < HEADER_SIZE || hsize > MAX_HEADER_SIZE || hsize > len - TRAILER_SIZE ||
 	    len < HEADER_SIZE + TRAILER_SIZE)
 		return fail(err, errlen, -EBADMSG, "corrupt header: header size %u", hsize);
@@ -944,8 +912,21 @@ static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size
 	return 0;
 }
 
+static uint64_t max_events_of(const struct dial9_read_opts *opts)
+{
+	if (!opts || !opts->max_events)
+		return DIAL9_DUMP_DEFAULT_MAX_EVENTS;
+	return opts->max_events < DIAL9_DUMP_MAX_EVENTS ? opts->max_events : DIAL9_DUMP_MAX_EVENTS;
+}
+
 int dial9_dump__read_mem(const void *buf, size_t len, struct dial9_dump **out,
 			 char *err, size_t errlen)
+{
+	return dial9_dump__read_mem_opts(buf, len, NULL, out, err, errlen);
+}
+
+int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_read_opts *opts,
+			      struct dial9_dump **out, char *err, size_t errlen)
 {
 	const uint8_t *p = buf;
 	struct span secs[SEC_EVENTS + 1] = { { 0 } };
@@ -1001,7 +982,7 @@ int dial9_dump__read_mem(const void *buf, size_t len, struct dial9_dump **out,
 	if (!rc)
 		rc = read_strings(&secs[SEC_STRINGS], &d->strings, err, errlen);
 	if (!rc)
-		rc = read_events(&secs[SEC_EVENTS], d, err, errlen);
+		rc = read_events(&secs[SEC_EVENTS], max_events_of(opts), d, err, errlen);
 	if (!rc)
 		rc = check_events(d->events, d->nevents, d->strings.count, err, errlen);
 	if (rc) {
@@ -1012,11 +993,53 @@ int dial9_dump__read_mem(const void *buf, size_t len, struct dial9_dump **out,
 	return 0;
 }
 
+static const char *file_type_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO: return "a FIFO";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	case S_IFSOCK: return "a socket";
+	default: return "not a regular file";
+	}
+}
+
+/* Up to len bytes from fd into buf until end of file; the count read, or a
+ * negative errno. */
+static ssize_t read_full(int fd, uint8_t *buf, size_t len)
+{
+	size_t have = 0;
+
+	while (have < len) {
+		ssize_t n = read(fd, buf + have, len - have);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	return (ssize_t)have;
+}
+
 int dial9_dump__read(const char *path, struct dial9_dump **out, char *err, size_t errlen)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0, cap;
+	return dial9_dump__read_opts(path, NULL, out, err, errlen);
+}
+
+/* Only a regular file is read (a FIFO or a device could block or never end),
+ * and only after its header agrees with its size, so that nothing is
+ * allocated for a file that is not a dump of the size it says. */
+int dial9_dump__read_opts(const char *path, const struct dial9_read_opts *opts,
+			  struct dial9_dump **out, char *err, size_t errlen)
+{
+	uint8_t head[HEADER_SIZE], *buf = NULL;
+	size_t size, have;
 	struct stat st;
+	ssize_t n;
 	int fd, rc;
 
 	if (err && errlen)
@@ -1024,7 +1047,8 @@ int dial9_dump__read(const char *path, struct dial9_dump **out, char *err, size_
 	if (!path || !out)
 		return fail(err, errlen, -EINVAL, "invalid argument");
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO without a writer must not wait for one */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;
 		return fail(err, errlen, rc, "cannot open: %s", strerror(-rc));
@@ -1038,51 +1062,42 @@ int dial9_dump__read(const char *path, struct dial9_dump **out, char *err, size_
 		rc = fail(err, errlen, -EISDIR, "is a directory");
 		goto cleanup;
 	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > DIAL9_DUMP_MAX_FILE_SIZE) {
+	if (!S_ISREG(st.st_mode)) {
+		rc = fail(err, errlen, -EINVAL, "not a regular file (%s)",
+			  file_type_name(st.st_mode));
+		goto cleanup;
+	}
+	if ((uint64_t)st.st_size > DIAL9_DUMP_MAX_FILE_SIZE) {
 		rc = fail(err, errlen, -EFBIG, "file too large: %lld bytes (limit %llu)",
 			  (long long)st.st_size, (unsigned long long)DIAL9_DUMP_MAX_FILE_SIZE);
 		goto cleanup;
 	}
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			uint8_t *nb;
-
-			if (cap > DIAL9_DUMP_MAX_FILE_SIZE) {
-				rc = fail(err, errlen, -EFBIG, "file too large (limit %llu bytes)",
-					  (unsigned long long)DIAL9_DUMP_MAX_FILE_SIZE);
-				goto cleanup;
-			}
-			/* one byte past the limit tells a too-large file from one at it */
-			cap = cap > DIAL9_DUMP_MAX_FILE_SIZE / 2 ? DIAL9_DUMP_MAX_FILE_SIZE + 1 : cap * 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				rc = fail(err, errlen, -ENOMEM, "out of memory");
-				goto cleanup;
-			}
-			buf = nb;
-		} else if (!buf) {
-			buf = malloc(cap);
-			if (!buf) {
-				rc = fail(err, errlen, -ENOMEM, "out of memory");
-				goto cleanup;
-			}
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			fail(err, errlen, rc, "read failed: %s", strerror(-rc));
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	size = (size_t)st.st_size;
+	n = read_full(fd, head, size < HEADER_SIZE ? size : HEADER_SIZE);
+	if (n < 0) {
+		rc = fail(err, errlen, (int)n, "read failed: %s", strerror((int)-n));
+		goto cleanup;
 	}
-	rc = dial9_dump__read_mem(buf, len, out, err, errlen);
+	have = (size_t)n;
+	if (have < HEADER_SIZE)
+		size = have; /* all there is (it may have shrunk since fstat) */
+	/* the header against the size, before anything is allocated for it */
+	rc = check_header(head, size, err, errlen);
+	if (rc)
+		goto cleanup;
+	/* one byte more than the size tells a file that grew since fstat */
+	buf = malloc(size + 1);
+	if (!buf) {
+		rc = fail(err, errlen, -ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	memcpy(buf, head, have);
+	n = read_full(fd, buf + have, size + 1 - have);
+	if (n < 0) {
+		rc = fail(err, errlen, (int)n, "read failed: %s", strerror((int)-n));
+		goto cleanup;
+	}
+	rc = dial9_dump__read_mem_opts(buf, have + (size_t)n, opts, out, err, errlen);
 cleanup:
 	close(fd);
 	free(buf);

@@ -100,11 +100,33 @@ int dial9_dump__write_fd(const struct dial9_dump *d, int fd);
 
 /* Read and fully validate a dump.  On failure returns a negative errno
  * (-EINVAL bad magic, -EPROTO unsupported version, -EBADMSG corrupt or
- * truncated, -ENOMEM, or the open/read error) and writes a one-line reason
- * without trailing newline into err (errlen bytes). */
+ * truncated, -ENOMEM, -E2BIG over the event limit below, -EINVAL as well for
+ * anything but a regular file, or the open/read error) and writes a one-line
+ * reason without trailing newline into err (errlen bytes).  The file's header
+ * is checked against its size before the rest is read. */
 int dial9_dump__read(const char *path, struct dial9_dump **out, char *err, size_t errlen);
 int dial9_dump__read_mem(const void *buf, size_t len, struct dial9_dump **out,
 			 char *err, size_t errlen);
+
+/* The reader's bounds.  A dump's events are decoded into 32 bytes each and
+ * the analysis takes 10-50 more per event, so max_events bounds the reader's
+ * memory: at the default, 1.4 GiB for a dump of identical events, about
+ * 2.5 GiB for a busy server's (measured, docs/FORMAT.md).  The file itself is
+ * at most DIAL9_DUMP_MAX_FILE_SIZE.  Deflate inflates up to ~1032:1, so a
+ * 1 MB file may hold 2^25 events: the event limit is what bounds it. */
+#define DIAL9_DUMP_DEFAULT_MAX_EVENTS (1ull << 25) /* 33,554,432 */
+
+struct dial9_read_opts {
+	uint64_t max_events; /* 1..DIAL9_DUMP_MAX_EVENTS; 0: the default */
+};
+
+/* As dial9_dump__read(_mem) (which use the defaults), with bounds: a dump
+ * declaring more than opts->max_events events is refused with -E2BIG before
+ * any event is decoded, err naming the limit. */
+int dial9_dump__read_opts(const char *path, const struct dial9_read_opts *opts,
+			  struct dial9_dump **out, char *err, size_t errlen);
+int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_read_opts *opts,
+			      struct dial9_dump **out, char *err, size_t errlen);
 
 const char *dial9_reason_name(uint32_t reason);   /* "request", "panic", … */
 const char *dial9_event_kind_name(uint32_t kind); /* "spawn", "poll_start", … */

@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -85,6 +87,7 @@ static void run_dial9(struct run *r, const char *const *args)
 	if (pid == 0) {
 		dup2(out[1], 1);
 		dup2(err[1], 2);
+		alarm(25); /* one that hangs dies before the poll below gives up */
 		execv(DIAL9_BIN, argv);
 		_exit(127);
 	}
@@ -828,6 +831,155 @@ static void test_block_on_and_lumped(void **state)
 	       "\"waker\":{\"kind\":\"block_on\",\"task_id\":null}", NULL);
 }
 
+/* A FIFO made dial9 block forever, /dev/zero was read for 2 GiB: refused at
+ * once, with one line. */
+static void test_not_a_regular_file(void **state)
+{
+	struct fixture *f = *state;
+	const char *const paths[] = { f->path, "/dev/zero" };
+	struct timespec t0, t1;
+	struct run r;
+
+	snprintf(f->path, sizeof(f->path), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	for (size_t i = 0; i < 2; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		RUN(&r, "summary", paths[i]);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		assert_clean_error(&r);
+		assert_contains(r.err, "not a regular file");
+		assert_true(t1.tv_sec - t0.tv_sec < 2);
+		run_free(&r);
+	}
+	unlink(f->path);
+}
+
+/* Every command that reads a dump takes --max-events; a dump over the
+ * limit is refused with one line naming the limit and how to raise it. */
+static void test_max_events(void **state)
+{
+	struct fixture *f = *state;
+	char out[192];
+	struct run r;
+
+	snprintf(out, sizeof(out), "%s/out", f->dir);
+	unlink(out); /* an earlier test's */
+	const char *const *cmds[] = {
+		(const char *const[]){ "summary", "--max-events", "5", f->good, NULL },
+		(const char *const[]){ "tasks", "--max-events", "5", f->good, NULL },
+		(const char *const[]){ "task", "--max-events", "5", f->good, "2", NULL },
+		(const char *const[]){ "wakegraph", "--max-events", "5", f->good, NULL },
+		(const char *const[]){ "timeline", "--max-events", "5", f->good, NULL },
+		(const char *const[]){ "report", "--max-events", "5", f->good, "-o", out, NULL },
+		(const char *const[]){ "export", "--format", "perfetto", "--max-events", "5",
+				       f->good, "-o", out, NULL },
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		run_dial9(&r, cmds[i]);
+		assert_clean_error(&r);
+		assert_contains(r.err, "more than the reader's limit of 5 events");
+		assert_contains(r.err, "raise it with --max-events N");
+		run_free(&r);
+		assert_int_equal(access(out, F_OK), -1); /* nothing written */
+	}
+	RUN(&r, "summary", "--max-events", "1000", f->good);
+	assert_ok(&r);
+	run_free(&r);
+	RUN(&r, "summary", "--max-events", "67108864", f->good);
+	assert_ok(&r);
+	run_free(&r);
+	static const char *const bad[] = { "0", "67108865", "-1", "x", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		RUN(&r, "summary", "--max-events", bad[i], f->good);
+		assert_clean_error(&r);
+		assert_contains(r.err, "bad --max-events");
+		run_free(&r);
+	}
+}
+
+static void assert_file_is(const char *path, const char *content)
+{
+	size_t len;
+	char *buf = read_all(path, &len);
+
+	assert_int_equal(len, strlen(content));
+	assert_memory_equal(buf, content, len);
+	free(buf);
+}
+
+/* report -o and export -o wrote through a symlink planted at the output, or
+ * at its predictable "FILE.tmp": now a fresh temporary file is renamed over
+ * the output, and a victim behind either symlink is left as it was. */
+static void test_output_not_through_symlinks(void **state)
+{
+	struct fixture *f = *state;
+	char victim[192], out[192], tmp[200];
+	struct stat st;
+	struct run r;
+	int fd;
+
+	snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+	snprintf(out, sizeof(out), "%s/out", f->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+	unlink(out); /* an earlier test's */
+	fd = open(victim, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "precious\n", 9), 9);
+	close(fd);
+	const char *const *cmds[] = {
+		(const char *const[]){ "report", f->good, "-o", out, NULL },
+		(const char *const[]){ "export", "--format", "perfetto", f->good, "-o", out, NULL },
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		for (int at_tmp = 0; at_tmp < 2; at_tmp++) {
+			assert_int_equal(symlink(victim, at_tmp ? tmp : out), 0);
+			run_dial9(&r, cmds[i]);
+			assert_ok(&r);
+			run_free(&r);
+			assert_file_is(victim, "precious\n");
+			assert_int_equal(lstat(out, &st), 0);
+			assert_true(S_ISREG(st.st_mode));
+			assert_true(st.st_size > 100);
+			if (at_tmp) {
+				assert_int_equal(lstat(tmp, &st), 0);
+				assert_true(S_ISLNK(st.st_mode)); /* left alone */
+				unlink(tmp);
+			}
+			unlink(out);
+		}
+	}
+	unlink(victim);
+}
+
+/* The output is whole or absent: a failed write leaves no file behind, not
+ * even a temporary one. */
+static void test_output_no_leftovers(void **state)
+{
+	struct fixture *f = *state;
+	char out[192];
+	struct dirent *de;
+	struct run r;
+	DIR *dir;
+
+	snprintf(out, sizeof(out), "%s/missing-dir/out.html", f->dir);
+	RUN(&r, "report", f->good, "-o", out);
+	assert_clean_error(&r);
+	run_free(&r);
+	snprintf(out, sizeof(out), "%s/out", f->dir);
+	RUN(&r, "report", f->good, "-o", out);
+	assert_ok(&r);
+	run_free(&r);
+	RUN(&r, "export", "--format", "perfetto", f->good, "-o", out);
+	assert_ok(&r);
+	run_free(&r);
+	dir = opendir(f->dir);
+	assert_non_null(dir);
+	while ((de = readdir(dir)))
+		assert_null(strstr(de->d_name, ".tmp"));
+	closedir(dir);
+	unlink(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -844,6 +996,10 @@ int main(void)
 		cmocka_unit_test(test_usage_and_bad_args),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_flipped_bytes),
+		cmocka_unit_test(test_not_a_regular_file),
+		cmocka_unit_test(test_max_events),
+		cmocka_unit_test(test_output_not_through_symlinks),
+		cmocka_unit_test(test_output_no_leftovers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

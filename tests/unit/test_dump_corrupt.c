@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -124,6 +126,21 @@ static void fb_strings(struct fb *b, uint32_t n, const char *const *s)
 	fb_section_end(b, at);
 }
 
+/* The events section's header and a block (FORMAT.md "Events section"). */
+static void fb_events_head(struct fb *b, uint64_t nevents, uint32_t nblocks)
+{
+	fb_u64(b, nevents);
+	fb_u32(b, nblocks);
+	fb_u32(b, 0);
+}
+
+static void fb_block(struct fb *b, uint32_t count, const void *z, size_t zlen)
+{
+	fb_u32(b, count);
+	fb_u32(b, (uint32_t)zlen);
+	fb_put(b, z, zlen);
+}
+
 /* One block: records split into byte planes, then zlib. */
 static void fb_events(struct fb *b, const struct dial9_event *ev, uint32_t n)
 {
@@ -147,14 +164,10 @@ static void fb_events(struct fb *b, const struct dial9_event *ev, uint32_t n)
 		for (int k = 0; k < 32; k++)
 			raw[(size_t)k * n + i] = r[k];
 	}
-	fb_u64(b, n);
-	fb_u32(b, n ? 1 : 0);
-	fb_u32(b, 0);
+	fb_events_head(b, n, n ? 1 : 0);
 	if (n) {
 		assert_int_equal(compress2(z, &zlen, raw, (uLong)n * 32, 6), Z_OK);
-		fb_u32(b, n);
-		fb_u32(b, (uint32_t)zlen);
-		fb_put(b, z, zlen);
+		fb_block(b, n, z, zlen);
 	}
 	fb_section_end(b, at);
 	free(raw);
@@ -670,6 +683,123 @@ static void test_bad_compressed_blocks(void **state)
 	free(b.p);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A valid dump (checksum and all) of nblocks full blocks of zero events: a
+ * few KB of deflate per 65536 events, the most deflate can inflate. */
+static void fb_zero_dump(struct fb *b, uint32_t nblocks)
+{
+	uLongf zlen = compressBound(DIAL9_DUMP_BLOCK_EVENTS * 32);
+	uint8_t *raw = calloc(DIAL9_DUMP_BLOCK_EVENTS, 32), *z = malloc(zlen);
+	size_t at;
+
+	assert_non_null(raw);
+	assert_non_null(z);
+	assert_int_equal(compress2(z, &zlen, raw, DIAL9_DUMP_BLOCK_EVENTS * 32, 9), Z_OK);
+	b->len = 0;
+	fb_header(b, 2);
+	fb_meta_pid(b, 1);
+	fb_strings(b, 0, NULL);
+	at = fb_section(b, 3);
+	fb_events_head(b, (uint64_t)nblocks * DIAL9_DUMP_BLOCK_EVENTS, nblocks);
+	for (uint32_t i = 0; i < nblocks; i++)
+		fb_block(b, DIAL9_DUMP_BLOCK_EVENTS, z, zlen);
+	fb_section_end(b, at);
+	fb_finish(b);
+	free(raw);
+	free(z);
+}
+
+/* 2^26 zero events in 2 MB with a valid checksum took every command 8-11 s
+ * and 2.8 GiB; past the event limit it is refused before any block inflates. */
+static void test_decompression_bomb(void **state)
+{
+	struct dial9_read_opts small = { .max_events = 1u << 20 };
+	struct dial9_read_opts fits = { .max_events = 1u << 21 };
+	struct dial9_dump *d = NULL;
+	struct fb b = { 0 };
+	char err[256];
+	double t0;
+
+	fb_zero_dump(&b, 1024); /* 2^26 events */
+	assert_true(b.len < 3u << 20);
+	t0 = now_s();
+	assert_int_equal(try_read(b.p, b.len, err, sizeof(err), NULL), -E2BIG);
+	assert_true(now_s() - t0 < 1.0);
+	assert_non_null(strstr(err, "limit of 33554432 events"));
+
+	/* a lower limit, and one that lets the same kind of file through */
+	fb_zero_dump(&b, 32); /* 2^21 events */
+	assert_int_equal(dial9_dump__read_mem_opts(b.p, b.len, &small, &d, err, sizeof(err)),
+			 -E2BIG);
+	assert_null(d);
+	assert_non_null(strstr(err, "limit of 1048576 events"));
+	assert_int_equal(dial9_dump__read_mem_opts(b.p, b.len, &fits, &d, err, sizeof(err)), 0);
+	assert_non_null(d);
+	assert_int_equal(d->nevents, 1u << 21);
+	dial9_dump__free(d);
+	free(b.p);
+}
+
+/* A FIFO blocked the reader forever and /dev/zero was read for 2 GiB: what
+ * is not a regular file is refused at once, and a regular file whose header
+ * disagrees with its size is refused before the rest is read. */
+static void test_not_a_regular_file(void **state)
+{
+	char dir[] = "/tmp/dial9-corrupt-XXXXXX", path[64], err[256];
+	struct dial9_dump *d = NULL;
+	struct fb b = { 0 };
+	double t0;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(20); /* the old reader blocked in open(2): fail, do not hang */
+	assert_int_equal(dial9_dump__read(path, &d, err, sizeof(err)), -EINVAL);
+	alarm(0);
+	assert_null(d);
+	assert_string_equal(err, "not a regular file (a FIFO)");
+	unlink(path);
+
+	t0 = now_s();
+	assert_int_equal(dial9_dump__read("/dev/zero", &d, err, sizeof(err)), -EINVAL);
+	assert_true(now_s() - t0 < 0.5);
+	assert_string_equal(err, "not a regular file (a character device)");
+
+	/* just under the 2 GiB limit, sparse: the header alone refuses it */
+	fb_header(&b, 2);
+	le(b.p + 16, 4096, 8);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, b.p, b.len), (ssize_t)b.len);
+	assert_int_equal(ftruncate(fd, (off_t)DIAL9_DUMP_MAX_FILE_SIZE - 1), 0);
+	close(fd);
+	t0 = now_s();
+	assert_int_equal(dial9_dump__read(path, &d, err, sizeof(err)), -EBADMSG);
+	assert_true(now_s() - t0 < 0.5);
+	assert_non_null(strstr(err, "trailing data: file is 2147483647 bytes, header says 4096"));
+	memcpy(b.p, "NOTADUMP", 8);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, b.p, 8, 0), 8);
+	close(fd);
+	t0 = now_s();
+	assert_int_equal(dial9_dump__read(path, &d, err, sizeof(err)), -EINVAL);
+	assert_true(now_s() - t0 < 0.5);
+	assert_string_equal(err, "bad magic: not a dial9 dump");
+	unlink(path);
+	rmdir(dir);
+	free(b.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +812,8 @@ int main(void)
 		cmocka_unit_test(test_huge_declared_sizes),
 		cmocka_unit_test(test_content_validation),
 		cmocka_unit_test(test_bad_compressed_blocks),
+		cmocka_unit_test(test_decompression_bomb),
+		cmocka_unit_test(test_not_a_regular_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

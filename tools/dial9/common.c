@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "atomic_file.h"
 #include "dial9.h"
 #include "probe_classes.h"
 
@@ -35,7 +38,7 @@ static void sanitize(char *s)
 
 /* Text output prints strings from the dump as they are: make them safe for
  * a terminal first.  JSON output escapes them instead. */
-static void sanitize_dump(struct dial9_dump *d)
+void dump_sanitize(struct dial9_dump *d)
 {
 	uint32_t i;
 
@@ -47,28 +50,44 @@ static void sanitize_dump(struct dial9_dump *d)
 	sanitize(d->meta.build_id);
 }
 
-int load(const char *path, bool for_text, struct loaded *l)
+int loaded__init(struct loaded *l, struct dial9_dump *d, bool for_text, const char *name)
 {
-	char err[256] = "";
 	int ret;
 
 	memset(l, 0, sizeof(*l));
-	ret = dial9_dump__read(path, &l->dump, err, sizeof(err));
-	if (ret) {
-		p_err("%s: %s", path, err[0] ? err : strerror(-ret));
-		l->dump = NULL;
-		return ret < 0 ? ret : -EIO;
-	}
+	l->dump = d;
 	if (for_text)
-		sanitize_dump(l->dump);
-	l->a = dial9_analysis__new(l->dump);
+		dump_sanitize(d);
+	l->a = dial9_analysis__new(d);
 	if (!l->a) {
 		ret = -errno;
-		p_err("%s: analysis failed: %s", path, strerror(errno));
+		p_err("%s: analysis failed: %s", name, strerror(errno));
 		loaded__free(l);
 		return ret;
 	}
 	return 0;
+}
+
+int load(const struct options *o, bool for_text, struct loaded *l)
+{
+	struct dial9_read_opts ropts = { .max_events = o->max_events };
+	const char *path = o->args[0];
+	struct dial9_dump *d = NULL;
+	char err[256] = "";
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	ret = dial9_dump__read_opts(path, &ropts, &d, err, sizeof(err));
+	if (ret == -E2BIG) {
+		p_err("%s: %s; raise it with --max-events N (up to %llu)", path, err,
+		      (unsigned long long)DIAL9_DUMP_MAX_EVENTS);
+		return ret;
+	}
+	if (ret) {
+		p_err("%s: %s", path, err[0] ? err : strerror(-ret));
+		return ret < 0 ? ret : -EIO;
+	}
+	return loaded__init(l, d, for_text, path);
 }
 
 void loaded__free(struct loaded *l)
@@ -77,6 +96,51 @@ void loaded__free(struct loaded *l)
 	dial9_dump__free(l->dump);
 	l->a = NULL;
 	l->dump = NULL;
+}
+
+int run_view(const struct options *o, view_fn view)
+{
+	struct loaded l;
+	int err;
+
+	err = load(o, !o->json, &l);
+	if (err)
+		return err;
+	err = view(o, &l);
+	loaded__free(&l);
+	return err;
+}
+
+FILE *output_open(struct atomic_file *f, const char *path)
+{
+	mode_t mask = umask(0);
+	FILE *out;
+	int err;
+
+	umask(mask);
+	err = atomic_file__open(f, path, 0666 & ~mask);
+	if (err) {
+		p_err("%s: %s", path, strerror(-err));
+		return NULL;
+	}
+	out = atomic_file__stream(f);
+	if (!out) {
+		p_err("%s: %s", path, strerror(errno));
+		atomic_file__abort(f);
+	}
+	return out;
+}
+
+int output_close(struct atomic_file *f, const char *path, int err)
+{
+	if (err) {
+		atomic_file__abort(f);
+		return err;
+	}
+	err = atomic_file__commit(f);
+	if (err)
+		p_err("writing %s: %s", path, strerror(-err));
+	return err;
 }
 
 struct json_writer *json_out(const struct options *o)

@@ -21,6 +21,7 @@ enum {
 	OPT_RANGE = 1 << 5, /* --from, --to */
 	OPT_OUTPUT = 1 << 6, /* -o FILE */
 	OPT_FORMAT = 1 << 7, /* --format NAME */
+	OPT_MAX_EVENTS = 1 << 8, /* --max-events N */
 };
 
 struct options {
@@ -32,6 +33,7 @@ struct options {
 	const char *args[2];    /* positional arguments */
 	const char *output;     /* -o FILE, NULL if not given */
 	const char *format;     /* --format NAME, NULL if not given */
+	uint64_t max_events;    /* --max-events N, 0: the reader's default */
 	int nargs;
 };
 
@@ -55,10 +57,31 @@ struct loaded {
  * message are replaced). */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Read FILE and analyse it; for_text: replace control characters in the
- * dump's strings.  0 or negative errno (message printed). */
-int load(const char *path, bool for_text, struct loaded *l);
+/* Read FILE (o->args[0], within o->max_events) and analyse it; for_text:
+ * replace control characters in the dump's strings.  0 or negative errno
+ * (message printed). */
+int load(const struct options *o, bool for_text, struct loaded *l);
+/* Analyse d (taken over, freed on failure too) into l.  0 or negative errno
+ * (message printed, name first). */
+int loaded__init(struct loaded *l, struct dial9_dump *d, bool for_text, const char *name);
 void loaded__free(struct loaded *l);
+/* Replace control characters (terminal escapes, newlines) in the dump's
+ * strings, in place, for text output. */
+void dump_sanitize(struct dial9_dump *d);
+
+/* What a command shows of a loaded dump: 0 or negative errno (message
+ * printed).  run_view loads o->args[0] (for text unless o->json), runs view
+ * and frees. */
+typedef int (*view_fn)(const struct options *o, const struct loaded *l);
+int run_view(const struct options *o, view_fn view);
+
+/* -o FILE written atomically (see atomic_file.h), mode 0666 & ~umask as
+ * fopen would.  NULL on failure (message printed). */
+struct atomic_file;
+FILE *output_open(struct atomic_file *f, const char *path);
+/* err == 0: commit the file at path, else drop it.  Returns err, or the
+ * commit's error (message printed). */
+int output_close(struct atomic_file *f, const char *path, int err);
 
 /* JSON output on stdout per the options; NULL on failure (message printed). */
 struct json_writer *json_out(const struct options *o);
@@ -119,5 +142,15 @@ int cmd_wakegraph(const struct options *o);
 int cmd_timeline(const struct options *o);
 int cmd_report(const struct options *o);  /* report.c */
 int cmd_export(const struct options *o);  /* export_perfetto.c */
+
+/* The views behind them, on stdout (for tests/fuzz/ as well).  view_task
+ * takes the task id from o->args[1]. */
+int view_summary(const struct options *o, const struct loaded *l);
+int view_tasks(const struct options *o, const struct loaded *l);
+int view_task(const struct options *o, const struct loaded *l);
+int view_wakegraph(const struct options *o, const struct loaded *l);
+int view_timeline(const struct options *o, const struct loaded *l);
+/* Task id argument: 0, or -EINVAL with the message printed. */
+int parse_task_id(const char *s, uint64_t *id);
 
 #endif /* DIAL9_TOOL_H */

@@ -4,11 +4,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "dial9.h"
 #include "perfetto.h"
 
 int cmd_export(const struct options *o)
 {
+	struct atomic_file f = ATOMIC_FILE_INIT;
 	struct loaded l = { 0 };
 	bool to_stdout = !o->output || !strcmp(o->output, "-");
 	FILE *out = stdout;
@@ -18,25 +20,21 @@ int cmd_export(const struct options *o)
 		p_err("'export' needs --format perfetto (the only format so far)");
 		return -EINVAL;
 	}
-	err = load(o->args[0], false, &l);
+	err = load(o, false, &l);
 	if (err)
 		return err;
 	if (!to_stdout) {
-		out = fopen(o->output, "we");
+		out = output_open(&f, o->output);
 		if (!out) {
-			err = -errno;
-			p_err("%s: %s", o->output, strerror(errno));
+			err = -EIO;
 			goto cleanup;
 		}
 	}
 	err = dial9_perfetto__write(l.a, out, NULL);
-	if (!to_stdout && fclose(out) && !err)
-		err = -EIO;
-	if (err) {
+	if (err)
 		p_err("writing %s: %s", to_stdout ? "stdout" : o->output, strerror(-err));
-		if (!to_stdout)
-			unlink(o->output);
-	}
+	if (!to_stdout)
+		err = output_close(&f, o->output, err);
 cleanup:
 	loaded__free(&l);
 	return err;

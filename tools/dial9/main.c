@@ -15,30 +15,34 @@
 #include "dial9.h"
 
 #define COMMON_OPTS "  -j, --json         machine-readable JSON on stdout\n" \
-		    "  -p, --pretty       indent the JSON\n"
+		    "  -p, --pretty       indent the JSON\n" \
+		    "      --max-events N refuse dumps of more than N events (default\n" \
+		    "                     33554432, up to ~2.5 GiB; at most 67108864)\n"
 
 static const struct cmd cmds[] = {
-	{ "summary", cmd_summary, OPT_JSON | OPT_PRETTY, 1, "FILE",
+	{ "summary", cmd_summary, OPT_JSON | OPT_PRETTY | OPT_MAX_EVENTS, 1, "FILE",
 	  "process, reason, window, event counts, losses, longest polls, worst latency",
 	  NULL },
-	{ "tasks", cmd_tasks, OPT_JSON | OPT_PRETTY | OPT_SORT | OPT_LIMIT, 1, "FILE",
+	{ "tasks", cmd_tasks, OPT_JSON | OPT_PRETTY | OPT_SORT | OPT_LIMIT | OPT_MAX_EVENTS,
+	  1, "FILE",
 	  "one row per task",
 	  "  -s, --sort KEY     id (default), polls, total, max, wakes, latency\n"
 	  "  -n, --limit N      show the first N rows\n" },
-	{ "task", cmd_task, OPT_JSON | OPT_PRETTY, 2, "FILE ID",
+	{ "task", cmd_task, OPT_JSON | OPT_PRETTY | OPT_MAX_EVENTS, 2, "FILE ID",
 	  "one task's lifecycle in time order", NULL },
-	{ "wakegraph", cmd_wakegraph, OPT_JSON | OPT_PRETTY | OPT_DOT | OPT_LIMIT, 1, "FILE",
+	{ "wakegraph", cmd_wakegraph,
+	  OPT_JSON | OPT_PRETTY | OPT_DOT | OPT_LIMIT | OPT_MAX_EVENTS, 1, "FILE",
 	  "who wakes whom (waker -> woken, counts) and the longest wake chain",
 	  "      --dot          Graphviz output\n"
 	  "  -n, --limit N      only the N most frequent edges\n" },
-	{ "timeline", cmd_timeline, OPT_JSON | OPT_PRETTY | OPT_RANGE, 1, "FILE",
+	{ "timeline", cmd_timeline, OPT_JSON | OPT_PRETTY | OPT_RANGE | OPT_MAX_EVENTS, 1, "FILE",
 	  "per worker thread: polls and idle periods over time",
 	  "      --from MS      start, in ms from the window start\n"
 	  "      --to MS        end, in ms from the window start\n" },
-	{ "report", cmd_report, OPT_OUTPUT, 1, "FILE",
+	{ "report", cmd_report, OPT_OUTPUT | OPT_MAX_EVENTS, 1, "FILE",
 	  "a self-contained HTML page: timeline, charts, task table, wake graph",
 	  "  -o, --output FILE  the HTML file to write (required)\n" },
-	{ "export", cmd_export, OPT_OUTPUT | OPT_FORMAT, 1, "FILE",
+	{ "export", cmd_export, OPT_OUTPUT | OPT_FORMAT | OPT_MAX_EVENTS, 1, "FILE",
 	  "convert for other tools: --format perfetto (Chrome trace-event JSON)",
 	  "      --format NAME  perfetto (required)\n"
 	  "  -o, --output FILE  where to write (default: stdout)\n" },
@@ -154,7 +158,7 @@ static int parse_sort(const char *s, enum dial9_task_sort *key)
 	return -EINVAL;
 }
 
-enum { LOPT_DOT = 256, LOPT_FROM, LOPT_TO, LOPT_FORMAT };
+enum { LOPT_DOT = 256, LOPT_FROM, LOPT_TO, LOPT_FORMAT, LOPT_MAX_EVENTS };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -167,6 +171,7 @@ static const struct option long_opts[] = {
 	{ "to", required_argument, NULL, LOPT_TO },
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, LOPT_FORMAT },
+	{ "max-events", required_argument, NULL, LOPT_MAX_EVENTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -182,6 +187,7 @@ static unsigned int opt_bit(int c)
 	case LOPT_TO: return OPT_RANGE;
 	case 'o': return OPT_OUTPUT;
 	case LOPT_FORMAT: return OPT_FORMAT;
+	case LOPT_MAX_EVENTS: return OPT_MAX_EVENTS;
 	default: return 0;
 	}
 }
@@ -238,6 +244,14 @@ static int parse_cmd_args(const struct cmd *c, int argc, char **argv, struct opt
 			break;
 		case LOPT_FORMAT:
 			o->format = optarg;
+			break;
+		case LOPT_MAX_EVENTS:
+			if (parse_u64(optarg, &o->max_events) || !o->max_events ||
+			    o->max_events > DIAL9_DUMP_MAX_EVENTS) {
+				p_err("bad --max-events '%s' (1 to %llu)", optarg,
+				      (unsigned long long)DIAL9_DUMP_MAX_EVENTS);
+				return -EINVAL;
+			}
 			break;
 		case LOPT_FROM:
 		case LOPT_TO:

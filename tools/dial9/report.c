@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "report.h"
 #include "report_assets.h"
 
@@ -36,7 +37,8 @@ static ssize_t lt_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
-static int write_data(FILE *out, const struct dial9_analysis *a, const char *file)
+static int write_data(FILE *out, const struct dial9_analysis *a, const char *file,
+		      const struct report_limits *lim)
 {
 	cookie_io_functions_t io = { .write = lt_write };
 	struct json_writer *w;
@@ -50,7 +52,7 @@ static int write_data(FILE *out, const struct dial9_analysis *a, const char *fil
 		fclose(f);
 		return -ENOMEM;
 	}
-	err = report_data__write(w, a, file, &report_default_limits);
+	err = report_data__write(w, a, file, lim);
 	if (!err)
 		err = json_writer__finish(w);
 	json_writer__free(w);
@@ -60,7 +62,8 @@ static int write_data(FILE *out, const struct dial9_analysis *a, const char *fil
 }
 
 /* The template with @@CSS@@, @@JS@@ and @@DATA@@ filled in. */
-static int write_page(FILE *out, const struct dial9_analysis *a, const char *file)
+int report__write_html(FILE *out, const struct dial9_analysis *a, const char *file,
+		       const struct report_limits *lim)
 {
 	const char *p = report_html, *m;
 	int err;
@@ -74,7 +77,7 @@ static int write_page(FILE *out, const struct dial9_analysis *a, const char *fil
 			fputs(report_js, out);
 			p = m + 6;
 		} else if (!strncmp(m, "@@DATA@@", 8)) {
-			err = write_data(out, a, file);
+			err = write_data(out, a, file, lim);
 			if (err)
 				return err;
 			p = m + 8;
@@ -90,9 +93,9 @@ static int write_page(FILE *out, const struct dial9_analysis *a, const char *fil
 int cmd_report(const struct options *o)
 {
 	const char *base = strrchr(o->args[0], '/');
+	struct atomic_file f = ATOMIC_FILE_INIT;
 	struct loaded l = { 0 };
-	char tmp[4096];
-	FILE *out = NULL;
+	FILE *out;
 	struct stat st;
 	int err;
 
@@ -100,34 +103,20 @@ int cmd_report(const struct options *o)
 		p_err("'report' needs -o FILE (the HTML file to write)");
 		return -EINVAL;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", o->output) >= (int)sizeof(tmp)) {
-		p_err("output path too long");
-		return -ENAMETOOLONG;
-	}
-	err = load(o->args[0], false, &l);
+	err = load(o, false, &l);
 	if (err)
 		return err;
-	out = fopen(tmp, "we");
+	out = output_open(&f, o->output);
 	if (!out) {
-		err = -errno;
-		p_err("%s: %s", tmp, strerror(errno));
+		err = -EIO;
 		goto cleanup;
 	}
-	err = write_page(out, l.a, base ? base + 1 : o->args[0]);
-	if (fclose(out) && !err)
-		err = -errno ? -errno : -EIO;
-	out = NULL;
-	if (err) {
+	err = report__write_html(out, l.a, base ? base + 1 : o->args[0], &report_default_limits);
+	if (err)
 		p_err("writing %s: %s", o->output, strerror(-err));
-		unlink(tmp);
+	err = output_close(&f, o->output, err);
+	if (err)
 		goto cleanup;
-	}
-	if (rename(tmp, o->output)) {
-		err = -errno;
-		p_err("%s: %s", o->output, strerror(errno));
-		unlink(tmp);
-		goto cleanup;
-	}
 	if (!stat(o->output, &st))
 		printf("wrote %s (%" PRIu64 " bytes, %" PRIu64 " polls, %" PRIu64 " tasks)\n",
 		       o->output, (uint64_t)st.st_size, l.a->npolls, l.a->ntasks);

@@ -34,4 +34,9 @@ extern const struct report_limits report_default_limits;
 int report_data__write(struct json_writer *w, const struct dial9_analysis *a,
 		       const char *file, const struct report_limits *lim);
 
+/* The whole HTML page (the template with the data filled in) to out.
+ * 0 or negative errno. */
+int report__write_html(FILE *out, const struct dial9_analysis *a, const char *file,
+		       const struct report_limits *lim);
+
 #endif /* DIAL9_REPORT_H */

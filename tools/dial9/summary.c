@@ -582,26 +582,22 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 	print_worst_latency(a);
 }
 
-int cmd_summary(const struct options *o)
+int view_summary(const struct options *o, const struct loaded *l)
 {
 	struct json_writer *w;
-	struct loaded l;
-	int err;
 
-	err = load(o->args[0], !o->json, &l);
-	if (err)
-		return err;
 	if (o->json) {
 		w = json_out(o);
-		err = -ENOMEM;
-		if (w) {
-			summary_json(l.a, w);
-			err = json_done(w);
-		}
-	} else {
-		summary_text(o->args[0], l.a);
-		err = text_done();
+		if (!w)
+			return -ENOMEM;
+		summary_json(l->a, w);
+		return json_done(w);
 	}
-	loaded__free(&l);
-	return err;
+	summary_text(o->args[0], l->a);
+	return text_done();
+}
+
+int cmd_summary(const struct options *o)
+{
+	return run_view(o, view_summary);
 }

@@ -61,7 +61,7 @@ static const char *task_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 	return loc ? loc : "?";
 }
 
-int cmd_tasks(const struct options *o)
+int view_tasks(const struct options *o, const struct loaded *l)
 {
 	static const char *const heads[] = {
 		"TASK", "PARENT", "SPAWNED", "ENDED", "POLLS", "COUNTED", "POLL-TIME",
@@ -73,19 +73,15 @@ int cmd_tasks(const struct options *o)
 	const struct dial9_task_info **rows = NULL;
 	struct tasks_ctx ctx;
 	struct json_writer *w;
-	struct loaded l;
 	uint64_t i, n;
 	int err;
 
-	err = load(o->args[0], !o->json, &l);
-	if (err)
-		return err;
-	err = dial9_analysis__sorted_tasks(l.a, o->sort, &rows);
+	err = dial9_analysis__sorted_tasks(l->a, o->sort, &rows);
 	if (err) {
 		p_err("%s", strerror(-err));
 		goto cleanup;
 	}
-	n = l.a->ntasks;
+	n = l->a->ntasks;
 	if (o->limit && o->limit < n)
 		n = o->limit;
 	if (o->json) {
@@ -95,26 +91,30 @@ int cmd_tasks(const struct options *o)
 			goto cleanup;
 		json_writer__begin_array(w);
 		for (i = 0; i < n; i++)
-			json_task(w, l.a, rows[i]);
+			json_task(w, l->a, rows[i]);
 		json_writer__end_array(w);
 		err = json_done(w);
 		goto cleanup;
 	}
-	ctx.a = l.a;
+	ctx.a = l->a;
 	ctx.rows = rows;
-	printf("%" PRIu64 " tasks", l.a->ntasks);
-	if (n < l.a->ntasks)
+	printf("%" PRIu64 " tasks", l->a->ntasks);
+	if (n < l->a->ntasks)
 		printf(", first %" PRIu64 " shown", n);
 	printf(" (times from the window start; POLLS recorded one by one, COUNTED in "
 	       "summaries; MAX-WAIT = worst wake-to-poll latency; ≤ an upper bound; "
 	       "? unknown)\n");
-	print_probes_note(l.a);
+	print_probes_note(l->a);
 	print_table(heads, right, sizeof(heads) / sizeof(heads[0]), n, task_row, &ctx);
 	err = text_done();
 cleanup:
 	free(rows);
-	loaded__free(&l);
 	return err;
+}
+
+int cmd_tasks(const struct options *o)
+{
+	return run_view(o, view_tasks);
 }
 
 /* --- one task ------------------------------------------------------------ */
@@ -266,7 +266,20 @@ static const char *role_name(uint8_t role)
 	return role == DIAL9_ROLE_WAKER ? "waker" : role == DIAL9_ROLE_PARENT ? "parent" : "self";
 }
 
-int cmd_task(const struct options *o)
+int parse_task_id(const char *s, uint64_t *id)
+{
+	char *end;
+
+	errno = 0;
+	*id = strtoull(s, &end, 10);
+	if (errno || *end || s[0] < '0' || s[0] > '9' || !*id) {
+		p_err("bad task id '%s' (a positive number)", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int view_task(const struct options *o, const struct loaded *l)
 {
 	static const char *const heads[] = { "TIME", "THREAD", "EVENT", "DETAIL" };
 	static const bool right[] = { true, true, false, false };
@@ -275,26 +288,18 @@ int cmd_task(const struct options *o)
 	struct json_writer *w;
 	struct task_ctx ctx;
 	uint64_t id, i, n = 0;
-	struct loaded l;
-	char *end;
 	int err;
 
-	errno = 0;
-	id = strtoull(o->args[1], &end, 10);
-	if (errno || *end || o->args[1][0] < '0' || o->args[1][0] > '9' || !id) {
-		p_err("bad task id '%s' (a positive number)", o->args[1]);
-		return -EINVAL;
-	}
-	err = load(o->args[0], !o->json, &l);
+	err = parse_task_id(o->args[1], &id);
 	if (err)
 		return err;
-	t = dial9_analysis__task(l.a, id);
+	t = dial9_analysis__task(l->a, id);
 	if (!t) {
 		p_err("task %" PRIu64 " is not in %s", id, o->args[0]);
 		err = -ENOENT;
 		goto cleanup;
 	}
-	err = dial9_analysis__task_events(l.a, id, &te, &n);
+	err = dial9_analysis__task_events(l->a, id, &te, &n);
 	if (err) {
 		p_err("%s", strerror(-err));
 		goto cleanup;
@@ -306,7 +311,7 @@ int cmd_task(const struct options *o)
 			goto cleanup;
 		json_writer__begin_object(w);
 		json_writer__key(w, "task");
-		json_task(w, l.a, t);
+		json_task(w, l->a, t);
 		json_writer__key(w, "events");
 		json_writer__begin_array(w);
 		for (i = 0; i < n; i++) {
@@ -331,7 +336,7 @@ int cmd_task(const struct options *o)
 			if (e->kind == DIAL9_EV_SPAWN || e->kind == DIAL9_EV_POLL_START ||
 			    e->kind == DIAL9_EV_PANIC)
 				json_writer__kv_string(w, "location",
-						       dial9_analysis__string(l.a, e->arg));
+						       dial9_analysis__string(l->a, e->arg));
 			if (e->kind == DIAL9_EV_POLL_SUMMARY) {
 				json_writer__kv_u64(w, "count", e->aux);
 				json_writer__kv_u64(w, "total_ns", e->arg);
@@ -345,14 +350,24 @@ int cmd_task(const struct options *o)
 		err = json_done(w);
 		goto cleanup;
 	}
-	task_header_text(l.a, t);
+	task_header_text(l->a, t);
 	printf("\n");
-	ctx.a = l.a;
+	ctx.a = l->a;
 	ctx.te = te;
 	print_table(heads, right, 4, n, lifecycle_row, &ctx);
 	err = text_done();
 cleanup:
 	free(te);
-	loaded__free(&l);
 	return err;
+}
+
+int cmd_task(const struct options *o)
+{
+	uint64_t id;
+	int err;
+
+	err = parse_task_id(o->args[1], &id); /* before the file is read */
+	if (err)
+		return err;
+	return run_view(o, view_task);
 }

@@ -147,29 +147,25 @@ static void timeline_text(const struct dial9_analysis *a, const struct dial9_tim
 	}
 }
 
-int cmd_timeline(const struct options *o)
+int view_timeline(const struct options *o, const struct loaded *l)
 {
 	struct dial9_timeline *tl = NULL;
 	struct json_writer *w;
 	uint64_t from, to;
-	struct loaded l;
 	int err;
 
-	err = load(o->args[0], !o->json, &l);
-	if (err)
-		return err;
-	from = l.a->start_ns;
-	to = l.a->end_ns;
+	from = l->a->start_ns;
+	to = l->a->end_ns;
 	if (o->has_from)
 		from = o->from_ns > UINT64_MAX - from ? UINT64_MAX : from + o->from_ns;
 	if (o->has_to)
-		to = o->to_ns > UINT64_MAX - l.a->start_ns ? UINT64_MAX : l.a->start_ns + o->to_ns;
+		to = o->to_ns > UINT64_MAX - l->a->start_ns ? UINT64_MAX : l->a->start_ns + o->to_ns;
 	if (from > to) {
 		p_err("--from is after the end of the window");
 		err = -EINVAL;
 		goto cleanup;
 	}
-	err = dial9_timeline__build(l.a, from, to, &tl);
+	err = dial9_timeline__build(l->a, from, to, &tl);
 	if (err) {
 		p_err("timeline: %s", strerror(-err));
 		goto cleanup;
@@ -178,15 +174,19 @@ int cmd_timeline(const struct options *o)
 		w = json_out(o);
 		err = -ENOMEM;
 		if (w) {
-			timeline_json(l.a, tl, w);
+			timeline_json(l->a, tl, w);
 			err = json_done(w);
 		}
 	} else {
-		timeline_text(l.a, tl);
+		timeline_text(l->a, tl);
 		err = text_done();
 	}
 cleanup:
 	dial9_timeline__free(tl);
-	loaded__free(&l);
 	return err;
+}
+
+int cmd_timeline(const struct options *o)
+{
+	return run_view(o, view_timeline);
 }

@@ -213,61 +213,61 @@ static int graph_unavailable(const struct options *o, const struct dial9_analysi
 	return text_done();
 }
 
-int cmd_wakegraph(const struct options *o)
+int view_wakegraph(const struct options *o, const struct loaded *l)
 {
 	static const char *const heads[] = { "COUNT", "WAKER", "WOKEN", "WOKEN-LOCATION" };
 	static const bool right[] = { true, false, false, false };
 	const struct dial9_wake_edge **edges = NULL;
 	struct json_writer *w;
 	struct graph_ctx ctx;
-	struct loaded l;
 	char why[DIAL9_WHY_LEN];
 	uint64_t n;
 	int err;
 
-	err = load(o->args[0], !o->json, &l);
-	if (err)
-		return err;
-	if (!dial9_analysis__knows(l.a, DIAL9_FIG_WAKES)) {
-		err = graph_unavailable(o, l.a);
+	if (!dial9_analysis__knows(l->a, DIAL9_FIG_WAKES)) {
+		err = graph_unavailable(o, l->a);
 		goto cleanup;
 	}
-	err = dial9_wakegraph__by_count(l.a->graph, &edges);
+	err = dial9_wakegraph__by_count(l->a->graph, &edges);
 	if (err) {
 		p_err("%s", strerror(-err));
 		goto cleanup;
 	}
-	n = l.a->graph->nedges;
+	n = l->a->graph->nedges;
 	if (o->limit && o->limit < n)
 		n = o->limit;
 	if (o->json) {
 		w = json_out(o);
 		err = -ENOMEM;
 		if (w) {
-			graph_json(l.a, w, edges, n);
+			graph_json(l->a, w, edges, n);
 			err = json_done(w);
 		}
 	} else if (o->dot) {
-		err = graph_dot(l.a, edges, n);
+		err = graph_dot(l->a, edges, n);
 		if (!err)
 			err = text_done();
 	} else {
-		printf("%" PRIu64 " wakes over %" PRIu64 " edges (waker -> woken)", l.a->graph->nwakes,
-		       l.a->graph->nedges);
-		if (n < l.a->graph->nedges)
+		printf("%" PRIu64 " wakes over %" PRIu64 " edges (waker -> woken)", l->a->graph->nwakes,
+		       l->a->graph->nedges);
+		if (n < l->a->graph->nedges)
 			printf(", the %" PRIu64 " most frequent shown", n);
 		printf("\n");
-		if (dial9_analysis__why_unknown(l.a, DIAL9_FIG_WAKERS, why, sizeof(why)))
+		if (dial9_analysis__why_unknown(l->a, DIAL9_FIG_WAKERS, why, sizeof(why)))
 			printf("runtime wakes include others: %s\n", why);
-		ctx.a = l.a;
+		ctx.a = l->a;
 		ctx.edges = edges;
 		if (n)
 			print_table(heads, right, 4, n, edge_row, &ctx);
-		chain_text(l.a);
+		chain_text(l->a);
 		err = text_done();
 	}
 cleanup:
 	free(edges);
-	loaded__free(&l);
 	return err;
+}
+
+int cmd_wakegraph(const struct options *o)
+{
+	return run_view(o, view_wakegraph);
 }
