@@ -111,16 +111,18 @@ $(BUILD):
 	$(Q)mkdir -p $@
 
 # --- tests -------------------------------------------------------------------
-# Tests link the daemon's modules (all but its main) and the library.
+# Tests link the daemon's modules and the dial9 tool's (analysis, views),
+# all but their main(), and the library.
 DAEMON_LIB_OBJS := $(filter-out $(OBJ)/daemon/main.o,$(DAEMON_SRCS:%.c=$(OBJ)/%.o))
-$(OBJ)/tests/%.o: CFLAGS += -Idaemon
+DIAL9_VIEW_OBJS := $(filter-out %/main.o,$(DIAL9_SRCS:%.c=$(OBJ)/%.o))
+$(OBJ)/tests/%.o: CFLAGS += -Idaemon -Itools/dial9
 
-$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(TEST_HELPER_OBJS) $(DAEMON_LIB_OBJS) $(LIB)
+$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(TEST_HELPER_OBJS) $(DAEMON_LIB_OBJS) $(DIAL9_VIEW_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@
 
-$(ITEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/integration/%.o $(TEST_HELPER_OBJS) $(DAEMON_LIB_OBJS) $(LIB)
+$(ITEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/integration/%.o $(TEST_HELPER_OBJS) $(DAEMON_LIB_OBJS) $(DIAL9_VIEW_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@
@@ -191,8 +193,6 @@ FUZZ_SECONDS ?= 60
 FUZZ_NAMES   := fuzz_dump fuzz_ctl_proto fuzz_config
 FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
-# Objects of the dial9 tool without its main(), for the views.
-DIAL9_VIEW_OBJS := $(filter-out %/main.o,$(DIAL9_SRCS:%.c=$(OBJ)/%.o))
 
 .PHONY: fuzz fuzz-build fuzz-bins fuzz-replay fuzz-coverage
 # (inside the sub-make below, $(BUILD) is build/fuzz)

@@ -131,5 +131,10 @@ int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_re
 const char *dial9_reason_name(uint32_t reason);   /* "request", "panic", … */
 const char *dial9_event_kind_name(uint32_t kind); /* "spawn", "poll_start", … */
 const char *dial9_waker_kind_name(uint32_t kind); /* "task", "io_driver", … */
+const char *dial9_mode_name(uint32_t mode);       /* "full", "sampled", "off" */
+/* A lost-event cause as JSON says it ("ringbuf", "window") and as text
+ * says it ("ring buffer full", "window budget"). */
+const char *dial9_lost_cause_name(uint32_t cause);
+const char *dial9_lost_cause_text(uint32_t cause);
 
 #endif /* DIAL9_DUMP_H */

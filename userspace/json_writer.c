@@ -304,6 +304,14 @@ int json_writer__u64(struct json_writer *w, uint64_t v)
 	return put_scalar(w, buf);
 }
 
+int json_writer__milli(struct json_writer *w, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64 ".%03u", v / 1000, (unsigned int)(v % 1000));
+	return put_scalar(w, buf);
+}
+
 int json_writer__i64(struct json_writer *w, int64_t v)
 {
 	char buf[24];
@@ -342,6 +350,12 @@ int json_writer__kv_u64(struct json_writer *w, const char *key, uint64_t v)
 {
 	json_writer__key(w, key);
 	return json_writer__u64(w, v);
+}
+
+int json_writer__kv_milli(struct json_writer *w, const char *key, uint64_t v)
+{
+	json_writer__key(w, key);
+	return json_writer__milli(w, v);
 }
 
 int json_writer__kv_i64(struct json_writer *w, const char *key, int64_t v)

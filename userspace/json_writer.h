@@ -42,6 +42,9 @@ int json_writer__string_len(struct json_writer *w, const char *s, size_t len);
 int json_writer__u64(struct json_writer *w, uint64_t v);
 int json_writer__i64(struct json_writer *w, int64_t v);
 int json_writer__double(struct json_writer *w, double v); /* NaN/inf -> null */
+/* v thousandths as a decimal with three places: 1234567 -> 1234.567 (e.g.
+ * ns printed as µs, exactly). */
+int json_writer__milli(struct json_writer *w, uint64_t v);
 int json_writer__bool(struct json_writer *w, bool v);
 int json_writer__null(struct json_writer *w);
 
@@ -50,6 +53,7 @@ int json_writer__kv_string(struct json_writer *w, const char *key, const char *s
 int json_writer__kv_u64(struct json_writer *w, const char *key, uint64_t v);
 int json_writer__kv_i64(struct json_writer *w, const char *key, int64_t v);
 int json_writer__kv_double(struct json_writer *w, const char *key, double v);
+int json_writer__kv_milli(struct json_writer *w, const char *key, uint64_t v);
 int json_writer__kv_bool(struct json_writer *w, const char *key, bool v);
 int json_writer__kv_null(struct json_writer *w, const char *key);
 

@@ -65,3 +65,40 @@ const char *dial9_waker_kind_name(uint32_t kind)
 		return names[kind];
 	return "unknown";
 }
+
+const char *dial9_mode_name(uint32_t mode)
+{
+	static const char *const names[] = {
+		[DIAL9_MODE_FULL] = "full",
+		[DIAL9_MODE_SAMPLED] = "sampled",
+		[DIAL9_MODE_OFF] = "off",
+	};
+
+	if (mode < ARRAY_SIZE(names) && names[mode])
+		return names[mode];
+	return "unknown";
+}
+
+const char *dial9_lost_cause_name(uint32_t cause)
+{
+	static const char *const names[] = {
+		[DIAL9_LOST_RINGBUF] = "ringbuf",
+		[DIAL9_LOST_WINDOW] = "window",
+	};
+
+	if (cause < ARRAY_SIZE(names) && names[cause])
+		return names[cause];
+	return "unknown";
+}
+
+const char *dial9_lost_cause_text(uint32_t cause)
+{
+	static const char *const texts[] = {
+		[DIAL9_LOST_RINGBUF] = "ring buffer full",
+		[DIAL9_LOST_WINDOW] = "window budget",
+	};
+
+	if (cause < ARRAY_SIZE(texts) && texts[cause])
+		return texts[cause];
+	return "unknown cause";
+}

@@ -142,7 +142,7 @@ static void check_relay(const char *name)
 				 name, i, ids[i], i + 1, ids[i + 1], fwd);
 	}
 	/* the relay is a chain of at least 4 task-to-task wakes */
-	assert_true(itest_jint(json_object_get(graph, "longest_chain"), "length") >= 4);
+	assert_true(itest_jint(json_object_get(graph, "longest_wake_chain"), "length") >= 4);
 	json_decref(sum);
 	json_decref(tasks);
 	json_decref(graph);

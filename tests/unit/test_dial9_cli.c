@@ -335,7 +335,7 @@ static void test_wakegraph_and_timeline(void **state)
 
 	RUN(&r, "wakegraph", "--json", f->good);
 	assert_ok(&r);
-	assert_contains(r.out, "\"longest_chain\":{\"length\":5,");
+	assert_contains(r.out, "\"longest_wake_chain\":{\"length\":5,");
 	assert_contains(r.out, "{\"waker\":{\"kind\":\"task\",\"task_id\":11},\"woken\":12,");
 	run_free(&r);
 

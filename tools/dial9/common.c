@@ -235,16 +235,6 @@ const char *fmt_unknown(const struct dial9_analysis *a, enum dial9_figure f, cha
 	return buf;
 }
 
-const char *mode_name(uint32_t mode)
-{
-	switch (mode) {
-	case DIAL9_MODE_FULL: return "full";
-	case DIAL9_MODE_SAMPLED: return "sampled";
-	case DIAL9_MODE_OFF: return "off";
-	default: return "unknown";
-	}
-}
-
 void print_probes_note(const struct dial9_analysis *a)
 {
 	char why[DIAL9_WHY_LEN];

@@ -98,7 +98,6 @@ const char *fmt_rel(char *buf, const struct dial9_analysis *a, uint64_t ts); /* 
 const char *fmt_node(char *buf, const struct dial9_node *n); /* "task 17", "timer" */
 const char *fmt_u64(char *buf, uint64_t v);
 const char *fmt_u64_if(char *buf, bool known, uint64_t v); /* "?" unless known */
-const char *mode_name(uint32_t mode);
 /* "unknown (no spawn probe: …)" for a figure the recording cannot vouch for,
  * into buf (len bytes; UNKNOWN_LEN holds every reason). */
 #define UNKNOWN_LEN (DIAL9_WHY_LEN + 16)

@@ -625,7 +625,6 @@ cleanup:
 /* Sampled/off recording and lost events, shaded on every chart. */
 static void write_shading(struct rep *r)
 {
-	static const char *const modes[] = { "full", "sampled", "off" };
 	const struct dial9_analysis *a = r->a;
 	const struct dial9_dump *d = a->dump;
 	struct json_writer *w = r->w;
@@ -637,8 +636,7 @@ static void write_shading(struct rep *r)
 		if (a->modes[i].mode == DIAL9_MODE_FULL)
 			continue;
 		json_writer__begin_object(w);
-		json_writer__kv_string(w, "kind", a->modes[i].mode < 3 ? modes[a->modes[i].mode]
-								   : "unknown");
+		json_writer__kv_string(w, "kind", dial9_mode_name(a->modes[i].mode));
 		kv_rel(r, "start", a->modes[i].start_ns);
 		kv_rel(r, "end", a->modes[i].end_ns);
 		json_writer__end_object(w);
@@ -650,11 +648,7 @@ static void write_shading(struct rep *r)
 		kv_rel(r, "start", idx ? d->events[idx - 1].ts_ns : a->start_ns);
 		kv_rel(r, "end", d->events[idx].ts_ns);
 		json_writer__kv_u64(w, "count", d->events[idx].arg);
-		json_writer__kv_string(w, "cause", d->events[idx].aux == DIAL9_LOST_RINGBUF
-							    ? "ring buffer full"
-							    : d->events[idx].aux == DIAL9_LOST_WINDOW
-								      ? "window budget"
-								      : "unknown");
+		json_writer__kv_string(w, "cause", dial9_lost_cause_name(d->events[idx].aux));
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);

@@ -52,39 +52,15 @@ static const char *signal_name(uint32_t sig)
 	return s ? s : "?";
 }
 
-/* The longest stalls first (at most TOP_N), as indices into a->stalls. */
-static size_t longest_stalls(const struct dial9_analysis *a, uint64_t *idx)
-{
-	size_t n = 0, i, j;
-
-	for (i = 0; i < a->nstalls; i++) {
-		uint64_t d = a->stalls[i].end_ns - a->stalls[i].start_ns;
-
-		/* insertion into the sorted top list */
-		j = n < TOP_N ? n++ : n;
-		for (; j > 0; j--) {
-			const struct dial9_span *o = &a->stalls[idx[j - 1]];
-
-			if (o->end_ns - o->start_ns >= d)
-				break;
-			if (j < TOP_N)
-				idx[j] = idx[j - 1];
-		}
-		if (j < TOP_N)
-			idx[j] = i;
-	}
-	return n;
-}
-
 static void write_stalls_json(struct json_writer *w, const struct dial9_analysis *a)
 {
-	uint64_t idx[TOP_N];
-	size_t n = longest_stalls(a, idx), i;
+	const struct dial9_span *top[TOP_N];
+	uint64_t n = dial9_analysis__longest_stalls(a, top, TOP_N), i;
 
 	json_writer__key(w, "long_stalls");
 	json_writer__begin_array(w);
 	for (i = 0; i < n; i++) {
-		const struct dial9_span *s = &a->stalls[idx[i]];
+		const struct dial9_span *s = top[i];
 
 		json_writer__begin_object(w);
 		json_writer__kv_u64(w, "tid", s->tid);
@@ -99,8 +75,8 @@ static void write_stalls_json(struct json_writer *w, const struct dial9_analysis
 
 static void print_stalls(const struct dial9_analysis *a)
 {
-	uint64_t idx[TOP_N];
-	size_t n = longest_stalls(a, idx), i;
+	const struct dial9_span *top[TOP_N];
+	uint64_t n = dial9_analysis__longest_stalls(a, top, TOP_N), i;
 	char b1[64], b2[64];
 
 	if (!n)
@@ -112,7 +88,7 @@ static void print_stalls(const struct dial9_analysis *a)
 	cell("TASK", 8, true);
 	printf("BLOCKED IN\n");
 	for (i = 0; i < n; i++) {
-		const struct dial9_span *s = &a->stalls[idx[i]];
+		const struct dial9_span *s = top[i];
 		const char *site = dial9_analysis__string(a, s->loc);
 
 		printf("  ");
@@ -266,8 +242,7 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 		json_writer__begin_object(w);
 		json_writer__kv_u64(w, "ts_ns", e->ts_ns);
 		json_writer__kv_u64(w, "count", e->arg);
-		json_writer__kv_string(w, "cause", e->aux == DIAL9_LOST_RINGBUF ? "ringbuf" :
-						    e->aux == DIAL9_LOST_WINDOW ? "window" : "unknown");
+		json_writer__kv_string(w, "cause", dial9_lost_cause_name(e->aux));
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
@@ -277,7 +252,7 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 	json_writer__begin_array(w);
 	for (i = 0; i < a->nmodes; i++) {
 		json_writer__begin_object(w);
-		json_writer__kv_string(w, "mode", mode_name(a->modes[i].mode));
+		json_writer__kv_string(w, "mode", dial9_mode_name(a->modes[i].mode));
 		json_writer__kv_u64(w, "start_ns", a->modes[i].start_ns);
 		json_writer__kv_u64(w, "end_ns", a->modes[i].end_ns);
 		json_writer__end_object(w);
@@ -539,8 +514,7 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 		const struct dial9_event *e = &a->dump->events[a->lost_ev[i]];
 
 		printf("             %s  %" PRIu64 " events lost (%s)\n", fmt_rel(b1, a, e->ts_ns),
-		       (uint64_t)e->arg, e->aux == DIAL9_LOST_RINGBUF ? "ring buffer" :
-		       e->aux == DIAL9_LOST_WINDOW ? "window budget" : "unknown cause");
+		       (uint64_t)e->arg, dial9_lost_cause_text(e->aux));
 	}
 	if (a->lost_records > TOP_N)
 		printf("             ... %" PRIu64 " more\n", a->lost_records - TOP_N);
@@ -548,7 +522,7 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 		printf("recording  full (no mode changes)\n");
 	for (i = 0; i < a->nmodes; i++)
 		printf("%s %-8s %s .. %s\n", i ? "          " : "recording ",
-		       mode_name(a->modes[i].mode), fmt_rel(b1, a, a->modes[i].start_ns),
+		       dial9_mode_name(a->modes[i].mode), fmt_rel(b1, a, a->modes[i].start_ns),
 		       fmt_rel(b2, a, a->modes[i].end_ns));
 
 	print_probes(a);

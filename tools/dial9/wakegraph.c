@@ -169,7 +169,7 @@ static void graph_json(const struct dial9_analysis *a, struct json_writer *w,
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
-	json_writer__key(w, "longest_chain");
+	json_writer__key(w, "longest_wake_chain");
 	json_writer__begin_object(w);
 	json_chain(w, g);
 	json_writer__key(w, "wakes");

@@ -31,21 +31,4 @@ struct dial9_perfetto_stats {
 int dial9_perfetto__write(const struct dial9_analysis *a, FILE *out,
 			  struct dial9_perfetto_stats *stats);
 
-/* A task's polls sorted by start, for "next poll after t" look-ups: shared by
- * the exporters.  order holds indices into a->polls sorted by
- * (task_id, start_ns). */
-struct dial9_poll_index {
-	uint64_t *order;
-	uint64_t n;
-};
-
-int dial9_poll_index__init(struct dial9_poll_index *x, const struct dial9_analysis *a);
-void dial9_poll_index__free(struct dial9_poll_index *x);
-/* The first poll of task starting at or after ts_ns, DIAL9_NO_INDEX if none. */
-uint64_t dial9_poll_index__next(const struct dial9_poll_index *x,
-				const struct dial9_analysis *a, uint64_t task, uint64_t ts_ns);
-/* The poll of task running at ts_ns on tid, DIAL9_NO_INDEX if none. */
-uint64_t dial9_poll_index__at(const struct dial9_poll_index *x, const struct dial9_analysis *a,
-			      uint64_t task, uint64_t ts_ns, uint32_t tid);
-
 #endif /* DIAL9_PERFETTO_H */

@@ -365,4 +365,21 @@ typedef int (*dial9_queue_fn)(void *ctx, const struct dial9_queue_step *s);
 /* 0, -ENOMEM, or what fn returned. */
 int dial9_queue__walk(const struct dial9_analysis *a, dial9_queue_fn fn, void *ctx);
 
+/* Each task's polls sorted by start (analysis_polls.c), for "the poll of a
+ * task at t" and "its next poll after t": order holds indices into a->polls
+ * sorted by (task_id, start_ns). */
+struct dial9_poll_index {
+	uint64_t *order;
+	uint64_t n;
+};
+
+int dial9_poll_index__init(struct dial9_poll_index *x, const struct dial9_analysis *a);
+void dial9_poll_index__free(struct dial9_poll_index *x);
+/* The first poll of task starting at or after ts_ns, DIAL9_NO_INDEX if none. */
+uint64_t dial9_poll_index__next(const struct dial9_poll_index *x,
+				const struct dial9_analysis *a, uint64_t task, uint64_t ts_ns);
+/* The poll of task running at ts_ns on tid, DIAL9_NO_INDEX if none. */
+uint64_t dial9_poll_index__at(const struct dial9_poll_index *x, const struct dial9_analysis *a,
+			      uint64_t task, uint64_t ts_ns, uint32_t tid);
+
 #endif /* DIAL9_ANALYSIS_H */
