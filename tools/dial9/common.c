@@ -12,6 +12,13 @@
 #include "dial9.h"
 #include "probe_classes.h"
 
+static bool errors_as_json;
+
+void p_err_json(bool on)
+{
+	errors_as_json = on;
+}
+
 void p_err(const char *fmt, ...)
 {
 	char buf[1024];
@@ -26,6 +33,18 @@ void p_err(const char *fmt, ...)
 			*p = '?';
 	fflush(stdout);
 	fprintf(stderr, "Error: %s\n", buf);
+	if (errors_as_json) { /* the same, for whoever reads stdout as JSON */
+		struct json_writer *w = json_writer__new(stdout, 0);
+
+		if (w) {
+			json_writer__begin_object(w);
+			json_writer__kv_string(w, "error", buf);
+			json_writer__end_object(w);
+			json_writer__finish(w);
+			json_writer__free(w);
+		}
+		fflush(stdout);
+	}
 }
 
 /* Replace control characters (terminal escapes, newlines) in place. */

@@ -56,6 +56,8 @@ struct loaded {
 /* Print "Error: <message>" as one line on stderr (control characters in the
  * message are replaced). */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* With --json: every error also goes to stdout as {"error": "<message>"}. */
+void p_err_json(bool on);
 
 /* Read FILE (o->args[0], within o->max_events) and analyse it; for_text:
  * replace control characters in the dump's strings.  0 or negative errno

@@ -219,6 +219,7 @@ static int parse_cmd_args(const struct cmd *c, int argc, char **argv, struct opt
 		switch (ch) {
 		case 'j':
 			o->json = true;
+			p_err_json(true);
 			break;
 		case 'p':
 			o->pretty = true;
@@ -294,6 +295,7 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			o.json = true;
+			p_err_json(true);
 		} else if (!strcmp(a, "-p") || !strcmp(a, "--pretty")) {
 			o.pretty = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

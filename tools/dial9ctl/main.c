@@ -49,16 +49,28 @@ struct ctl {
 	bool json;
 };
 
+static bool errors_as_json; /* --json: errors on stdout too, as {"error": ...} */
+
 static void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void print_error(const char *fmt, ...)
 {
+	char buf[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("Error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "Error: %s\n", buf);
+	if (errors_as_json) {
+		json_t *o = json_pack("{s:s}", "error", buf);
+		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+		if (text)
+			printf("%s\n", text);
+		free(text);
+		json_decref(o);
+		fflush(stdout);
+	}
 }
 
 static int connect_daemon(const char *path)
@@ -485,6 +497,7 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			c.json = true;
+			errors_as_json = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
