@@ -56,17 +56,6 @@ struct dial9_symbolizer {
 	struct cache_slot cache[CACHE_SLOTS];
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Parse one /proc/PID/maps line; keep it when it maps the executable. */
 static void consider_map_line(struct dial9_symbolizer *s, const char *line,
 			      const char *exe_path, const struct stat *exe_st)
@@ -119,7 +108,7 @@ static int read_maps(struct dial9_symbolizer *s, char *exe_path, size_t exe_len,
 	f = fopen(path, "re");
 	if (!f) {
 		ret = -errno;
-		set_err(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		dial9_syms_err(err, errlen, "cannot open %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	while (lines++ < MAX_MAPS_LINES && getline(&line, &cap, f) > 0)
@@ -127,7 +116,7 @@ static int read_maps(struct dial9_symbolizer *s, char *exe_path, size_t exe_len,
 	free(line);
 	fclose(f);
 	if (!s->nmaps) {
-		set_err(err, errlen, "no mapping of the executable in %s", path);
+		dial9_syms_err(err, errlen, "no mapping of the executable in %s", path);
 		return -ENOENT;
 	}
 	return 0;
@@ -165,13 +154,13 @@ struct dial9_symbolizer *dial9_symbolizer__new_opts(pid_t pid, const struct dial
 	int ret;
 
 	if (pid <= 0) {
-		set_err(err, errlen, "invalid pid %d", (int)pid);
+		dial9_syms_err(err, errlen, "invalid pid %d", (int)pid);
 		ret = -EINVAL;
 		goto cleanup;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		set_err(err, errlen, "out of memory");
+		dial9_syms_err(err, errlen, "out of memory");
 		ret = -ENOMEM;
 		goto cleanup;
 	}

@@ -25,7 +25,7 @@
 #define MAX_SYMS (16u << 20)
 #define MAX_SEGS 256u
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+void dial9_syms_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -205,37 +205,37 @@ int dial9_elf_file__open(const char *path, struct dial9_elf_file **out,
 
 	*out = NULL;
 	if (!path) {
-		set_err(err, errlen, "no file name");
+		dial9_syms_err(err, errlen, "no file name");
 		return -EINVAL;
 	}
 	if (elf_version(EV_CURRENT) == EV_NONE) {
-		set_err(err, errlen, "libelf: %s", elf_errmsg(-1));
+		dial9_syms_err(err, errlen, "libelf: %s", elf_errmsg(-1));
 		return -ENOSYS;
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
 		ret = -ENOMEM;
-		set_err(err, errlen, "%s: out of memory", path);
+		dial9_syms_err(err, errlen, "%s: out of memory", path);
 		goto cleanup;
 	}
 	f->fd = -1;
 	f->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (f->fd < 0) {
 		ret = -errno;
-		set_err(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		dial9_syms_err(err, errlen, "cannot open %s: %s", path, strerror(-ret));
 		goto cleanup;
 	}
 	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
 	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF || gelf_getclass(f->elf) == ELFCLASSNONE) {
 		ret = -ENOEXEC;
-		set_err(err, errlen, "%s: not an ELF file", path);
+		dial9_syms_err(err, errlen, "%s: not an ELF file", path);
 		goto cleanup;
 	}
 	ret = load_segs(f);
 	if (!ret)
 		ret = load_syms(f);
 	if (ret) {
-		set_err(err, errlen, "%s: cannot read ELF headers or symbols: %s", path,
+		dial9_syms_err(err, errlen, "%s: cannot read ELF headers or symbols: %s", path,
 			strerror(-ret));
 		goto cleanup;
 	}
@@ -982,9 +982,9 @@ int dial9_probe_set__find_opts(const char *path, const struct dial9_symbols_opts
 	    !s->per_kind[DIAL9_PROBE_WAKE_BY_REF]) {
 		ret = -ESRCH;
 		if (!o)
-			set_err(err, errlen, "no Tokio runtime symbols in %s (stripped?)", path);
+			dial9_syms_err(err, errlen, "no Tokio runtime symbols in %s (stripped?)", path);
 		else
-			set_err(err, errlen, "no Tokio runtime symbols in %s%s%s", exe_name,
+			dial9_syms_err(err, errlen, "no Tokio runtime symbols in %s%s%s", exe_name,
 				src.debug ? " nor in its debug file " : "",
 				src.debug ? src.debug_path : "");
 		goto cleanup;
@@ -995,7 +995,7 @@ int dial9_probe_set__find_opts(const char *path, const struct dial9_symbols_opts
 	goto cleanup;
 
 oom:
-	set_err(err, errlen, "%s: out of memory", path);
+	dial9_syms_err(err, errlen, "%s: out of memory", path);
 cleanup:
 	dial9_probe_set__free(s);
 	dial9_symbol_source__close(&src);

@@ -186,4 +186,9 @@ int dial9_rust_first_generic_arg(const char *name, char *buf, size_t len);
 /* The probe classes (probe_classes.h) a probe set has (bit i: class i). */
 uint32_t dial9_probe_classes(const struct dial9_probe_set *ps);
 
+/* A one-line reason into err (when err is not NULL): the finder's and the
+ * symbolizer's messages. */
+void dial9_syms_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif /* DIAL9_TOKIO_SYMS_H */

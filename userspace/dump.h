@@ -132,6 +132,8 @@ const char *dial9_reason_name(uint32_t reason);   /* "request", "panic", … */
 const char *dial9_event_kind_name(uint32_t kind); /* "spawn", "poll_start", … */
 const char *dial9_waker_kind_name(uint32_t kind); /* "task", "io_driver", … */
 const char *dial9_mode_name(uint32_t mode);       /* "full", "sampled", "off" */
+/* Does an event of this kind name a task in task_id (the task it is about)? */
+bool dial9_event_kind_names_task(uint32_t kind);
 /* A lost-event cause as JSON says it ("ringbuf", "window") and as text
  * says it ("ring buffer full", "window budget"). */
 const char *dial9_lost_cause_name(uint32_t cause);

@@ -102,3 +102,20 @@ const char *dial9_lost_cause_text(uint32_t cause)
 		return texts[cause];
 	return "unknown cause";
 }
+
+bool dial9_event_kind_names_task(uint32_t kind)
+{
+	switch (kind) {
+	case DIAL9_EV_SPAWN:
+	case DIAL9_EV_POLL_START:
+	case DIAL9_EV_POLL_END:
+	case DIAL9_EV_WAKE:
+	case DIAL9_EV_TERMINATE:
+	case DIAL9_EV_POLL_SUMMARY:
+	case DIAL9_EV_PANIC:
+	case DIAL9_EV_STALL:
+		return true;
+	default:
+		return false;
+	}
+}

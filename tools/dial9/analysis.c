@@ -69,19 +69,7 @@ static uint64_t sub_sat(uint64_t a, uint64_t b)
 
 static bool names_task(const struct dial9_event *e)
 {
-	switch (e->kind) {
-	case DIAL9_EV_SPAWN:
-	case DIAL9_EV_POLL_START:
-	case DIAL9_EV_POLL_END:
-	case DIAL9_EV_WAKE:
-	case DIAL9_EV_TERMINATE:
-	case DIAL9_EV_POLL_SUMMARY:
-	case DIAL9_EV_PANIC:
-	case DIAL9_EV_STALL:
-		return e->task_id != 0;
-	default:
-		return false;
-	}
+	return e->task_id && dial9_event_kind_names_task(e->kind);
 }
 
 static int collect_ids(struct dial9_analysis *a, struct pass *p)

@@ -159,19 +159,7 @@ static const struct dial9_poll *poll_by_end(const struct dial9_analysis *a, uint
 
 static bool self_event(const struct dial9_event *e, uint64_t id)
 {
-	switch (e->kind) {
-	case DIAL9_EV_SPAWN:
-	case DIAL9_EV_POLL_START:
-	case DIAL9_EV_POLL_END:
-	case DIAL9_EV_WAKE:
-	case DIAL9_EV_TERMINATE:
-	case DIAL9_EV_POLL_SUMMARY:
-	case DIAL9_EV_PANIC:
-	case DIAL9_EV_STALL:
-		return e->task_id == id;
-	default:
-		return false;
-	}
+	return e->task_id == id && dial9_event_kind_names_task(e->kind);
 }
 
 /* Fill *te for event idx if it involves task id; false if it does not. */
