@@ -26,7 +26,7 @@
 #include <zlib.h>
 
 #include "debuginfo.h"
-#include "tokio_syms.h"
+#include "elf_file.h"
 
 #define CRC_CHUNK (1u << 20)
 #define DEBUGLINK_NAME_MAX 255

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-struct dial9_elf_file; /* tokio_syms.h */
+struct dial9_elf_file; /* elf_file.h */
 
 #define DIAL9_DEBUGINFO_MAX_DIRS 16       /* --debug-dir directories */
 #define DIAL9_DEBUGINFO_DIR_MAX 1024      /* bytes in one directory's path */

@@ -16,7 +16,7 @@
 
 #include <libiberty/demangle.h>
 
-#include "tokio_syms.h"
+#include "demangle.h"
 
 /* Longest symbol we try to demangle; longer ones are returned as they are
  * (libiberty's recursion is bounded, but the output size is not). */

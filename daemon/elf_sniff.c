@@ -13,7 +13,7 @@
 #include <libelf.h>
 
 #include "elf_sniff.h"
-#include "tokio_syms.h"
+#include "elf_file.h"
 
 static const char *const tokio_marks[] = { "tokio-runtime-worker", "tokio-rt-worker" };
 static const char *const rust_marks[] = { "RUST_BACKTRACE", "/rustc/" };

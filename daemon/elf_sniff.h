@@ -8,7 +8,7 @@
 #ifndef DIAL9_ELF_SNIFF_H
 #define DIAL9_ELF_SNIFF_H
 
-struct dial9_elf_file; /* tokio_syms.h */
+struct dial9_elf_file; /* elf_file.h */
 
 enum dial9_elf_kind {
 	DIAL9_ELF_OTHER = 0, /* no sign of Rust's standard library */

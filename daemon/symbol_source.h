@@ -11,7 +11,21 @@
 #include <stddef.h>
 
 #include "debuginfo.h"
-#include "tokio_syms.h"
+#include "elf_file.h"
+
+/* Where symbols may come from when the executable has no Tokio symbols of
+ * its own (it is stripped): its separate debug file, see debuginfo.h. */
+struct dial9_symbols_opts {
+	const char *exe_name; /* the executable's real path when the file is opened as
+			       * /proc/PID/exe: .gnu_debuglink files lie in its
+			       * directory, and messages name it (NULL: the path) */
+	const struct dial9_debuginfo_opts *debuginfo; /* --debug-dir; NULL: none */
+	const char *debug_file; /* a debug file found before (a probe set's
+				 * symbols_from), used again when its build-id fits */
+	enum dial9_debuginfo_method debug_method; /* how that one was found */
+	bool only_rust; /* look for a debug file only when a program without
+			 * symbols looks like Rust (discovery: not every program) */
+};
 
 struct dial9_symbol_source {
 	struct dial9_elf_file *syms;  /* read the symbols here: the executable or debug */

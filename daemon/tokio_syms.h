@@ -14,6 +14,9 @@
 #include <sys/types.h>
 
 #include "debuginfo.h" /* enum dial9_debuginfo_method, struct dial9_debuginfo_opts */
+#include "demangle.h"
+#include "elf_file.h"
+#include "symbol_source.h" /* struct dial9_symbols_opts */
 #include "dial9_ctl.h" /* enum dial9_probe_kind */
 
 struct dial9_probe_point {
@@ -41,20 +44,6 @@ struct dial9_probe_set {
 	uint16_t vtable_id_off;  /* (dial9_ctl.h: DIAL9_TOKIO_*_OFF) */
 };
 
-/* Where symbols may come from when the executable has no Tokio symbols of
- * its own (it is stripped): its separate debug file, see debuginfo.h. */
-struct dial9_symbols_opts {
-	const char *exe_name; /* the executable's real path when the file is opened as
-			       * /proc/PID/exe: .gnu_debuglink files lie in its
-			       * directory, and messages name it (NULL: the path) */
-	const struct dial9_debuginfo_opts *debuginfo; /* --debug-dir; NULL: none */
-	const char *debug_file; /* a debug file found before (a probe set's
-				 * symbols_from), used again when its build-id fits */
-	enum dial9_debuginfo_method debug_method; /* how that one was found */
-	bool only_rust; /* look for a debug file only when a program without
-			 * symbols looks like Rust (discovery: not every program) */
-};
-
 /* Scan the ELF file at path for Tokio runtime probe points.  Returns 0, or a
  * negative errno with a one-line reason in err: -ENOENT/-EACCES for the file,
  * -ENOEXEC not an ELF file, -ESRCH "no Tokio runtime symbols in PATH
@@ -76,10 +65,6 @@ const char *dial9_probe_kind_name(enum dial9_probe_kind kind);
  * alloc, tokio) rather than the program's own? */
 bool dial9_is_runtime_path(const char *name);
 
-/* Demangle a Rust symbol (legacy _ZN…17h<hash>E or v0 _R…), strip the hash
- * and any .llvm.NNN suffix.  Returns a malloc'd string (a copy of sym when it
- * is not a Rust symbol), or NULL with errno set. */
-char *dial9_rust_demangle(const char *sym);
 
 /* Symbolizer for one process: maps runtime addresses of the process (PIE load
  * bias from /proc/PID/maps) to "function (file:line)" using the executable's
@@ -131,64 +116,7 @@ void dial9_format_location(char *buf, size_t len, const char *function, const ch
 int dial9_symbolizer__describe_future(struct dial9_symbolizer *s, uint64_t addr,
 				      char *buf, size_t len);
 
-/* --- ELF files (shared by the probe finder and the symbolizer) ----------- */
-
-/* One function symbol of an ELF file. */
-struct dial9_elf_sym {
-	uint64_t vaddr;
-	uint64_t size;
-	const char *mangled; /* into the file's string table; valid while open */
-	char *name;          /* demangled, filled on demand by dial9_elf_file__sym_name() */
-};
-
-/* One PT_LOAD program header. */
-struct dial9_elf_segment {
-	uint64_t vaddr, memsz, offset, filesz;
-	uint32_t flags; /* PF_X | PF_W | PF_R */
-};
-
-/* An ELF file opened for reading: its defined function symbols (.symtab,
- * else .dynsym), sorted by address, its PT_LOAD segments and GNU build-id.
- * The fields are read-only for callers. */
-struct dial9_elf_file {
-	struct dial9_elf_sym *syms;
-	size_t nsyms;
-	struct dial9_elf_segment *segs;
-	size_t nsegs;
-	char build_id[65];   /* hex GNU build-id, "" if none */
-	bool has_symtab;     /* syms came from .symtab (not stripped) */
-	int fd;              /* private */
-	void *elf;           /* private: the libelf handle */
-};
-
-/* Open path: 0, or -ENOENT/-EACCES/... (open), -ENOEXEC (not ELF) with a
- * one-line reason in err. */
-int dial9_elf_file__open(const char *path, struct dial9_elf_file **out,
-			 char *err, size_t errlen);
-void dial9_elf_file__free(struct dial9_elf_file *f); /* accepts NULL */
-/* ELF virtual address <-> file offset through the PT_LOAD segments (file-
- * backed part only).  0, or -ERANGE when no segment holds it. */
-int dial9_elf_file__vaddr_to_offset(const struct dial9_elf_file *f, uint64_t vaddr,
-				    uint64_t *offset);
-int dial9_elf_file__offset_to_vaddr(const struct dial9_elf_file *f, uint64_t offset,
-				    uint64_t *vaddr);
-/* The function symbol holding vaddr (vaddr in [value, value+size), or equal
- * to value for a size-0 symbol), or NULL with errno ENOENT. */
-struct dial9_elf_sym *dial9_elf_file__lookup(const struct dial9_elf_file *f, uint64_t vaddr);
-/* Demangled name of a symbol (cached in s->name), or NULL with errno set. */
-const char *dial9_elf_file__sym_name(struct dial9_elf_sym *s);
-
-/* The first generic argument of a demangled path whose last segment is
- * "name::<A, B>" or "name<A, B>" (DWARF style), copied to buf.  Returns its
- * length, or -ENOENT when there is none, -ENOSPC when buf is too small. */
-int dial9_rust_first_generic_arg(const char *name, char *buf, size_t len);
-
 /* The probe classes (probe_classes.h) a probe set has (bit i: class i). */
 uint32_t dial9_probe_classes(const struct dial9_probe_set *ps);
-
-/* A one-line reason into err (when err is not NULL): the finder's and the
- * symbolizer's messages. */
-void dial9_syms_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 #endif /* DIAL9_TOKIO_SYMS_H */
