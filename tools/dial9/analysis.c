@@ -572,6 +572,30 @@ static int cmp_span(const void *pa, const void *pb)
 	return a->tid < b->tid ? -1 : a->tid > b->tid;
 }
 
+/* Per thread of the dump (by tid): its polls, their time, its idle time. */
+static int thread_totals(struct dial9_analysis *a, const struct dial9_idset *tids)
+{
+	uint64_t i, t;
+
+	a->nthreads = tids->count;
+	a->threads = calloc(a->nthreads ? a->nthreads : 1, sizeof(*a->threads));
+	if (!a->threads)
+		return -ENOMEM;
+	for (i = 0; i < a->nthreads; i++)
+		a->threads[i].tid = (uint32_t)tids->ids[i];
+	for (i = 0; i < a->npolls; i++) {
+		t = dial9_idset__find(tids, a->polls[i].tid);
+		a->threads[t].polls++;
+		a->threads[t].busy_ns += a->polls[i].duration_ns;
+		a->threads[t].busy_is_bound |= a->polls[i].duration_is_bound;
+	}
+	for (i = 0; i < a->nidle; i++) {
+		t = dial9_idset__find(tids, a->idle[i].tid);
+		a->threads[t].idle_ns += a->idle[i].end_ns - a->idle[i].start_ns;
+	}
+	return 0;
+}
+
 static void pass_free(struct pass *p)
 {
 	dial9_idset__free(&p->tids);
@@ -662,6 +686,7 @@ struct dial9_analysis *dial9_analysis__new(const struct dial9_dump *d)
 	a->panic_ev = p.panics.data;
 	a->npanics = p.panics.len;
 	p.panics.data = NULL;
+	err = thread_totals(a, &p.tids);
 cleanup:
 	pass_free(&p);
 	if (err) {
@@ -684,6 +709,7 @@ void dial9_analysis__free(struct dial9_analysis *a)
 	free(a->modes);
 	free(a->lost_ev);
 	free(a->panic_ev);
+	free(a->threads);
 	dial9_wakegraph__free(a->graph);
 	free(a);
 }

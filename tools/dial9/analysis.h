@@ -170,6 +170,9 @@ struct dial9_analysis {
 
 	struct dial9_span *idle;         /* PARK..UNPARK, by start */
 	uint64_t nidle;
+	struct dial9_thread *threads;    /* every thread of the dump, by tid: its polls,
+					  * busy and idle time over the window */
+	uint64_t nthreads;
 	struct dial9_span *stalls;
 	uint64_t nstalls;
 
@@ -381,5 +384,23 @@ uint64_t dial9_poll_index__next(const struct dial9_poll_index *x,
 /* The poll of task running at ts_ns on tid, DIAL9_NO_INDEX if none. */
 uint64_t dial9_poll_index__at(const struct dial9_poll_index *x, const struct dial9_analysis *a,
 			      uint64_t task, uint64_t ts_ns, uint32_t tid);
+
+/* The window [start_ns, end_ns] cut into `intervals` equal intervals
+ * (analysis_series.c): per interval the polls that ended (counted ones
+ * included), the runnable queue's deepest, and the wake-to-poll latency
+ * samples' count, p50, p99 (nearest rank) and max.  The queue and latency
+ * figures only when the recording can vouch for them (queue_known). */
+struct dial9_series {
+	uint64_t intervals, interval_ns;
+	bool queue_known, polls_known;
+	uint64_t *polls;
+	uint64_t *queue_max;
+	uint64_t *lat_n, *lat_p50, *lat_p99, *lat_max;
+};
+
+/* 0, -EINVAL (no intervals) or -ENOMEM; free with dial9_series__free. */
+int dial9_series__build(const struct dial9_analysis *a, uint64_t intervals,
+			struct dial9_series **out);
+void dial9_series__free(struct dial9_series *s); /* accepts NULL */
 
 #endif /* DIAL9_ANALYSIS_H */

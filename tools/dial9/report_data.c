@@ -80,13 +80,6 @@ static int lane_of(const struct rep *r, uint32_t tid)
 	return lo < r->nlanes && r->lanes[lo].tid == tid ? (int)lo : -1;
 }
 
-static int cmp_u32(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-
-	return a < b ? -1 : a > b;
-}
-
 static int cmp_lane_tid(const void *pa, const void *pb)
 {
 	const struct lane *a = pa, *b = pb;
@@ -103,46 +96,30 @@ static int cmp_lane_polls(const void *pa, const void *pb)
 	return cmp_lane_tid(pa, pb);
 }
 
-/* Lanes: threads that ran polls, the busiest max_lanes of them, by tid. */
+/* Lanes: threads that ran polls (the analysis's per-thread totals), the
+ * busiest max_lanes of them, by tid. */
 static int build_lanes(struct rep *r)
 {
 	const struct dial9_analysis *a = r->a;
-	uint32_t *tids = malloc((a->npolls + 1) * sizeof(*tids));
-	uint64_t i, n = 0;
-	int l;
+	uint64_t i;
 
-	if (!tids)
+	r->lanes = calloc(a->nthreads + 1, sizeof(*r->lanes));
+	if (!r->lanes)
 		return -ENOMEM;
-	for (i = 0; i < a->npolls; i++)
-		tids[i] = a->polls[i].tid;
-	qsort(tids, a->npolls, sizeof(*tids), cmp_u32);
-	for (i = 0; i < a->npolls; i++)
-		if (!n || tids[n - 1] != tids[i])
-			tids[n++] = tids[i];
-	r->lanes = calloc(n + 1, sizeof(*r->lanes));
-	if (!r->lanes) {
-		free(tids);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++)
-		r->lanes[i].tid = tids[i];
-	free(tids);
-	r->nlanes = (uint32_t)n;
-	for (i = 0; i < a->npolls; i++) {
-		struct lane *ln = &r->lanes[lane_of(r, a->polls[i].tid)];
+	for (i = 0; i < a->nthreads; i++) {
+		const struct dial9_thread *t = &a->threads[i];
 
-		ln->polls++;
-		ln->busy_ns += a->polls[i].duration_ns;
+		if (!t->polls)
+			continue;
+		r->lanes[r->nlanes].tid = t->tid;
+		r->lanes[r->nlanes].polls = t->polls;
+		r->lanes[r->nlanes].busy_ns = t->busy_ns;
+		r->lanes[r->nlanes++].idle_ns = t->idle_ns;
 	}
 	if (r->nlanes > r->lim->max_lanes) {
 		qsort(r->lanes, r->nlanes, sizeof(*r->lanes), cmp_lane_polls);
 		r->nlanes = r->lim->max_lanes;
 		qsort(r->lanes, r->nlanes, sizeof(*r->lanes), cmp_lane_tid);
-	}
-	for (i = 0; i < a->nidle; i++) {
-		l = lane_of(r, a->idle[i].tid);
-		if (l >= 0)
-			r->lanes[l].idle_ns += a->idle[i].end_ns - a->idle[i].start_ns;
 	}
 	return 0;
 }
@@ -492,134 +469,26 @@ static void write_longest(struct rep *r)
 
 /* --- series -------------------------------------------------------------- */
 
-struct lat {
-	uint64_t k, ns;
-};
-
-struct series {
-	struct rep *r;
-	uint64_t K, ins;
-	uint64_t *qmax, *qlast;
-	uint8_t *qseen;
-	struct lat *lat;
-	uint64_t nlat, cap;
-};
-
-static uint64_t interval_of(const struct series *s, uint64_t ts)
-{
-	uint64_t k = rel(s->r, ts) / s->ins;
-
-	return k < s->K ? k : s->K - 1;
-}
-
-static int on_step(void *ctx, const struct dial9_queue_step *st)
-{
-	struct series *s = ctx;
-	uint64_t k = interval_of(s, st->ts_ns);
-
-	if (!s->qseen[k] || st->depth > s->qmax[k])
-		s->qmax[k] = st->depth;
-	s->qseen[k] = 1;
-	s->qlast[k] = st->depth;
-	if (!st->polled)
-		return 0;
-	if (s->nlat == s->cap) {
-		uint64_t cap = s->cap ? s->cap * 2 : 4096;
-		struct lat *p = realloc(s->lat, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		s->lat = p;
-		s->cap = cap;
-	}
-	s->lat[s->nlat].k = k;
-	s->lat[s->nlat++].ns = st->latency_ns;
-	return 0;
-}
-
-static int cmp_lat(const void *pa, const void *pb)
-{
-	const struct lat *a = pa, *b = pb;
-
-	if (a->k != b->k)
-		return a->k < b->k ? -1 : 1;
-	return a->ns < b->ns ? -1 : a->ns > b->ns;
-}
-
-static uint64_t nearest_rank(const struct lat *v, uint64_t n, unsigned int pct)
-{
-	uint64_t rank = (n * pct + 99) / 100;
-
-	return v[(rank ? rank : 1) - 1].ns;
-}
-
 static int write_series(struct rep *r)
 {
-	const struct dial9_analysis *a = r->a;
-	const struct dial9_dump *d = a->dump;
-	struct series s = { .r = r, .K = r->lim->intervals };
 	struct json_writer *w = r->w;
-	uint64_t *polls = NULL, *p50 = NULL, *p99 = NULL, *nlat = NULL, i, j, k, carry = 0;
-	bool queue = dial9_analysis__knows(a, DIAL9_FIG_QUEUE);
-	int err = -ENOMEM;
+	struct dial9_series *s;
+	int err = dial9_series__build(r->a, r->lim->intervals, &s);
 
-	s.ins = div_up(r->span, s.K);
-	if (!s.ins)
-		s.ins = 1;
-	s.qmax = calloc(s.K, sizeof(*s.qmax));
-	s.qlast = calloc(s.K, sizeof(*s.qlast));
-	s.qseen = calloc(s.K, 1);
-	polls = calloc(s.K, sizeof(*polls));
-	p50 = calloc(s.K, sizeof(*p50));
-	p99 = calloc(s.K, sizeof(*p99));
-	nlat = calloc(s.K, sizeof(*nlat));
-	if (!s.qmax || !s.qlast || !s.qseen || !polls || !p50 || !p99 || !nlat)
-		goto cleanup;
-	err = queue ? dial9_queue__walk(a, on_step, &s) : 0;
 	if (err)
-		goto cleanup;
-	for (k = 0; k < s.K; k++) { /* depth carried into intervals */
-		if (carry > s.qmax[k])
-			s.qmax[k] = carry;
-		if (s.qseen[k])
-			carry = s.qlast[k];
-	}
-	if (s.nlat)
-		qsort(s.lat, s.nlat, sizeof(*s.lat), cmp_lat);
-	for (i = 0; i < s.nlat; i = j) {
-		for (j = i; j < s.nlat && s.lat[j].k == s.lat[i].k; j++)
-			;
-		k = s.lat[i].k;
-		nlat[k] = j - i;
-		p50[k] = nearest_rank(&s.lat[i], j - i, 50);
-		p99[k] = nearest_rank(&s.lat[i], j - i, 99);
-	}
-	for (i = 0; i < a->npolls_closed; i++)
-		polls[interval_of(&s, a->polls[i].end_ns)]++;
-	for (i = 0; i < d->nevents; i++)
-		if (d->events[i].kind == DIAL9_EV_POLL_SUMMARY)
-			polls[interval_of(&s, d->events[i].ts_ns)] += d->events[i].aux;
+		return err;
 	json_writer__key(w, "series");
 	json_writer__begin_object(w);
-	json_writer__kv_u64(w, "intervals", s.K);
-	json_writer__kv_u64(w, "interval_ns", s.ins);
-	u64_array(w, "queue_max", queue, s.qmax, s.K);
-	u64_array(w, "lat_n", queue, nlat, s.K);
-	u64_array(w, "lat_p50", queue, p50, s.K);
-	u64_array(w, "lat_p99", queue, p99, s.K);
-	u64_array(w, "polls", dial9_analysis__knows(a, DIAL9_FIG_POLLS), polls, s.K);
+	json_writer__kv_u64(w, "intervals", s->intervals);
+	json_writer__kv_u64(w, "interval_ns", s->interval_ns);
+	u64_array(w, "queue_max", s->queue_known, s->queue_max, s->intervals);
+	u64_array(w, "lat_n", s->queue_known, s->lat_n, s->intervals);
+	u64_array(w, "lat_p50", s->queue_known, s->lat_p50, s->intervals);
+	u64_array(w, "lat_p99", s->queue_known, s->lat_p99, s->intervals);
+	u64_array(w, "polls", s->polls_known, s->polls, s->intervals);
 	json_writer__end_object(w);
-	err = json_writer__error(w);
-cleanup:
-	free(s.qmax);
-	free(s.qlast);
-	free(s.qseen);
-	free(s.lat);
-	free(polls);
-	free(p50);
-	free(p99);
-	free(nlat);
-	return err;
+	dial9_series__free(s);
+	return json_writer__error(w);
 }
 
 /* Sampled/off recording and lost events, shaded on every chart. */
