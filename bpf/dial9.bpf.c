@@ -61,7 +61,7 @@ struct ring_map {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
-	__uint(max_entries, 4096);
+	__uint(max_entries, DIAL9_MAX_PROCS);
 	__type(key, __u32); /* tgid */
 	__array(values, struct ring_map);
 } rings SEC(".maps");
@@ -85,7 +85,7 @@ struct {
 /* Failed reservations, per CPU, per process. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, DIAL9_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
@@ -93,7 +93,7 @@ struct {
 /* Per-process switches the daemon flips at run time (duty cycling). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, DIAL9_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, struct dial9_proc_ctl);
 } procs SEC(".maps");

@@ -57,6 +57,10 @@ enum dial9_probe_kind {
  * to.  A runtime calls them from a handful of places. */
 #define DIAL9_MAX_RET_SITES 32
 
+/* Processes recorded at once: the per-process maps' size, and the most
+ * dial9d's max-procs allows. */
+#define DIAL9_MAX_PROCS 4096
+
 /* Tokio's task layout, through which a task id is read from a Header*:
  * Header.vtable, then Vtable.id_offset, the offset of the task's Id from the
  * Header.  The same from 1.23 to 1.53 (where the binary's DWARF does not

@@ -2,9 +2,11 @@
 /* options.c - dial9d's settings, from one table (see options.h). */
 #include <ctype.h>
 #include <errno.h>
+#include <linux/types.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dial9_ctl.h"
 #include "json_writer.h"
 #include "options.h"
 
@@ -29,7 +31,7 @@ const struct dial9_option dial9d_options[] = {
 	  "BPF ring buffer per recorded process, a power of two" },
 	{ "drain-ms", 0, DIAL9_OPTION_UINT, FIELD(drain_ms), 1, 1000, 1, "20", "N",
 	  "how often the rings are drained, in ms" },
-	{ "max-procs", 0, DIAL9_OPTION_UINT, FIELD(max_procs), 1, 4096, 1, "256", "N",
+	{ "max-procs", 0, DIAL9_OPTION_UINT, FIELD(max_procs), 1, DIAL9_MAX_PROCS, 1, "256", "N",
 	  "processes recorded at once" },
 	{ "dump-on-exit", 0, DIAL9_OPTION_BOOL, FIELD(dump_on_exit), 0, 0, 0, "no", NULL,
 	  "also dump when a recorded process exits normally" },
