@@ -291,11 +291,14 @@ int retention__make_room(struct daemon *d, enum dump_rank rank, uid_t owner, uin
 					 dir);
 			goto out;
 		}
-		/* A crash dump is written whatever happens: make what room there is. */
+		/* A crash dump is written whatever happens, in what room the
+		 * lower ranks make: dumps of its own rank are not given up for
+		 * one that would not fit anyway. */
 		fprintf(stderr, "dial9d: dumps directory %s is short of room for a %llu-byte dump\n",
 			dir, (unsigned long long)bytes);
 	}
-	while (!fits(d, &r, rank, bytes) && (v = next_victim(files, n, rank, owner)) >= 0) {
+	while (!fits(d, &r, rank, bytes) && (v = next_victim(files, n, rank, owner)) >= 0 &&
+	       (feasible || files[v].rank < rank)) {
 		files[v].gone = true;
 		if (unlinkat(dirfd(dp), files[v].name, 0) == 0) {
 			forget(&r, &files[v], owner);
