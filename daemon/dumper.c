@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "dumper.h"
 #include "ingest.h"
+#include "journal.h"
 #include "retention.h"
 
 static void dump_name(const struct tracked *t, uint32_t reason, uint64_t real_ns, char *buf,
@@ -115,7 +116,7 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	struct dial9_window_stats st;
 	struct dial9_dump dump;
 	uint64_t now = now_mono_ns(), real = now_real_ns();
-	char host[256] = "", why_buf[512] = "";
+	char host[256] = "", why_buf[512] = "", written[PATH_MAX] = "";
 	int ret;
 
 	if (!err) {
@@ -170,10 +171,13 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 		if (ret)
 			snprintf(err, errlen, "%s", strerror(-ret));
 	} else {
-		ret = write_to_state_dir(d, t, why->reason, &dump, real, path_out, path_len, err,
+		ret = write_to_state_dir(d, t, why->reason, &dump, real, written, sizeof(written), err,
 					 errlen);
 	}
 	if (!ret) {
+		journal__dump(d, t, why, fd >= 0 ? NULL : written, dump.nevents);
+		if (fd < 0 && path_out && path_len)
+			snprintf(path_out, path_len, "%s", written);
 		t->dumps++;
 		d->dumps_written++;
 		if (events_out)

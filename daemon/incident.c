@@ -20,13 +20,9 @@ static void write_pending(struct daemon *d, struct tracked *t, const struct pend
 	int err;
 
 	err = dumper__write(d, t, why, -1, path, sizeof(path), &events, msg, sizeof(msg));
-	if (err)
+	if (err) /* a dump written is told by journal.c */
 		fprintf(stderr, "dial9d: dump of %d (%s) failed: %s\n", t->pid,
 			dial9_reason_name(why->reason), msg);
-	else
-		fprintf(stderr, "dial9d: dumped %d (%s, %s) to %s: %llu events\n", t->pid,
-			t->comm, dial9_reason_name(why->reason), path,
-			(unsigned long long)events);
 }
 
 /* Keep at most panic_dumps_per_min panic dumps per minute per process. */

@@ -22,6 +22,11 @@ const struct dial9_option dial9d_options[] = {
 	  "PATH", "control socket" },
 	{ "state-dir", 'd', DIAL9_OPTION_PATH, FIELD(state_dir), 0, 0, 0, "/var/lib/dial9", "DIR",
 	  "dumps go to DIR/dumps" },
+	{ "journal-socket", 0, DIAL9_OPTION_PATH, FIELD(journal_socket), 0, 0, 0,
+	  "/run/systemd/journal/socket", "PATH",
+	  "each dump written is one structured journal entry sent here (MESSAGE_ID "
+	  "d19a9b4c6e0f4f2a8d7c5b3a1e0f9d8c, DIAL9_PID, DIAL9_EXE, DIAL9_REASON, DIAL9_DUMP, "
+	  "…) when it exists, else a line on stderr" },
 	{ "window", 'w', DIAL9_OPTION_UINT, FIELD(window_ns), 1, 3600, S, "30", "SECONDS",
 	  "rolling window kept per process" },
 	{ "max-bytes", 'm', DIAL9_OPTION_UINT, FIELD(max_bytes), M, 64 * G, 1, "64M", "N",
@@ -228,6 +233,7 @@ void dial9d_settings__free(struct dial9d_settings *s)
 		return;
 	free(s->socket_path);
 	free(s->state_dir);
+	free(s->journal_socket);
 	for (i = 0; i < s->debuginfo.ndirs; i++)
 		free((char *)s->debuginfo.dirs[i]);
 	memset(s, 0, sizeof(*s));

@@ -22,6 +22,7 @@ struct json_writer;
 struct dial9d_settings {
 	char *socket_path;          /* control socket */
 	char *state_dir;            /* dumps go to STATE_DIR/dumps */
+	char *journal_socket;       /* journald's native socket: an entry per dump */
 	uint64_t window_ns;         /* rolling window span per process */
 	uint64_t max_bytes;         /* window byte budget per process */
 	uint32_t ring_bytes;        /* BPF ring buffer per process */
