@@ -45,7 +45,24 @@ const char *tracked__symbols_note(const struct tracked *t, char *buf, size_t len
 	return buf;
 }
 
-static void free_tracked(struct tracked *t)
+struct tracked *tracked__new(struct daemon *d, pid_t pid)
+{
+	struct tracked *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->d = d;
+	t->pid = pid;
+	t->pidfd = -1;
+	dial9_strtab__init(&t->strings);
+	addr_cache__init(&t->locations);
+	addr_cache__init(&t->pool_polls);
+	addr_cache__init(&t->pool_tasks);
+	addr_cache__init(&t->spawn_sites);
+	return t;
+}
+
+void tracked__free(struct tracked *t)
 {
 	if (!t)
 		return;
@@ -54,7 +71,7 @@ static void free_tracked(struct tracked *t)
 	addr_cache__free(&t->locations);
 	addr_cache__free(&t->pool_polls);
 	addr_cache__free(&t->pool_tasks);
-		addr_cache__free(&t->spawn_sites);
+	addr_cache__free(&t->spawn_sites);
 	dial9_symbolizer__free(t->sym);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
@@ -83,18 +100,11 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 		snprintf(err, errlen, "already recording %u processes (--max-procs)", d->nprocs);
 		return -ENOSPC;
 	}
-	t = calloc(1, sizeof(*t));
+	t = tracked__new(d, pid);
 	if (!t) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	t->d = d;
-	t->pid = pid;
-	dial9_strtab__init(&t->strings);
-	addr_cache__init(&t->locations);
-	addr_cache__init(&t->pool_polls);
-	addr_cache__init(&t->pool_tasks);
-		addr_cache__init(&t->spawn_sites);
 
 	/* The pidfd pins the identity of the process we check and attach to. */
 	t->pidfd = procfs__pidfd_open(pid);
@@ -191,7 +201,7 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 cleanup:
 	recorder__detach(d->rec, t->rp);
 	dial9_probe_set__free(found);
-	free_tracked(t);
+	tracked__free(t);
 	return ret;
 }
 
@@ -228,6 +238,6 @@ void tracked__reap(struct daemon *d)
 		struct tracked *t = d->released;
 
 		d->released = t->next;
-		free_tracked(t);
+		tracked__free(t);
 	}
 }

@@ -12,6 +12,10 @@ struct dial9_symbols_opts tracked__symbols_opts(const struct daemon *d, const ch
 /* ", symbols from PATH (build-id)" into buf when t's symbols came from a
  * debug file, else ""; returns buf. */
 const char *tracked__symbols_note(const struct tracked *t, char *buf, size_t len);
+/* A process's state with nothing attached yet (its caches empty, no
+ * pidfd), and its release: what attach builds on and reap frees. */
+struct tracked *tracked__new(struct daemon *d, pid_t pid);
+void tracked__free(struct tracked *t); /* accepts NULL */
 /* Record pid.  ps: its probe points if already known, else NULL. */
 int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *ps,
 		    struct tracked **out, char *err, size_t errlen);

@@ -395,3 +395,20 @@ int json_writer__finish(struct json_writer *w)
 		w->err = -EIO;
 	return w->err;
 }
+
+int json_writer__error_line(FILE *out, const char *message)
+{
+	struct json_writer *w = json_writer__new(out, 0);
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "error", message);
+	json_writer__end_object(w);
+	err = json_writer__finish(w);
+	json_writer__free(w);
+	if (!err && fflush(out))
+		err = -EIO;
+	return err;
+}

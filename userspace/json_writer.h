@@ -64,4 +64,8 @@ int json_writer__error(const struct json_writer *w);
  * newline and flush the stream.  0 or negative errno. */
 int json_writer__finish(struct json_writer *w);
 
+/* {"error": message} and a newline on out: how the tools say an error under
+ * --json.  0 or negative errno. */
+int json_writer__error_line(FILE *out, const char *message);
+
 #endif /* DIAL9_JSON_WRITER_H */

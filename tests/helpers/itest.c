@@ -72,6 +72,12 @@ void itest_kill_all(void)
 	kill_children();
 }
 
+int itest_teardown(void **state)
+{
+	itest_kill_all();
+	return 0;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;

@@ -30,6 +30,8 @@ struct itest_target {
 /* Kill every process the helpers started that is still alive (also done
  * at exit). */
 void itest_kill_all(void);
+/* The same as a cmocka group teardown. */
+int itest_teardown(void **state);
 
 /* CLOCK_MONOTONIC in milliseconds, for tests' deadlines. */
 long long itest_now_ms(void);

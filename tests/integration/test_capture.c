@@ -433,12 +433,6 @@ static void test_systemd_unit_verifies(void **state)
 	free(err);
 }
 
-static int teardown_all(void **state)
-{
-	itest_kill_all();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,5 +450,5 @@ int main(void)
 
 	if (!itest_can_run())
 		return 1;
-	return cmocka_run_group_tests_name("capture", tests, NULL, teardown_all);
+	return cmocka_run_group_tests_name("capture", tests, NULL, itest_teardown);
 }

@@ -473,12 +473,6 @@ static void test_restart_cleans_temps_and_locks(void **state)
 	itest_daemon_stop(&second);
 }
 
-static int teardown_all(void **state)
-{
-	itest_kill_all();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,5 +486,5 @@ int main(void)
 
 	if (!itest_can_run())
 		return 1;
-	return cmocka_run_group_tests_name("evidence", tests, NULL, teardown_all);
+	return cmocka_run_group_tests_name("evidence", tests, NULL, itest_teardown);
 }

@@ -390,12 +390,6 @@ static void test_kill_while_recording(void **state)
 	assert_recovered(&d, &sleeper, SIGKILL, true, &storm, nleft, left);
 }
 
-static int teardown_all(void **state)
-{
-	itest_kill_all();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,5 +399,5 @@ int main(void)
 
 	if (!itest_can_run())
 		return 1;
-	return cmocka_run_group_tests_name("faults", tests, NULL, teardown_all);
+	return cmocka_run_group_tests_name("faults", tests, NULL, itest_teardown);
 }

@@ -88,12 +88,6 @@ static void test_sched_switch_only_while_recording(void **state)
 	itest_daemon_stop(&d);
 }
 
-static int teardown_all(void **state)
-{
-	itest_kill_all();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -102,5 +96,5 @@ int main(void)
 
 	if (!itest_can_run())
 		return 1;
-	return cmocka_run_group_tests_name("hooks", tests, NULL, teardown_all);
+	return cmocka_run_group_tests_name("hooks", tests, NULL, itest_teardown);
 }

@@ -84,12 +84,26 @@ static void receive(int fd, struct entry *e)
 		fail_msg("no journal entry: %s", e->len < 0 ? strerror(errno) : "empty");
 }
 
+/* A private daemon with extra args, recording a panicker that sleeps; its
+ * pid into pid. */
+static void record_sleeper(struct itest_daemon *d, struct itest_target *t,
+			   const char *const extra[], char pid[16])
+{
+	const char *args[] = { "sleep", NULL };
+	const char *attach[] = { "attach", "--pid", pid, NULL };
+
+	assert_int_equal(itest_daemon_start(d, extra), 0);
+	assert_int_equal(itest_target_start(t, d, "panicker", args, NULL), 0);
+	snprintf(pid, 16, "%d", t->pid);
+	assert_int_equal(itest_ctl(d, NULL, NULL, attach), 0);
+	assert_int_equal(itest_target_go(t), 0);
+	assert_true(itest_target_wait_line(t, "sleeping=1", 10000));
+}
+
 static void test_each_dump_is_a_journal_entry(void **state)
 {
 	char sock[256], pid[16], exe[4096], dump[4096];
-	const char *args[] = { "sleep", NULL };
 	const char *extra[] = { "--journal-socket", sock, NULL };
-	const char *attach[] = { "attach", "--pid", pid, NULL };
 	const char *request[] = { "dump", "--pid", pid, NULL };
 	struct itest_daemon d;
 	struct itest_target t;
@@ -100,12 +114,7 @@ static void test_each_dump_is_a_journal_entry(void **state)
 
 	snprintf(sock, sizeof(sock), "/tmp/dial9-itest-journal.%d.sock", getpid());
 	fd = journal_socket(sock);
-	assert_int_equal(itest_daemon_start(&d, extra), 0);
-	assert_int_equal(itest_target_start(&t, &d, "panicker", args, NULL), 0);
-	snprintf(pid, sizeof(pid), "%d", t.pid);
-	assert_int_equal(itest_ctl(&d, NULL, NULL, attach), 0);
-	assert_int_equal(itest_target_go(&t), 0);
-	assert_true(itest_target_wait_line(&t, "sleeping=1", 10000));
+	record_sleeper(&d, &t, extra, pid);
 	assert_true(realpath(ITEST_TARGET("panicker"), exe) != NULL);
 
 	/* a request: news */
@@ -151,20 +160,13 @@ static void test_each_dump_is_a_journal_entry(void **state)
 /* Without the journal's socket, the same as one line on stderr. */
 static void test_without_journal_stderr(void **state)
 {
-	const char *args[] = { "sleep", NULL };
 	const char *extra[] = { "--journal-socket", "/nonexistent/journal.sock", NULL };
 	char pid[16], *log;
-	const char *attach[] = { "attach", "--pid", pid, NULL };
 	const char *request[] = { "dump", "--pid", pid, NULL };
 	struct itest_daemon d;
 	struct itest_target t;
 
-	assert_int_equal(itest_daemon_start(&d, extra), 0);
-	assert_int_equal(itest_target_start(&t, &d, "panicker", args, NULL), 0);
-	snprintf(pid, sizeof(pid), "%d", t.pid);
-	assert_int_equal(itest_ctl(&d, NULL, NULL, attach), 0);
-	assert_int_equal(itest_target_go(&t), 0);
-	assert_true(itest_target_wait_line(&t, "sleeping=1", 10000));
+	record_sleeper(&d, &t, extra, pid);
 	assert_int_equal(itest_ctl(&d, NULL, NULL, request), 0);
 	itest_target_kill(&t, SIGTERM);
 	itest_target_wait(&t, 5000);
@@ -176,12 +178,6 @@ static void test_without_journal_stderr(void **state)
 	free(log);
 }
 
-static int teardown_all(void **state)
-{
-	itest_kill_all();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,5 +187,5 @@ int main(void)
 
 	if (!itest_can_run())
 		return 1;
-	return cmocka_run_group_tests_name("journal", tests, NULL, teardown_all);
+	return cmocka_run_group_tests_name("journal", tests, NULL, itest_teardown);
 }

@@ -206,12 +206,6 @@ static void test_floor_records_no_runtime_events(void **state)
 	itest_daemon_stop(&d);
 }
 
-static int teardown_all(void **state)
-{
-	itest_kill_all();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,5 +217,5 @@ int main(void)
 
 	if (!itest_can_run())
 		return 1;
-	return cmocka_run_group_tests_name("overhead", tests, NULL, teardown_all);
+	return cmocka_run_group_tests_name("overhead", tests, NULL, itest_teardown);
 }

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
-#include "process.h"
+#include "tracked.h"
 
 /* Where two threads blocked: a return address inside site_in_reader and one
  * inside site_in_locker (the calls are not tail calls, and the two are not
@@ -56,7 +56,7 @@ static void feed(struct tracked *t, uint32_t tid, uint8_t kind, uint8_t flags, u
 static void test_stall_sites_per_thread(void **state)
 {
 	struct daemon d = { 0 };
-	struct tracked *t = calloc(1, sizeof(*t));
+	struct tracked *t = tracked__new(&d, getpid());
 	struct dial9_event *evs = NULL;
 	uint64_t n = 0, i;
 	char err[256];
@@ -64,13 +64,6 @@ static void test_stall_sites_per_thread(void **state)
 	uintptr_t site_a = site_in_reader(), site_b = site_in_locker();
 
 	assert_non_null(t);
-	t->d = &d;
-	t->pid = getpid();
-	dial9_strtab__init(&t->strings);
-	addr_cache__init(&t->locations);
-	addr_cache__init(&t->pool_polls);
-	addr_cache__init(&t->pool_tasks);
-	addr_cache__init(&t->spawn_sites);
 	t->win = dial9_window__new(60ULL * 1000000000ULL, 1 << 20);
 	assert_non_null(t->win);
 	t->sym = dial9_symbolizer__new(getpid(), err, sizeof(err));
@@ -95,14 +88,7 @@ static void test_stall_sites_per_thread(void **state)
 	assert_non_null(strstr(where[1], "site_in_locker"));
 
 	free(evs);
-	dial9_symbolizer__free(t->sym);
-	dial9_window__free(t->win);
-	dial9_strtab__free(&t->strings);
-	addr_cache__free(&t->locations);
-	addr_cache__free(&t->pool_polls);
-	addr_cache__free(&t->pool_tasks);
-	addr_cache__free(&t->spawn_sites);
-	free(t);
+	tracked__free(t);
 }
 
 int main(void)

@@ -33,18 +33,8 @@ void p_err(const char *fmt, ...)
 			*p = '?';
 	fflush(stdout);
 	fprintf(stderr, "Error: %s\n", buf);
-	if (errors_as_json) { /* the same, for whoever reads stdout as JSON */
-		struct json_writer *w = json_writer__new(stdout, 0);
-
-		if (w) {
-			json_writer__begin_object(w);
-			json_writer__kv_string(w, "error", buf);
-			json_writer__end_object(w);
-			json_writer__finish(w);
-			json_writer__free(w);
-		}
-		fflush(stdout);
-	}
+	if (errors_as_json) /* the same, for whoever reads stdout as JSON */
+		json_writer__error_line(stdout, buf);
 }
 
 /* Replace control characters (terminal escapes, newlines) in place. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ctl_proto.h"
+#include "json_writer.h"
 
 static const char usage_text[] =
 	"Usage: dial9ctl [--socket PATH] [--json] COMMAND [ARGS]\n"
@@ -61,16 +62,8 @@ static void print_error(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "Error: %s\n", buf);
-	if (errors_as_json) {
-		json_t *o = json_pack("{s:s}", "error", buf);
-		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-
-		if (text)
-			printf("%s\n", text);
-		free(text);
-		json_decref(o);
-		fflush(stdout);
-	}
+	if (errors_as_json)
+		json_writer__error_line(stdout, buf);
 }
 
 static int connect_daemon(const char *path)
