@@ -51,7 +51,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u64 wakeup_bytes = 1 << 20; /* wake the daemon past this much unread data */
 const volatile bool discover = false;          /* report every exec (dial9d --all) */
 const volatile __u64 poll_threshold_ns = 0;    /* shorter polls are counted, not recorded */
-const volatile __u64 stall_ns = 10000000;      /* a worker away from the scheduler this long stalls */
+const volatile __u64 stall_ns = DIAL9_STALL_NS;      /* a worker away from the scheduler this long stalls */
 
 /* Per-process ring buffer, created by the daemon at attach time. */
 struct ring_map {

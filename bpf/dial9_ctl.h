@@ -53,6 +53,10 @@ enum dial9_probe_kind {
  * site candidates (the daemon names the first in the program's own code). */
 #define DIAL9_STALL_SITES 6
 
+/* A worker away from the scheduler this long stalls (the stall detector,
+ * on in every recording mode). */
+#define DIAL9_STALL_NS 10000000ULL
+
 /* Return sites learned per process: where raw::poll and the parks return
  * to.  A runtime calls them from a handful of places. */
 #define DIAL9_MAX_RET_SITES 32

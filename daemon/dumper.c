@@ -117,6 +117,7 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	struct dial9_dump dump;
 	uint64_t now = now_mono_ns(), real = now_real_ns();
 	char host[256] = "", why_buf[512] = "", written[PATH_MAX] = "";
+	char rule_text[2 * DIAL9_TRIGGER_TEXT_MAX];
 	int ret;
 
 	if (!err) {
@@ -158,6 +159,16 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	dump.meta.probes = t->probe_classes;
 	dump.meta.lost_window = st.dropped;
 	dump.meta.evicted = st.evicted;
+	if (why->trigger.metric) {
+		const struct dial9_trigger_rule *rule = &d->o.triggers.rule[why->trigger.rule];
+
+		dial9_trigger_rule__format(rule, rule_text, sizeof(rule_text));
+		dump.meta.trigger_metric = why->trigger.metric;
+		dump.meta.trigger_rule = rule_text;
+		dump.meta.trigger_value = why->trigger.value;
+		dump.meta.trigger_threshold = why->trigger.threshold;
+		dump.meta.trigger_ns = why->trigger.fired_ns;
+	}
 	dump.strings = t->strings; /* borrowed: not freed here */
 	ret = prepend_mode(t, &dump);
 	if (ret) {

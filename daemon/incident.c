@@ -3,11 +3,13 @@
  * incident.c - when a recorded process's window is dumped by itself: a
  * panic (rate-limited), a fatal signal, an OOM kill, an exit.
  */
+#include <linux/types.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
+#include "dial9_ctl.h"
 #include "dumper.h"
 #include "incident.h"
 #include "ingest.h"
@@ -45,10 +47,26 @@ static bool panic_dump_allowed(struct daemon *d, struct tracked *t, uint64_t now
 	return true;
 }
 
+/* A triggered dump whose aftermath is in. */
+static void write_triggered(struct daemon *d, struct tracked *t, uint64_t now_ns)
+{
+	const struct trigger_fire *f = trigger__due(&t->trig, now_ns);
+	struct pending_dump why = { .reason = DIAL9_REASON_TRIGGERED };
+
+	if (!f)
+		return;
+	why.trigger = *f;
+	why.tid = f->tid;
+	why.task = f->task;
+	trigger__taken(&t->trig);
+	write_pending(d, t, &why);
+}
+
 void incident__tick(struct daemon *d, struct tracked *t, uint64_t now_ns)
 {
 	struct pending_dump why = t->pending;
 
+	write_triggered(d, t, now_ns);
 	if (!why.reason)
 		return;
 	memset(&t->pending, 0, sizeof(t->pending));
@@ -89,10 +107,91 @@ void incident__on_exit(struct daemon *d, struct tracked *t)
 		/* panic=abort: the panic explains the SIGABRT */
 		why.task = t->pending.task;
 	}
+	if (trigger__waiting(&t->trig)) {
+		/* a trigger fired and the process ended before its aftermath was
+		 * in: the dump of its end carries it, or is the triggered dump */
+		if (!why.reason) {
+			why.reason = DIAL9_REASON_TRIGGERED;
+			why.tid = t->trig.pending.tid;
+			why.task = t->trig.pending.task;
+		}
+		why.trigger = t->trig.pending;
+		trigger__taken(&t->trig);
+	}
 	memset(&t->pending, 0, sizeof(t->pending));
 	if (why.reason)
 		write_pending(d, t, &why);
 	if (d->o.verbose)
 		fprintf(stderr, "dial9d: process %d (%s) exited; released\n", t->pid, t->comm);
 	tracked__detach(d, t);
+}
+
+void incident__second(struct daemon *d, struct tracked *t, uint64_t now_ns)
+{
+	struct trigger_second sec = { .end_ns = now_ns };
+	struct dial9_window_stats st;
+	uint64_t lost;
+
+	if (!t->trig.applies)
+		return;
+	dial9_window__stats(t->win, &st);
+	lost = t->lost_ringbuf + st.dropped;
+	sec.lost = lost - t->lost_at_second;
+	t->lost_at_second = lost;
+	sec.cost_ppm = (uint64_t)(t->gov.cost * t->gov.duty * 1e6 + 0.5);
+	/* wake->poll latency and queue depth: not measured by the daemon yet */
+	trigger__on_second(&t->trig, &d->o.triggers, d->o.post_trigger_ns, &sec);
+}
+
+/* Why rule cannot see everything it asks for in the settings s; "" if it can. */
+static void blind_spot(const struct dial9d_settings *s, const struct dial9_trigger_rule *r,
+		       char *buf, size_t len)
+{
+	bool probes_duty_cycled = s->overhead_budget > 0;
+
+	buf[0] = '\0';
+	switch (r->metric) {
+	case DIAL9_TRIGGER_POLL:
+		if (r->threshold >= DIAL9_STALL_NS)
+			return; /* the stall detector sees it in every mode */
+		if (s->poll_threshold_ns && r->threshold + 1 < s->poll_threshold_ns)
+			snprintf(buf, len,
+				 "polls of %llu us or less are counted, not recorded "
+				 "(--poll-threshold-us %llu), and a stall is %llu ms or more: "
+				 "only those longer polls and stalls can fire it",
+				 (unsigned long long)(s->poll_threshold_ns / 1000),
+				 (unsigned long long)(s->poll_threshold_ns / 1000),
+				 (unsigned long long)(DIAL9_STALL_NS / 1000000));
+		else if (probes_duty_cycled)
+			snprintf(buf, len,
+				 "a poll shorter than the stall detector's %llu ms is seen only "
+				 "while the poll probes are on (--overhead-budget takes them away "
+				 "part of the time)",
+				 (unsigned long long)(DIAL9_STALL_NS / 1000000));
+		return;
+	case DIAL9_TRIGGER_LATENCY_P99:
+	case DIAL9_TRIGGER_QUEUE:
+		snprintf(buf, len, "dial9d does not measure %s while it records yet: the rule "
+			 "never fires", r->metric == DIAL9_TRIGGER_QUEUE ? "the runnable queue"
+			 : "wake-to-poll latency");
+		return;
+	default:
+		return;
+	}
+}
+
+void incident__report_triggers(const struct daemon *d)
+{
+	const struct dial9_trigger_rules *r = &d->o.triggers;
+	char text[2 * DIAL9_TRIGGER_TEXT_MAX], why[512];
+	uint32_t i;
+
+	for (i = 0; i < r->count; i++) {
+		dial9_trigger_rule__format(&r->rule[i], text, sizeof(text));
+		blind_spot(&d->o, &r->rule[i], why, sizeof(why));
+		if (why[0])
+			fprintf(stderr, "dial9d: trigger %s: %s\n", text, why);
+		else if (d->o.verbose)
+			fprintf(stderr, "dial9d: trigger %s\n", text);
+	}
 }

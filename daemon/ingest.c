@@ -94,6 +94,8 @@ void ingest__on_event(void *ctx, const struct dial9_event *e)
 		ev.aux = locations__stall(t, ev.tid);
 		if (ev.task_id && addr_cache__get(&t->pool_tasks, ev.task_id))
 			ev.task_id = 0;
+		trigger__on_long(&t->trig, &t->d->o.triggers, t->d->o.post_trigger_ns, ev.arg,
+				 ev.ts_ns, ev.tid, ev.task_id);
 		break;
 	case DIAL9_EV_PANIC:
 		ev.arg = locations__panic(t, ev.arg);
@@ -125,6 +127,11 @@ void ingest__on_event(void *ctx, const struct dial9_event *e)
 	}
 	if (!blocking_pool__filter(t, &ev, poll_addr))
 		return;
+	/* an inferred end is an upper bound: it cannot vouch for a long poll
+	 * (a real one is also a stall) */
+	if (ev.kind == DIAL9_EV_POLL_END && !(ev.flags & DIAL9_POLL_F_INFERRED))
+		trigger__on_long(&t->trig, &t->d->o.triggers, t->d->o.post_trigger_ns, ev.arg,
+				 ev.ts_ns, ev.tid, ev.task_id);
 	/* each record but an inferred poll end and an unpark stands for one
 	 * probe hit */
 	if ((ev.kind != DIAL9_EV_POLL_END || !(ev.flags & DIAL9_POLL_F_INFERRED)) &&

@@ -73,25 +73,45 @@ static int send_entry(const char *socket_path, const struct entry *e)
 	return ret;
 }
 
+/* Like systemd-coredump: a crash is critical, a trigger a warning, a
+ * request news. */
+static const char *priority(uint32_t reason)
+{
+	switch (reason) {
+	case DIAL9_REASON_REQUEST:
+		return "6";
+	case DIAL9_REASON_TRIGGERED:
+		return "4";
+	default:
+		return "2";
+	}
+}
+
 void journal__dump(const struct daemon *d, const struct tracked *t,
 		   const struct pending_dump *why, const char *path, uint64_t events)
 {
 	const char *reason = dial9_reason_name(why->reason);
-	bool crash = why->reason != DIAL9_REASON_REQUEST;
-	char message[PATH_MAX + 256];
+	const struct dial9_trigger_rule *rule =
+		why->trigger.metric ? &d->o.triggers.rule[why->trigger.rule] : NULL;
+	char message[PATH_MAX + 256], value[32] = "", fired[DIAL9_TRIGGER_NAME_MAX + 64] = "";
 	static struct entry e;
 	int err = -ENOENT;
 
-	snprintf(message, sizeof(message), "dial9d: dumped %d (%s, %s) to %s: %llu events",
-		 t->pid, t->comm, reason, path ? path : "the client's file",
+	if (rule) {
+		dial9_trigger_value_text(why->trigger.metric, why->trigger.value, value,
+					 sizeof(value));
+		snprintf(fired, sizeof(fired), ", trigger %s: %s %s", rule->name,
+			 dial9_trigger_metric_name(why->trigger.metric), value);
+	}
+	snprintf(message, sizeof(message), "dial9d: dumped %d (%s, %s%s) to %s: %llu events",
+		 t->pid, t->comm, reason, fired, path ? path : "the client's file",
 		 (unsigned long long)events);
 	if (d->o.journal_socket && access(d->o.journal_socket, F_OK) == 0) {
 		e.len = 0;
 		e.full = false;
 		field(&e, "MESSAGE", message);
 		field(&e, "MESSAGE_ID", DIAL9_JOURNAL_MESSAGE_ID);
-		/* like systemd-coredump: a crash is critical, a request is news */
-		field(&e, "PRIORITY", crash ? "2" : "6");
+		field(&e, "PRIORITY", priority(why->reason));
 		field(&e, "SYSLOG_IDENTIFIER", "dial9d");
 		field_u64(&e, "DIAL9_PID", (uint64_t)t->pid);
 		field_u64(&e, "DIAL9_UID", (uint64_t)t->uid);
@@ -100,6 +120,12 @@ void journal__dump(const struct daemon *d, const struct tracked *t,
 		field(&e, "DIAL9_REASON", reason);
 		if (why->signal)
 			field_u64(&e, "DIAL9_SIGNAL", why->signal);
+		if (rule) {
+			field(&e, "DIAL9_TRIGGER", rule->name);
+			field(&e, "DIAL9_TRIGGER_METRIC", dial9_trigger_metric_name(rule->metric));
+			field_u64(&e, "DIAL9_TRIGGER_VALUE", why->trigger.value);
+			field_u64(&e, "DIAL9_TRIGGER_THRESHOLD", why->trigger.threshold);
+		}
 		if (path)
 			field(&e, "DIAL9_DUMP", path);
 		field_u64(&e, "DIAL9_EVENTS", events);

@@ -57,7 +57,7 @@ static int parse_args(int argc, char **argv, struct dial9_config *cfg)
 	enum { OPT_TABLE = 256 };
 	struct option longopts[64 + 5];
 	char shorts[3 * 64 + 8] = "c:fh", why[256];
-	bool dirs_given = false;
+	bool lists_given[64] = { false };
 	size_t i, n = 0, sl = strlen(shorts);
 	int c;
 
@@ -92,12 +92,10 @@ static int parse_args(int argc, char **argv, struct dial9_config *cfg)
 			if (dial9d_options[i].short_name == c)
 				o = &dial9d_options[i];
 		if (o) {
-			if (o->kind == DIAL9_OPTION_DIR_LIST && !dirs_given) {
+			if (dial9_option__is_list(o) && !lists_given[o - dial9d_options]) {
 				/* the command line's list replaces the file's */
-				for (i = 0; i < cfg->s.debuginfo.ndirs; i++)
-					free((char *)cfg->s.debuginfo.dirs[i]);
-				cfg->s.debuginfo.ndirs = 0;
-				dirs_given = true;
+				dial9_option__clear_list(o, &cfg->s);
+				lists_given[o - dial9d_options] = true;
 			}
 			if (dial9_option__set(o, &cfg->s, o->arg ? optarg : "yes", why, sizeof(why))) {
 				fprintf(stderr, "Error: --%s: %s\n", o->name, why);
@@ -253,6 +251,8 @@ static void on_tick(struct daemon *d)
 	if (now - d->last_second_ns >= 1000000000ULL) {
 		d->last_second_ns = now;
 		ingest__flush_counts(d);
+		for (t = d->procs; t; t = t->next)
+			incident__second(d, t, now);
 	}
 	control__expire_clients(d, now);
 }
@@ -376,6 +376,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "dial9d %s: listening on %s, window %llus, dumps in %s/dumps%s\n",
 		DIAL9D_VERSION, d.o.socket_path, (unsigned long long)(d.o.window_ns / 1000000000ULL),
 		d.o.state_dir, d.o.all ? ", discovering Tokio processes system-wide" : "");
+	incident__report_triggers(&d);
 	if (d.o.all)
 		discovery__scan(&d);
 	notify_ready();

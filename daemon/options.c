@@ -47,6 +47,14 @@ const struct dial9_option dial9d_options[] = {
 	  "where stripped programs' debug files are looked for (DIR/.build-id/xx/yyyy.debug, "
 	  ".gnu_debuglink names), in order, before /usr/lib/debug; repeatable, up to 16; the "
 	  "command line's list replaces the file's; DEBUGINFOD_URLS set: debuginfod too" },
+	{ "trigger", 0, DIAL9_OPTION_TRIGGER_LIST, FIELD(triggers), 0, 0, 0, NULL, "RULE",
+	  "a dump trigger: '[NAME:] METRIC > VALUE [for SECONDS] [holdoff=60s] "
+	  "[max-per-hour=6] [exe=GLOB] [comm=GLOB]', METRIC one of poll (a poll or stall longer "
+	  "than VALUE, like 25ms), latency-p99, queue, lost, cost (docs/CONFIG.md); "
+	  "repeatable, up to 16; the command line's list replaces the file's" },
+	{ "post-trigger", 0, DIAL9_OPTION_UINT, FIELD(post_trigger_ns), 0, 300, S, "5", "SECONDS",
+	  "a triggered dump is written this long after its trigger fired, so the window holds "
+	  "the aftermath too" },
 	{ "poll-threshold-us", 0, DIAL9_OPTION_UINT, FIELD(poll_threshold_ns), 0, 10000000, 1000,
 	  "1000", "N", "polls shorter than N µs are counted per task, not recorded one by one "
 	  "(0: record every poll)" },
@@ -199,6 +207,8 @@ int dial9_option__set(const struct dial9_option *o, struct dial9d_settings *s, c
 		}
 		return 0;
 	}
+	case DIAL9_OPTION_TRIGGER_LIST:
+		return dial9_trigger_rules__add(&s->triggers, v, why, whylen);
 	}
 	snprintf(why, whylen, "unknown kind of setting");
 	return -EINVAL;
@@ -225,6 +235,19 @@ int dial9d_settings__init(struct dial9d_settings *s)
 	return 0;
 }
 
+void dial9_option__clear_list(const struct dial9_option *o, struct dial9d_settings *s)
+{
+	size_t i;
+
+	if (o->kind == DIAL9_OPTION_DIR_LIST) {
+		for (i = 0; i < s->debuginfo.ndirs; i++)
+			free((char *)s->debuginfo.dirs[i]);
+		s->debuginfo.ndirs = 0;
+	} else if (o->kind == DIAL9_OPTION_TRIGGER_LIST) {
+		s->triggers.count = 0;
+	}
+}
+
 void dial9d_settings__free(struct dial9d_settings *s)
 {
 	size_t i;
@@ -234,8 +257,9 @@ void dial9d_settings__free(struct dial9d_settings *s)
 	free(s->socket_path);
 	free(s->state_dir);
 	free(s->journal_socket);
-	for (i = 0; i < s->debuginfo.ndirs; i++)
-		free((char *)s->debuginfo.dirs[i]);
+	for (i = 0; i < dial9d_noptions; i++)
+		if (dial9_option__is_list(&dial9d_options[i]))
+			dial9_option__clear_list(&dial9d_options[i], s);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -264,6 +288,10 @@ static void range_text(const struct dial9_option *o, char *buf, size_t len)
 	}
 	if (o->kind == DIAL9_OPTION_BOOL) {
 		snprintf(buf, len, "yes / no");
+		return;
+	}
+	if (o->kind == DIAL9_OPTION_TRIGGER_LIST) {
+		snprintf(buf, len, "a rule");
 		return;
 	}
 	for (i = 0; i < 2; i++) {
@@ -357,6 +385,17 @@ void dial9d_settings__write_json(const struct dial9d_settings *s, struct json_wr
 			json_writer__begin_array(w);
 			for (size_t j = 0; j < s->debuginfo.ndirs; j++)
 				json_writer__string(w, s->debuginfo.dirs[j]);
+			json_writer__end_array(w);
+			break;
+		case DIAL9_OPTION_TRIGGER_LIST:
+			json_writer__key(w, o->name);
+			json_writer__begin_array(w);
+			for (uint32_t j = 0; j < s->triggers.count; j++) {
+				char text[2 * DIAL9_TRIGGER_TEXT_MAX];
+
+				dial9_trigger_rule__format(&s->triggers.rule[j], text, sizeof(text));
+				json_writer__string(w, text);
+			}
 			json_writer__end_array(w);
 			break;
 		}

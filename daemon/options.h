@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "debuginfo.h"
+#include "trigger_rule.h"
 
 struct json_writer;
 
@@ -42,6 +43,8 @@ struct dial9d_settings {
 	bool floor;                 /* benchmarks: empty programs at the same points */
 	bool verbose;
 	struct dial9_debuginfo_opts debuginfo; /* debug-dir: where debug files are looked for */
+	struct dial9_trigger_rules triggers; /* trigger: dumps nobody asked for */
+	uint64_t post_trigger_ns;   /* a triggered dump waits this long for the aftermath */
 };
 
 enum dial9_option_kind {
@@ -51,6 +54,7 @@ enum dial9_option_kind {
 	DIAL9_OPTION_BOOL,      /* yes/no in the file; a flag on the command line */
 	DIAL9_OPTION_PATH,      /* an absolute path */
 	DIAL9_OPTION_DIR_LIST,  /* debug-dir: an absolute path, repeatable */
+	DIAL9_OPTION_TRIGGER_LIST, /* trigger: a rule (trigger_rule.h), repeatable */
 };
 
 struct dial9_option {
@@ -78,6 +82,13 @@ const struct dial9_option *dial9_option__find(const char *name);
  * why ("'0' is not a size in 1..3600 (K/M/G suffixes allowed)"). */
 int dial9_option__set(const struct dial9_option *o, struct dial9d_settings *s, const char *v,
 		      char *why, size_t whylen);
+
+/* Empty a repeatable setting (the command line's list replaces the file's). */
+void dial9_option__clear_list(const struct dial9_option *o, struct dial9d_settings *s);
+static inline bool dial9_option__is_list(const struct dial9_option *o)
+{
+	return o->kind == DIAL9_OPTION_DIR_LIST || o->kind == DIAL9_OPTION_TRIGGER_LIST;
+}
 
 /* "  -w, --window SECONDS   rolling window kept per process (default 30)"
  * lines for --help. */

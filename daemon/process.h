@@ -15,6 +15,7 @@
 #include "dump.h"
 #include "recorder.h"
 #include "tokio_syms.h"
+#include "trigger.h"
 #include "window.h"
 
 #define DIAL9D_STALL_THREADS 16 /* threads whose stall sites are collected at once */
@@ -25,6 +26,7 @@ struct pending_dump {
 	uint32_t signal;
 	uint32_t tid;
 	uint64_t task;
+	struct trigger_fire trigger; /* metric 0: no trigger fired */
 };
 
 /* One recorded process. */
@@ -83,6 +85,8 @@ struct tracked {
 	bool exit_signaled;
 	uint32_t exit_code;
 	uint64_t panic_dump_ns[8];       /* times of recent panic dumps (rate limit) */
+	struct trigger_state trig;       /* dump triggers on this process */
+	uint64_t lost_at_second;         /* events lost by the last second's end */
 	uint32_t dumps;
 	bool released;                   /* detached; freed between epoll batches */
 };

@@ -46,6 +46,8 @@ enum dump_rank retention__rank(uint32_t reason)
 	switch (reason) {
 	case DIAL9_REASON_REQUEST:
 		return DUMP_RANK_REQUEST;
+	case DIAL9_REASON_TRIGGERED:
+		return DUMP_RANK_TRIGGERED;
 	default: /* panic, signal, OOM, exit; an unknown reason is kept like a crash */
 		return DUMP_RANK_CRASH;
 	}

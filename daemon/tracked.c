@@ -190,6 +190,7 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 	t->attached_ns = now_mono_ns();
 	t->gov.since_ns = t->attached_ns;
 	t->gov.duty = 1.0;
+	trigger__init(&t->trig, &d->o.triggers, t->exe, t->comm);
 	governor__push_mode(t, t->attached_ns);
 	t->next = d->procs;
 	d->procs = t;

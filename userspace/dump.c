@@ -56,6 +56,11 @@ enum meta_tag {
 	TAG_LOST_WINDOW = 15,
 	TAG_EVICTED = 16,
 	TAG_PROBES = 17,
+	TAG_TRIGGER_RULE = 18,
+	TAG_TRIGGER_METRIC = 19,
+	TAG_TRIGGER_VALUE = 20,
+	TAG_TRIGGER_THRESHOLD = 21,
+	TAG_TRIGGER_NS = 22,
 	TAG_MAX,
 };
 
@@ -234,6 +239,7 @@ void dial9_dump__free(struct dial9_dump *d)
 		return;
 	free(d->meta.exe);
 	free(d->meta.hostname);
+	free(d->meta.trigger_rule);
 	dial9_strtab__free(&d->strings);
 	free(d->events);
 	free(d);
@@ -365,6 +371,14 @@ static void write_meta(struct wbuf *b, const struct dial9_dump_meta *m)
 	meta_u64(b, TAG_LOST_WINDOW, m->lost_window);
 	meta_u64(b, TAG_EVICTED, m->evicted);
 	meta_u32(b, TAG_PROBES, m->probes);
+	if (m->trigger_metric) {
+		if (m->trigger_rule)
+			meta_str(b, TAG_TRIGGER_RULE, m->trigger_rule, strlen(m->trigger_rule));
+		meta_u32(b, TAG_TRIGGER_METRIC, m->trigger_metric);
+		meta_u64(b, TAG_TRIGGER_VALUE, m->trigger_value);
+		meta_u64(b, TAG_TRIGGER_THRESHOLD, m->trigger_threshold);
+		meta_u64(b, TAG_TRIGGER_NS, m->trigger_ns);
+	}
 	section_end(b, at);
 }
 
@@ -458,7 +472,9 @@ static int check_for_write(const struct dial9_dump *d)
 	}
 	if ((m->exe && strnlen(m->exe, DIAL9_DUMP_MAX_STRING_LEN + 1) > DIAL9_DUMP_MAX_STRING_LEN) ||
 	    (m->hostname &&
-	     strnlen(m->hostname, DIAL9_DUMP_MAX_STRING_LEN + 1) > DIAL9_DUMP_MAX_STRING_LEN))
+	     strnlen(m->hostname, DIAL9_DUMP_MAX_STRING_LEN + 1) > DIAL9_DUMP_MAX_STRING_LEN) ||
+	    (m->trigger_rule && strnlen(m->trigger_rule, DIAL9_DUMP_MAX_TRIGGER_RULE_LEN + 1) >
+					DIAL9_DUMP_MAX_TRIGGER_RULE_LEN))
 		return -EINVAL;
 	return check_events(d->events, d->nevents, d->strings.count, NULL, 0) ? -EINVAL : 0;
 }
@@ -626,14 +642,15 @@ static int read_meta(const struct span *sec, struct dial9_dump_meta *m, char *er
 		seen |= 1u << tag;
 		switch (tag) {
 		case TAG_PID: case TAG_REASON: case TAG_SIGNAL: case TAG_REASON_TID:
-		case TAG_PROBES:
+		case TAG_PROBES: case TAG_TRIGGER_METRIC:
 			if (len != 4)
 				return fail(err, errlen, -EBADMSG,
 					    "metadata: tag %u has length %u (expected 4)", tag, len);
 			break;
 		case TAG_REASON_TASK: case TAG_CLOCK_BASE: case TAG_START: case TAG_END:
 		case TAG_DUMP_REALTIME: case TAG_LOST_RINGBUF: case TAG_LOST_WINDOW:
-		case TAG_EVICTED:
+		case TAG_EVICTED: case TAG_TRIGGER_VALUE: case TAG_TRIGGER_THRESHOLD:
+		case TAG_TRIGGER_NS:
 			if (len != 8)
 				return fail(err, errlen, -EBADMSG,
 					    "metadata: tag %u has length %u (expected 8)", tag, len);
@@ -655,6 +672,16 @@ static int read_meta(const struct span *sec, struct dial9_dump_meta *m, char *er
 		case TAG_PROBES:
 			m->probes = get_u32(v);
 			m->probes_known = true;
+			break;
+		case TAG_TRIGGER_METRIC: m->trigger_metric = get_u32(v); break;
+		case TAG_TRIGGER_VALUE: m->trigger_value = get_u64(v); break;
+		case TAG_TRIGGER_THRESHOLD: m->trigger_threshold = get_u64(v); break;
+		case TAG_TRIGGER_NS: m->trigger_ns = get_u64(v); break;
+		case TAG_TRIGGER_RULE:
+			rc = read_str(v, len, DIAL9_DUMP_MAX_TRIGGER_RULE_LEN, &m->trigger_rule,
+				      "metadata trigger rule", err, errlen);
+			if (rc)
+				return rc;
 			break;
 		case TAG_COMM:
 		case TAG_BUILD_ID:

@@ -13,7 +13,7 @@
 
 #include "dial9_event.h"
 
-#define DIAL9_FORMAT_VERSION 3     /* written */
+#define DIAL9_FORMAT_VERSION 4     /* written */
 #define DIAL9_FORMAT_VERSION_MIN 1 /* oldest read */
 
 /* Why a dump was written.  Values are part of the file format. */
@@ -23,7 +23,20 @@ enum dial9_reason {
 	DIAL9_REASON_SIGNAL = 3,  /* fatal signal; see signal */
 	DIAL9_REASON_EXIT = 4,    /* process exited (--dump-on-exit) */
 	DIAL9_REASON_OOM = 5,     /* killed by the OOM killer; see oom_* (version 3) */
+	DIAL9_REASON_TRIGGERED = 6, /* a dump trigger fired; see trigger_* (version 4) */
 	DIAL9_REASON__COUNT
+};
+
+/* What a dump trigger measures (version 4).  Values are part of the file
+ * format; the unit of trigger_value and trigger_threshold follows. */
+enum dial9_trigger_metric {
+	DIAL9_TRIGGER_NONE = 0,
+	DIAL9_TRIGGER_POLL = 1,        /* a poll or stall longer than the threshold: ns */
+	DIAL9_TRIGGER_LATENCY_P99 = 2, /* one second's wake->poll latency p99: ns */
+	DIAL9_TRIGGER_QUEUE = 3,       /* one second's most runnable tasks: tasks */
+	DIAL9_TRIGGER_LOST = 4,        /* events lost in one second: events */
+	DIAL9_TRIGGER_COST = 5,        /* the recorder's estimated cost: ppm of a CPU */
+	DIAL9_TRIGGER__COUNT
 };
 
 /* String table: id 0 means "none"; ids 1..count index strings[id - 1]. */
@@ -44,6 +57,7 @@ struct dial9_strtab {
 #define DIAL9_DUMP_MAX_EVENTS (1ull << 26)       /* 2 GiB of records */
 #define DIAL9_DUMP_MAX_FILE_SIZE (1ull << 31)    /* bytes */
 #define DIAL9_DUMP_BLOCK_EVENTS 65536u           /* max events per block */
+#define DIAL9_DUMP_MAX_TRIGGER_RULE_LEN 1024u    /* bytes of metadata trigger_rule */
 
 struct dial9_dump_meta {
 	uint32_t pid;
@@ -65,6 +79,14 @@ struct dial9_dump_meta {
 	uint32_t version;        /* format version of the file read (writers: ignored) */
 	uint32_t probes;         /* probe classes found (bits: enum dial9_probe_class) */
 	bool probes_known;       /* probes was recorded (version 2 on) */
+	/* The dump trigger that fired (version 4; trigger_metric 0: none).  A
+	 * crash dump may carry one too: the trigger fired, then the process
+	 * crashed before its triggered dump was written. */
+	uint32_t trigger_metric;   /* enum dial9_trigger_metric */
+	char *trigger_rule;        /* the rule as configured, malloc'd, may be NULL */
+	uint64_t trigger_value;    /* what was measured, in the metric's unit */
+	uint64_t trigger_threshold; /* the rule's threshold, same unit */
+	uint64_t trigger_ns;       /* when it fired, CLOCK_MONOTONIC */
 };
 
 struct dial9_dump {
@@ -132,6 +154,9 @@ const char *dial9_reason_name(uint32_t reason);   /* "request", "panic", … */
 const char *dial9_event_kind_name(uint32_t kind); /* "spawn", "poll_start", … */
 const char *dial9_waker_kind_name(uint32_t kind); /* "task", "io_driver", … */
 const char *dial9_mode_name(uint32_t mode);       /* "full", "sampled", "off" */
+const char *dial9_trigger_metric_name(uint32_t metric); /* "poll", "latency-p99", … */
+/* A trigger value in its metric's unit as text: "50.1 ms", "120 tasks", "2.30 %". */
+void dial9_trigger_value_text(uint32_t metric, uint64_t v, char *buf, size_t len);
 /* Does an event of this kind name a task in task_id (the task it is about)? */
 bool dial9_event_kind_names_task(uint32_t kind);
 /* A lost-event cause as JSON says it ("ringbuf", "window") and as text

@@ -3,6 +3,8 @@
  * names.c - printable names for the numbered values of the dump format.
  * Out-of-range values map to "unknown".
  */
+#include <stdio.h>
+
 #include "dump.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -15,6 +17,7 @@ const char *dial9_reason_name(uint32_t reason)
 		[DIAL9_REASON_SIGNAL] = "signal",
 		[DIAL9_REASON_EXIT] = "exit",
 		[DIAL9_REASON_OOM] = "oom",
+		[DIAL9_REASON_TRIGGERED] = "triggered",
 	};
 
 	if (reason < ARRAY_SIZE(names) && names[reason])
@@ -117,5 +120,45 @@ bool dial9_event_kind_names_task(uint32_t kind)
 		return true;
 	default:
 		return false;
+	}
+}
+
+const char *dial9_trigger_metric_name(uint32_t metric)
+{
+	static const char *const names[] = {
+		[DIAL9_TRIGGER_POLL] = "poll",
+		[DIAL9_TRIGGER_LATENCY_P99] = "latency-p99",
+		[DIAL9_TRIGGER_QUEUE] = "queue",
+		[DIAL9_TRIGGER_LOST] = "lost",
+		[DIAL9_TRIGGER_COST] = "cost",
+	};
+
+	if (metric < ARRAY_SIZE(names) && names[metric])
+		return names[metric];
+	return "unknown";
+}
+
+void dial9_trigger_value_text(uint32_t metric, uint64_t v, char *buf, size_t len)
+{
+	switch (metric) {
+	case DIAL9_TRIGGER_POLL:
+	case DIAL9_TRIGGER_LATENCY_P99:
+		if (v >= 1000000)
+			snprintf(buf, len, "%.1f ms", (double)v / 1e6);
+		else
+			snprintf(buf, len, "%.1f us", (double)v / 1e3);
+		break;
+	case DIAL9_TRIGGER_QUEUE:
+		snprintf(buf, len, "%llu tasks", (unsigned long long)v);
+		break;
+	case DIAL9_TRIGGER_LOST:
+		snprintf(buf, len, "%llu events", (unsigned long long)v);
+		break;
+	case DIAL9_TRIGGER_COST:
+		snprintf(buf, len, "%.2f %%", (double)v / 1e4);
+		break;
+	default:
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+		break;
 	}
 }

@@ -130,6 +130,9 @@ int itest_rm_rf(const char *path);
 int itest_http_get(int port, const char *path, char **body, int timeout_ms);
 /* A TCP port free on this machine just now, or -1. */
 int itest_free_port(void);
+/* A datagram socket bound at path (replacing a stale one) that receives with
+ * a timeout: a stand-in for journald's native socket.  The fd, or -1. */
+int itest_datagram_socket(const char *path, int timeout_s);
 /* A whole file, malloc'd and NUL-terminated, or NULL. */
 char *itest_read_file(const char *path);
 

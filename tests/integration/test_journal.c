@@ -30,22 +30,6 @@ struct entry {
 	ssize_t len;
 };
 
-/* A datagram socket bound at path, receiving with a 10 s timeout. */
-static int journal_socket(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 10 };
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_true(strlen(path) < sizeof(sa.sun_path));
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	unlink(path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	return fd;
-}
-
 /* The value of FIELD=value in a native-protocol entry, into out; false if
  * the field is absent.  (The binary form is not expected here: no value of
  * these targets holds a newline.) */
@@ -113,7 +97,8 @@ static void test_each_dump_is_a_journal_entry(void **state)
 	int fd, status;
 
 	snprintf(sock, sizeof(sock), "/tmp/dial9-itest-journal.%d.sock", getpid());
-	fd = journal_socket(sock);
+	fd = itest_datagram_socket(sock, 10);
+	assert_true(fd >= 0);
 	record_sleeper(&d, &t, extra, pid);
 	assert_true(realpath(ITEST_TARGET("panicker"), exe) != NULL);
 

@@ -185,7 +185,7 @@ static void ev(struct dial9_dump *d, uint64_t ts, uint8_t kind, uint64_t task, u
 
 /* A dump with known answers: task 2 (spawned by 1 at src/slow.rs:10:9) polls
  * for 40 ms; a relay 11 -> 12 -> ... -> 16 is a wake chain of 5; one loss. */
-static void write_good_dump(const char *path)
+static void write_good_dump(const char *path, bool triggered)
 {
 	struct dial9_dump *d = dial9_dump__new();
 	uint32_t main_loc, slow, relay, i;
@@ -196,6 +196,16 @@ static void write_good_dump(const char *path)
 	d->meta.signal = 11;
 	d->meta.reason_tid = 4243;
 	d->meta.reason_task = 2;
+	if (triggered) { /* the 40 ms poll of task 2 fired "slow: poll > 25ms" */
+		d->meta.reason = DIAL9_REASON_TRIGGERED;
+		d->meta.signal = 0;
+		d->meta.reason_tid = 4244;
+		d->meta.trigger_metric = DIAL9_TRIGGER_POLL;
+		d->meta.trigger_rule = strdup("slow: poll > 25ms holdoff=1min max-per-hour=6");
+		d->meta.trigger_value = 40 * MS;
+		d->meta.trigger_threshold = 25 * MS;
+		d->meta.trigger_ns = T0 + 45 * MS;
+	}
 	strcpy(d->meta.comm, "testapp");
 	strcpy(d->meta.build_id, "00112233445566778899aabbccddeeff00112233");
 	d->meta.exe = strdup("/opt/test \"app\"/bin");
@@ -235,7 +245,7 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->good, sizeof(f->good), "%s/good.d9", f->dir);
-	write_good_dump(f->good);
+	write_good_dump(f->good, false);
 	*state = f;
 	return 0;
 }
@@ -335,7 +345,8 @@ static void test_summary_json(void **state)
 	RUN(&r, "summary", "--json", f->good);
 	assert_ok(&r);
 	j = json_of(&r);
-	assert_jint(j, "format_version", 3);
+	assert_jint(j, "format_version", DIAL9_FORMAT_VERSION);
+	assert_jnull(j, "trigger");
 	assert_jeq(j, "probes_missing", "[]");
 	assert_jeq(j, "unknown", "{}");
 	assert_jnull(j, "lumped_into_runtime");
@@ -388,6 +399,57 @@ static void test_summary_text(void **state)
 	assert_contains(r.out, "\nprobes     all found\n");
 	assert_null(strstr(r.out, "≤"));
 	run_free(&r);
+}
+
+static char *read_all(const char *path, size_t *len);
+
+/* A triggered dump says what fired first, in text, JSON and the report. */
+static void test_summary_trigger(void **state)
+{
+	static const char first[] =
+		"TRIGGER    a poll or stall of 40.0 ms, over 25.0 ms, at +45.000ms, task 2 on "
+		"thread 4244; 955.00ms of the window after it\n"
+		"           rule slow: poll > 25ms holdoff=1min max-per-hour=6\n";
+	static const char marker[] = "{\"kind\":\"trigger\",\"t\":45000000,\"tid\":4244,";
+	struct fixture *f = *state;
+	char path[192], page[192];
+	struct run r;
+	size_t len;
+	json_t *j;
+	char *html;
+
+	snprintf(path, sizeof(path), "%s/test.d9", f->dir);
+	write_good_dump(path, true);
+	RUN(&r, "summary", path);
+	assert_ok(&r);
+	if (strncmp(r.out, first, strlen(first)))
+		fail_msg("summary does not begin with the trigger:\n%s", r.out);
+	assert_contains(r.out, "reason     triggered  thread 4244  task 2\n");
+	run_free(&r);
+
+	RUN(&r, "summary", "--json", path);
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jstr(j, "reason", "triggered");
+	assert_jstr(j, "trigger.metric", "poll");
+	assert_jstr(j, "trigger.rule", "slow: poll > 25ms holdoff=1min max-per-hour=6");
+	assert_jint(j, "trigger.value", 40 * MS);
+	assert_jint(j, "trigger.threshold", 25 * MS);
+	assert_jint(j, "trigger.fired_ns", T0 + 45 * MS);
+	assert_jint(j, "trigger.after_ns", 955 * MS);
+	json_decref(j);
+	run_free(&r);
+
+	snprintf(page, sizeof(page), "%s/out", f->dir);
+	RUN(&r, "report", path, "-o", page);
+	assert_ok(&r);
+	run_free(&r);
+	html = read_all(page, &len);
+	if (!memmem(html, len, marker, strlen(marker)))
+		fail_msg("the report has no trigger marker %s", marker);
+	free(html);
+	unlink(page);
+	unlink(path);
 }
 
 static void test_tasks_and_task(void **state)
@@ -1087,6 +1149,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_summary_json),
+		cmocka_unit_test(test_summary_trigger),
 		cmocka_unit_test(test_summary_text),
 		cmocka_unit_test(test_tasks_and_task),
 		cmocka_unit_test(test_wakegraph_and_timeline),

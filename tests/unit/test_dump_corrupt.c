@@ -312,7 +312,7 @@ static void test_future_version(void **state)
 
 	le(buf + 8, 7, 4);
 	assert_int_equal(try_read(buf, len, err, sizeof(err), NULL), -EPROTO);
-	assert_string_equal(err, "unsupported format version 7 (this reader supports 1 to 3)");
+	assert_string_equal(err, "unsupported format version 7 (this reader supports 1 to 4)");
 	/* also when the rest would not parse as v1 */
 	assert_int_equal(try_read(buf, 16, err, sizeof(err), NULL), -EPROTO);
 	free(buf);

@@ -542,6 +542,22 @@ static void write_markers(struct rep *r)
 
 	json_writer__key(w, "markers");
 	json_writer__begin_array(w);
+	if (d->meta.trigger_metric) {
+		char value[32];
+
+		dial9_trigger_value_text(d->meta.trigger_metric, d->meta.trigger_value, value,
+					 sizeof(value));
+		json_writer__begin_object(w);
+		json_writer__kv_string(w, "kind", "trigger");
+		kv_rel(r, "t", d->meta.trigger_ns);
+		json_writer__kv_u64(w, "tid", d->meta.reason_tid);
+		json_writer__kv_i64(w, "lane", d->meta.reason_tid ? lane_of(r, d->meta.reason_tid) : -1);
+		json_writer__kv_u64(w, "task", d->meta.reason_task);
+		json_writer__kv_string(w, "metric", dial9_trigger_metric_name(d->meta.trigger_metric));
+		json_writer__kv_string(w, "value", value);
+		json_writer__kv_string(w, "rule", d->meta.trigger_rule);
+		json_writer__end_object(w);
+	}
 	for (i = 0; i < d->nevents && n < 10000; i++) {
 		const struct dial9_event *e = &d->events[i];
 

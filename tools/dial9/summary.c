@@ -193,6 +193,50 @@ static void write_chain_json(struct json_writer *w, const struct dial9_analysis 
 	json_writer__end_object(w);
 }
 
+/* The trigger that fired, first: it is why the dump exists (or, in a crash
+ * dump, what was seen just before the crash). */
+static void trigger_json(const struct dial9_analysis *a, struct json_writer *w)
+{
+	const struct dial9_dump_meta *m = &a->dump->meta;
+
+	json_writer__key(w, "trigger");
+	if (!m->trigger_metric) {
+		json_writer__null(w);
+		return;
+	}
+	json_writer__begin_object(w);
+	json_writer__kv_string(w, "rule", m->trigger_rule);
+	json_writer__kv_string(w, "metric", dial9_trigger_metric_name(m->trigger_metric));
+	json_writer__kv_u64(w, "value", m->trigger_value);
+	json_writer__kv_u64(w, "threshold", m->trigger_threshold);
+	json_writer__kv_u64(w, "fired_ns", m->trigger_ns);
+	json_writer__kv_u64(w, "after_ns", m->end_ns > m->trigger_ns ? m->end_ns - m->trigger_ns : 0);
+	json_writer__end_object(w);
+}
+
+static void trigger_text(const struct dial9_analysis *a)
+{
+	const struct dial9_dump_meta *m = &a->dump->meta;
+	char value[32], threshold[32], b1[FMT_LEN], b2[FMT_LEN];
+
+	if (!m->trigger_metric)
+		return;
+	dial9_trigger_value_text(m->trigger_metric, m->trigger_value, value, sizeof(value));
+	dial9_trigger_value_text(m->trigger_metric, m->trigger_threshold, threshold,
+				 sizeof(threshold));
+	printf("TRIGGER    %s %s, over %s, at %s",
+	       m->trigger_metric == DIAL9_TRIGGER_POLL ? "a poll or stall of"
+						       : dial9_trigger_metric_name(m->trigger_metric),
+	       value, threshold, fmt_rel(b1, a, m->trigger_ns));
+	if (m->trigger_metric == DIAL9_TRIGGER_POLL && m->reason_task)
+		printf(", task %" PRIu64, m->reason_task);
+	if (m->trigger_metric == DIAL9_TRIGGER_POLL && m->reason_tid)
+		printf(" on thread %" PRIu32, m->reason_tid);
+	printf("; %s of the window after it\n",
+	       fmt_dur(b2, m->end_ns > m->trigger_ns ? m->end_ns - m->trigger_ns : 0));
+	printf("           rule %s\n", m->trigger_rule ? m->trigger_rule : "(not recorded)");
+}
+
 static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 {
 	const struct dial9_dump_meta *m = &a->dump->meta;
@@ -201,6 +245,7 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 
 	json_writer__begin_object(w);
 	json_writer__kv_u64(w, "format_version", m->version);
+	trigger_json(a, w);
 	dial9_analysis__write_known_json(w, a);
 	json_writer__kv_u64(w, "pid", m->pid);
 	json_writer__kv_string(w, "comm", m->comm);
@@ -479,6 +524,7 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN], wall[80];
 	uint64_t i, sep;
 
+	trigger_text(a);
 	printf("dump       %s\n", path);
 	printf("process    pid %" PRIu32 "  comm %s  exe %s\n", m->pid, m->comm[0] ? m->comm : "?",
 	       m->exe ? m->exe : "?");

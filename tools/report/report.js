@@ -127,13 +127,15 @@
     for (const m of D.markers) {
       if (m.kind === 'stall' || m.t < state.t0 || m.t > state.t1) continue;
       const x = Math.round(xOf(g, m.t)) + 0.5;
-      ctx.strokeStyle = m.kind === 'panic' || m.kind === 'oom kill' ? '#d0312d' : m.kind === 'signal' ? '#8a3ab9' : '#1d2330';
+      ctx.strokeStyle = m.kind === 'panic' || m.kind === 'oom kill' ? '#d0312d' : m.kind === 'signal' ? '#8a3ab9' :
+        m.kind === 'trigger' ? '#d97706' : '#1d2330';
       ctx.lineWidth = 1.5; ctx.setLineDash([4, 3]);
       ctx.beginPath(); ctx.moveTo(x, y0); ctx.lineTo(x, y1); ctx.stroke();
       ctx.setLineDash([]); ctx.lineWidth = 1;
       if (labels) {
         ctx.fillStyle = ctx.strokeStyle; ctx.font = 'bold 11px system-ui, sans-serif';
-        ctx.fillText(m.kind === 'signal' ? 'signal ' + m.signal : m.kind, x + 3, y0 + 8);
+        ctx.fillText(m.kind === 'signal' ? 'signal ' + m.signal : m.kind === 'trigger' ? 'trigger: ' + m.metric + ' ' + m.value :
+          m.kind, x + 3, y0 + 8);
       }
     }
   }
@@ -642,7 +644,10 @@
     document.title = 'dial9: ' + $('title').textContent + ' — ' + M.reason;
     $('subtitle').textContent = [M.exe, M.hostname, M.file].filter(Boolean).join(' · ');
     const lp = D.longest[0];
+    const trig = D.markers.find((m) => m.kind === 'trigger');
     const items = [
+      ...(trig ? [['trigger', trig.metric + ' ' + trig.value + ' at ' + fmtT(trig.t) + (trig.task ? ' · task ' + trig.task : '') +
+        (trig.rule ? ' (' + trig.rule + ')' : ''), true, 'sum-trigger']] : []),
       ['reason', M.reason + (M.signal ? ' (signal ' + M.signal + ')' : '') +
         (M.reason_task ? ' in task ' + M.reason_task : ''), M.reason === 'panic' || M.reason === 'signal' || M.reason === 'oom'],
       ['window', fmtDur(SPAN) + (when ? ', dumped ' + when : '')],

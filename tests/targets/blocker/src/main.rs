@@ -1,9 +1,10 @@
-//! blocker [MS=50] [TIMES=5]: one task blocks its worker thread.
+//! blocker [MS=50] [TIMES=5] [GAP_MS=5] [LINGER_MS=0]: one task blocks its
+//! worker thread.
 //!
 //! The task spawned by `spawn_blocker` calls std::thread::sleep(MS) inside a
-//! poll, TIMES times (each followed by a 5 ms tokio sleep, so each block is
+//! poll, TIMES times (each followed by a GAP_MS tokio sleep, so each block is
 //! its own poll).  A ticker task spawned by `spawn_ticker` runs meanwhile
-//! every 5 ms and never blocks.
+//! every 5 ms and never blocks, and for LINGER_MS after the last block.
 //!
 //! Prints: `blocker spawn_fn=blocker::spawn_blocker future=blocker::spawn_blocker::{closure#0}
 //! block_ms=MS blocks=TIMES`, `ticker spawn_fn=blocker::spawn_ticker`, one
@@ -15,12 +16,12 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 #[inline(never)]
-fn spawn_blocker(ms: u64, times: u64) -> JoinHandle<()> {
+fn spawn_blocker(ms: u64, times: u64, gap_ms: u64) -> JoinHandle<()> {
     tokio::spawn(async move {
         for i in 0..times {
             std::thread::sleep(Duration::from_millis(ms));
             println!("block index={} ms={}", i, ms);
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            tokio::time::sleep(Duration::from_millis(gap_ms)).await;
         }
     })
 }
@@ -39,6 +40,8 @@ fn spawn_ticker(stop: Arc<AtomicBool>, ticks: Arc<AtomicU64>) -> JoinHandle<()> 
 fn main() {
     let ms = dial9_target::arg_u64(1, 50);
     let times = dial9_target::arg_u64(2, 5);
+    let gap_ms = dial9_target::arg_u64(3, 5);
+    let linger_ms = dial9_target::arg_u64(4, 0);
     dial9_target::start("blocker");
     let rt = dial9_target::multi_thread_runtime();
     let ticks = Arc::new(AtomicU64::new(0));
@@ -50,7 +53,8 @@ fn main() {
         println!("ticker spawn_fn=blocker::spawn_ticker future=blocker::spawn_ticker::{{closure#0}}");
         let stop = Arc::new(AtomicBool::new(false));
         let ticker = spawn_ticker(stop.clone(), ticks.clone());
-        spawn_blocker(ms, times).await.expect("blocker failed");
+        spawn_blocker(ms, times, gap_ms).await.expect("blocker failed");
+        tokio::time::sleep(Duration::from_millis(linger_ms)).await;
         stop.store(true, Ordering::Relaxed);
         ticker.await.expect("ticker failed");
     });
