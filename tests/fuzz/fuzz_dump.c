@@ -235,6 +235,9 @@ static void run_views(struct loaded *l)
 		o.to_ns = span / 3 * 2;
 		view_timeline(&o, l);
 		o.has_from = o.has_to = false;
+		o.interval_ns = span / 7 + 1000000; /* few intervals: the walk costs the same */
+		view_metrics(&o, l);
+		o.interval_ns = 0;
 	}
 	/* the default limits' fixed-size overviews (2000 buckets a lane) cost
 	 * most of a run: small ones, which the data exceeds more often, for all

@@ -452,6 +452,91 @@ static void test_summary_trigger(void **state)
 	unlink(path);
 }
 
+/* A window of 1 s: a task woken and polled 1 ms later every 10 ms, but the
+ * poll/wake probes were off from 300 to 600 ms. */
+static void write_mode_dump(const char *path)
+{
+	struct dial9_dump *d = dial9_dump__new();
+	uint32_t loc;
+	uint64_t t;
+
+	assert_non_null(d);
+	d->meta.pid = 77;
+	d->meta.reason = DIAL9_REASON_REQUEST;
+	d->meta.start_ns = T0;
+	d->meta.end_ns = T0 + 1000 * MS;
+	d->meta.probes = DIAL9_CLASSES_ALL;
+	loc = dial9_strtab__add(&d->strings, "src/tick.rs:1:1");
+	ev(d, 0, DIAL9_EV_MODE, 0, 0, 0, DIAL9_MODE_FULL, 0);
+	for (t = 0; t < 1000; t += 10) {
+		if (t == 300)
+			ev(d, t * MS, DIAL9_EV_MODE, 0, 0, 0, DIAL9_MODE_OFF, 0);
+		if (t == 600)
+			ev(d, t * MS, DIAL9_EV_MODE, 0, 0, 0, DIAL9_MODE_FULL, 0);
+		if (t == 450)
+			ev(d, t * MS, DIAL9_EV_LOST, 0, 7, 0, DIAL9_LOST_RINGBUF, 0);
+		if (t >= 300 && t < 600)
+			continue;
+		ev(d, t * MS + 1, DIAL9_EV_WAKE, 5, 0, 11, DIAL9_WAKER_TIMER, 0);
+		ev(d, (t + 1) * MS + 1, DIAL9_EV_POLL_START, 5, loc, 12, 0, 0);
+		ev(d, (t + 2) * MS + 1, DIAL9_EV_POLL_END, 5, 1 * MS, 12, 0, 0);
+	}
+	assert_int_equal(dial9_dump__write(d, path, 0600), 0);
+	dial9_dump__free(d);
+}
+
+/* dial9 metrics: per interval, latency and queue only where recorded in
+ * full; the off stretch says so instead of showing zeros. */
+static void test_metrics(void **state)
+{
+	struct fixture *f = *state;
+	char path[192];
+	struct run r;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/test.d9", f->dir);
+	write_mode_dump(path);
+	RUN(&r, "metrics", "--json", "--interval", "100", path);
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jint(j, "interval_ns", 100 * MS);
+	assert_int_equal(json_array_size(json_object_get(j, "intervals")), 10);
+	assert_jint(j, "intervals[0].polls", 10);
+	assert_jint(j, "intervals[0].wakes", 10);
+	assert_jint(j, "intervals[0].full_ns", 100 * MS);
+	assert_jeq(j, "intervals[0].modes", "[\"full\"]");
+	assert_jint(j, "intervals[0].queue_max", 1);
+	assert_jint(j, "intervals[0].latency.samples", 10);
+	assert_jint(j, "intervals[0].latency.p50_ns", 1 * MS);
+	assert_jint(j, "intervals[0].latency.p99_ns", 1 * MS);
+	assert_jeq(j, "intervals[0].latency.few", "false");
+	assert_jeq(j, "intervals[3].modes", "[\"off\"]");
+	assert_jint(j, "intervals[3].full_ns", 0);
+	assert_jnull(j, "intervals[3].latency");
+	assert_jnull(j, "intervals[3].queue_max");
+	assert_jnull(j, "intervals[3].wakes");
+	assert_jnull(j, "intervals[3].polls");
+	assert_jint(j, "intervals[4].lost", 7);
+	assert_jeq(j, "intervals[6].modes", "[\"full\"]");
+	assert_jint(j, "intervals[6].latency.samples", 10);
+	json_decref(j);
+	run_free(&r);
+
+	RUN(&r, "metrics", "--interval", "100", path);
+	assert_ok(&r);
+	assert_contains(r.out, "10 intervals of 100.00ms");
+	assert_contains(r.out, "latency and queue in 7 of 10 intervals (70%)\n");
+	assert_contains(r.out, "  +300.000ms      ?      ?       -       -       -        ?      ?  off  "
+			       "      0     0  probes off: no polls, wakes, latency or queue\n");
+	run_free(&r);
+
+	RUN(&r, "metrics", "--interval", "0.0001", path);
+	assert_clean_error(&r);
+	assert_contains(r.err, "bad --interval '0.0001' (milliseconds, at least 1)");
+	run_free(&r);
+	unlink(path);
+}
+
 static void test_tasks_and_task(void **state)
 {
 	struct fixture *f = *state;
@@ -1150,6 +1235,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_summary_json),
 		cmocka_unit_test(test_summary_trigger),
+		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_summary_text),
 		cmocka_unit_test(test_tasks_and_task),
 		cmocka_unit_test(test_wakegraph_and_timeline),

@@ -385,22 +385,37 @@ uint64_t dial9_poll_index__next(const struct dial9_poll_index *x,
 uint64_t dial9_poll_index__at(const struct dial9_poll_index *x, const struct dial9_analysis *a,
 			      uint64_t task, uint64_t ts_ns, uint32_t tid);
 
-/* The window [start_ns, end_ns] cut into `intervals` equal intervals
+/* The window [start_ns, end_ns] cut into equal intervals
  * (analysis_series.c): per interval the polls that ended (counted ones
- * included), the runnable queue's deepest, and the wake-to-poll latency
- * samples' count, p50, p99 (nearest rank) and max.  The queue and latency
- * figures only when the recording can vouch for them (queue_known). */
+ * included), wakes, events lost, stalls that ended, the time recorded in
+ * full (full_ns), the runnable queue's deepest, and the wake-to-poll
+ * latency samples' count, p50, p99 (nearest rank) and max.  The queue and
+ * latency figures only when the probes found can vouch for them
+ * (queue_known), and then only for the stretches recorded in full: an
+ * interval with full_ns < interval_ns has them for part of it, one with
+ * full_ns 0 not at all (off or sampled recording sees no wake-to-poll
+ * latency). */
 struct dial9_series {
 	uint64_t intervals, interval_ns;
-	bool queue_known, polls_known;
-	uint64_t *polls;
+	bool queue_known, polls_known, wakes_known;
+	uint64_t *polls, *wakes, *lost, *stalls;
+	uint64_t *full_ns;
+	uint8_t *modes;      /* bit m: some of the interval was recorded in mode m */
 	uint64_t *queue_max;
 	uint64_t *lat_n, *lat_p50, *lat_p99, *lat_max;
 };
 
+/* Fewer latency samples than this in an interval: its p99 is shown as
+ * resting on too few (dial9 metrics, the report). */
+#define DIAL9_SERIES_FEW_SAMPLES 10
+
 /* 0, -EINVAL (no intervals) or -ENOMEM; free with dial9_series__free. */
 int dial9_series__build(const struct dial9_analysis *a, uint64_t intervals,
 			struct dial9_series **out);
+/* The same in intervals of interval_ns (the last one may be cut short);
+ * -E2BIG past 1,000,000 intervals. */
+int dial9_series__build_every(const struct dial9_analysis *a, uint64_t interval_ns,
+			      struct dial9_series **out);
 void dial9_series__free(struct dial9_series *s); /* accepts NULL */
 
 #endif /* DIAL9_ANALYSIS_H */

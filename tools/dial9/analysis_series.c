@@ -76,6 +76,11 @@ void dial9_series__free(struct dial9_series *s)
 	if (!s)
 		return;
 	free(s->polls);
+	free(s->wakes);
+	free(s->lost);
+	free(s->stalls);
+	free(s->full_ns);
+	free(s->modes);
 	free(s->queue_max);
 	free(s->lat_n);
 	free(s->lat_p50);
@@ -84,29 +89,91 @@ void dial9_series__free(struct dial9_series *s)
 	free(s);
 }
 
-int dial9_series__build(const struct dial9_analysis *a, uint64_t intervals,
-			struct dial9_series **out)
+static void add_mode_span(const struct dial9_analysis *a, struct dial9_series *s,
+			  const struct dial9_mode_span *m)
+{
+	uint64_t from = m->start_ns > a->start_ns ? m->start_ns - a->start_ns : 0;
+	uint64_t to = m->end_ns > a->start_ns ? m->end_ns - a->start_ns : 0, k;
+
+	for (k = from / s->interval_ns; k < s->intervals && k * s->interval_ns < to; k++) {
+		uint64_t lo = k * s->interval_ns, hi = lo + s->interval_ns;
+
+		if (m->mode < 8)
+			s->modes[k] |= (uint8_t)(1u << m->mode);
+		if (m->mode == DIAL9_MODE_FULL)
+			s->full_ns[k] += (to < hi ? to : hi) - (from > lo ? from : lo);
+	}
+}
+
+/* The modes each interval was recorded in, and its time in full.  Before
+ * the first MODE record (all of a dump without one) the recording was
+ * full, as the queue walk takes it. */
+static void add_modes(const struct dial9_analysis *a, struct dial9_series *s)
+{
+	struct dial9_mode_span first = { a->start_ns, a->end_ns, DIAL9_MODE_FULL };
+	uint64_t i;
+
+	if (a->nmodes)
+		first.end_ns = a->modes[0].start_ns;
+	if (first.end_ns > first.start_ns)
+		add_mode_span(a, s, &first);
+	for (i = 0; i < a->nmodes; i++)
+		add_mode_span(a, s, &a->modes[i]);
+}
+
+/* Events counted per interval: wakes, losses, stalls. */
+static void add_counts(const struct dial9_analysis *a, struct dial9_series *s)
 {
 	const struct dial9_dump *d = a->dump;
-	uint64_t span = a->end_ns > a->start_ns ? a->end_ns - a->start_ns : 1, i, j, k, carry = 0;
+	uint64_t i;
+
+	for (i = 0; i < d->nevents; i++) {
+		const struct dial9_event *e = &d->events[i];
+		uint64_t k = interval_of(s, a->start_ns, e->ts_ns);
+
+		switch (e->kind) {
+		case DIAL9_EV_WAKE:
+			s->wakes[k]++;
+			break;
+		case DIAL9_EV_LOST:
+			s->lost[k] += e->arg;
+			break;
+		case DIAL9_EV_STALL:
+			s->stalls[k]++;
+			break;
+		case DIAL9_EV_POLL_SUMMARY:
+			s->polls[k] += e->aux;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int build(const struct dial9_analysis *a, uint64_t intervals, uint64_t interval_ns,
+		 struct dial9_series **out)
+{
+	uint64_t i, j, k, carry = 0;
 	struct dial9_series *s;
 	struct build b = { .start = a->start_ns };
 	int err = -ENOMEM;
 
 	*out = NULL;
-	if (!intervals)
-		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	b.s = s;
 	s->intervals = intervals;
-	s->interval_ns = (span + intervals - 1) / intervals;
-	if (!s->interval_ns)
-		s->interval_ns = 1;
+	s->interval_ns = interval_ns;
 	s->queue_known = dial9_analysis__knows(a, DIAL9_FIG_QUEUE);
 	s->polls_known = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
+	s->wakes_known = dial9_analysis__knows(a, DIAL9_FIG_WAKES);
 	s->polls = calloc(intervals, sizeof(*s->polls));
+	s->wakes = calloc(intervals, sizeof(*s->wakes));
+	s->lost = calloc(intervals, sizeof(*s->lost));
+	s->stalls = calloc(intervals, sizeof(*s->stalls));
+	s->full_ns = calloc(intervals, sizeof(*s->full_ns));
+	s->modes = calloc(intervals, sizeof(*s->modes));
 	s->queue_max = calloc(intervals, sizeof(*s->queue_max));
 	s->lat_n = calloc(intervals, sizeof(*s->lat_n));
 	s->lat_p50 = calloc(intervals, sizeof(*s->lat_p50));
@@ -114,8 +181,8 @@ int dial9_series__build(const struct dial9_analysis *a, uint64_t intervals,
 	s->lat_max = calloc(intervals, sizeof(*s->lat_max));
 	b.qlast = calloc(intervals, sizeof(*b.qlast));
 	b.qseen = calloc(intervals, 1);
-	if (!s->polls || !s->queue_max || !s->lat_n || !s->lat_p50 || !s->lat_p99 ||
-	    !s->lat_max || !b.qlast || !b.qseen)
+	if (!s->polls || !s->wakes || !s->lost || !s->stalls || !s->full_ns || !s->modes || !s->queue_max ||
+	    !s->lat_n || !s->lat_p50 || !s->lat_p99 || !s->lat_max || !b.qlast || !b.qseen)
 		goto cleanup;
 	err = s->queue_known ? dial9_queue__walk(a, on_step, &b) : 0;
 	if (err)
@@ -139,9 +206,8 @@ int dial9_series__build(const struct dial9_analysis *a, uint64_t intervals,
 	}
 	for (i = 0; i < a->npolls_closed; i++)
 		s->polls[interval_of(s, b.start, a->polls[i].end_ns)]++;
-	for (i = 0; i < d->nevents; i++)
-		if (d->events[i].kind == DIAL9_EV_POLL_SUMMARY)
-			s->polls[interval_of(s, b.start, d->events[i].ts_ns)] += d->events[i].aux;
+	add_counts(a, s);
+	add_modes(a, s);
 	*out = s;
 	s = NULL;
 	err = 0;
@@ -151,4 +217,35 @@ cleanup:
 	free(b.lat);
 	dial9_series__free(s);
 	return err;
+}
+
+static uint64_t span_of(const struct dial9_analysis *a)
+{
+	return a->end_ns > a->start_ns ? a->end_ns - a->start_ns : 1;
+}
+
+int dial9_series__build(const struct dial9_analysis *a, uint64_t intervals,
+			struct dial9_series **out)
+{
+	uint64_t every;
+
+	*out = NULL;
+	if (!intervals)
+		return -EINVAL;
+	every = (span_of(a) + intervals - 1) / intervals;
+	return build(a, intervals, every ? every : 1, out);
+}
+
+int dial9_series__build_every(const struct dial9_analysis *a, uint64_t interval_ns,
+			      struct dial9_series **out)
+{
+	uint64_t n;
+
+	*out = NULL;
+	if (!interval_ns)
+		return -EINVAL;
+	n = (span_of(a) + interval_ns - 1) / interval_ns;
+	if (n > 1000000)
+		return -E2BIG;
+	return build(a, n ? n : 1, interval_ns, out);
 }

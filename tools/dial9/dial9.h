@@ -22,6 +22,7 @@ enum {
 	OPT_OUTPUT = 1 << 6, /* -o FILE */
 	OPT_FORMAT = 1 << 7, /* --format NAME */
 	OPT_MAX_EVENTS = 1 << 8, /* --max-events N */
+	OPT_INTERVAL = 1 << 9, /* --interval MS */
 };
 
 struct options {
@@ -34,6 +35,7 @@ struct options {
 	const char *output;     /* -o FILE, NULL if not given */
 	const char *format;     /* --format NAME, NULL if not given */
 	uint64_t max_events;    /* --max-events N, 0: the reader's default */
+	uint64_t interval_ns;   /* --interval MS, 0: not given */
 	int nargs;
 };
 
@@ -141,6 +143,7 @@ int cmd_tasks(const struct options *o);
 int cmd_task(const struct options *o);
 int cmd_wakegraph(const struct options *o);
 int cmd_timeline(const struct options *o);
+int cmd_metrics(const struct options *o); /* metrics.c */
 int cmd_report(const struct options *o);  /* report.c */
 int cmd_export(const struct options *o);  /* export_perfetto.c */
 
@@ -151,6 +154,7 @@ int view_tasks(const struct options *o, const struct loaded *l);
 int view_task(const struct options *o, const struct loaded *l);
 int view_wakegraph(const struct options *o, const struct loaded *l);
 int view_timeline(const struct options *o, const struct loaded *l);
+int view_metrics(const struct options *o, const struct loaded *l);
 /* Task id argument: 0, or -EINVAL with the message printed. */
 int parse_task_id(const char *s, uint64_t *id);
 

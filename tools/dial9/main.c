@@ -39,6 +39,9 @@ static const struct cmd cmds[] = {
 	  "per worker thread: polls and idle periods over time",
 	  "      --from MS      start, in ms from the window start\n"
 	  "      --to MS        end, in ms from the window start\n" },
+	{ "metrics", cmd_metrics, OPT_JSON | OPT_PRETTY | OPT_INTERVAL | OPT_MAX_EVENTS, 1, "FILE",
+	  "per interval: polls, wakes, wake-to-poll latency, runnable queue, mode, losses",
+	  "      --interval MS  interval length (default 1000)\n" },
 	{ "report", cmd_report, OPT_OUTPUT | OPT_MAX_EVENTS, 1, "FILE",
 	  "a self-contained HTML page: timeline, charts, task table, wake graph",
 	  "  -o, --output FILE  the HTML file to write (required)\n" },
@@ -158,7 +161,7 @@ static int parse_sort(const char *s, enum dial9_task_sort *key)
 	return -EINVAL;
 }
 
-enum { LOPT_DOT = 256, LOPT_FROM, LOPT_TO, LOPT_FORMAT, LOPT_MAX_EVENTS };
+enum { LOPT_DOT = 256, LOPT_FROM, LOPT_TO, LOPT_FORMAT, LOPT_MAX_EVENTS, LOPT_INTERVAL };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -172,6 +175,7 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, LOPT_FORMAT },
 	{ "max-events", required_argument, NULL, LOPT_MAX_EVENTS },
+	{ "interval", required_argument, NULL, LOPT_INTERVAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -188,6 +192,7 @@ static unsigned int opt_bit(int c)
 	case 'o': return OPT_OUTPUT;
 	case LOPT_FORMAT: return OPT_FORMAT;
 	case LOPT_MAX_EVENTS: return OPT_MAX_EVENTS;
+	case LOPT_INTERVAL: return OPT_INTERVAL;
 	default: return 0;
 	}
 }
@@ -251,6 +256,12 @@ static int parse_cmd_args(const struct cmd *c, int argc, char **argv, struct opt
 			    o->max_events > DIAL9_DUMP_MAX_EVENTS) {
 				p_err("bad --max-events '%s' (1 to %llu)", optarg,
 				      (unsigned long long)DIAL9_DUMP_MAX_EVENTS);
+				return -EINVAL;
+			}
+			break;
+		case LOPT_INTERVAL:
+			if (parse_ms(optarg, &o->interval_ns) || o->interval_ns < 1000000) {
+				p_err("bad --interval '%s' (milliseconds, at least 1)", optarg);
 				return -EINVAL;
 			}
 			break;
