@@ -398,6 +398,49 @@ static __always_inline int poll_return(struct pt_regs *ctx)
 	return 0;
 }
 
+/* Tokio's CONTEXT thread-local of the current thread: addr of its first
+ * qword, 0 when not known for this process. */
+static __always_inline __u64 tls_context(const struct dial9_proc_ctl *c, struct task_struct *task)
+{
+	__u64 fsbase;
+
+	if (!c->tls_context_off)
+		return 0;
+	fsbase = BPF_CORE_READ(task, thread.fsbase);
+	return fsbase ? fsbase + c->tls_context_off : 0;
+}
+
+/*
+ * A task that wakes another one is being polled: Tokio's CONTEXT holds its
+ * id then.  Until the daemon knows which qword that is, each such wake
+ * tells it which qwords hold that id (and which follow a 1, an Option's
+ * tag); so does a CPU sample inside a poll the probes saw.  The daemon
+ * takes the qword most reports agree on.
+ */
+static __always_inline void learn_tls_task_slot(__u64 task_id)
+{
+	struct dial9_proc_ctl *c = proc_ctl();
+	__u64 ctx, q[DIAL9_TLS_SCAN_QWORDS];
+	__u32 eq = 0, tagged = 0;
+	int i;
+
+	if (!c || !c->tls_learn || c->tls_task_slot)
+		return;
+	ctx = tls_context(c, bpf_get_current_task_btf());
+	if (!ctx || bpf_probe_read_user(q, sizeof(q), (void *)ctx))
+		return;
+	for (i = 0; i < DIAL9_TLS_SCAN_QWORDS; i++) {
+		if (i >= c->tls_context_qwords)
+			break;
+		if (q[i] == task_id) {
+			eq |= 1u << i;
+			if (i && q[i - 1] == 1)
+				tagged |= 1u << i;
+		}
+	}
+	emit(DIAL9_EV_RING_TLS_LEARN, task_id, eq, 0, (__u16)tagged);
+}
+
 /* tokio::runtime::task::waker::wake_by_val / wake_by_ref (ptr: *const ()) */
 static __always_inline int wake_enter(struct pt_regs *ctx)
 {
@@ -422,6 +465,8 @@ static __always_inline int wake_enter(struct pt_regs *ctx)
 		}
 	}
 	emit(DIAL9_EV_WAKE, task_id_of(st, hdr), waker, 0, kind);
+	if (waker)
+		learn_tls_task_slot(waker);
 	return 0;
 }
 
@@ -922,5 +967,94 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		st->run_since_ns = now; /* reported: not again at the next poll */
 	}
 	st->blocked_since_ns = 0;
+	return 0;
+}
+
+/*
+ * The CPU sampler: a software clock event on every CPU (dial9d
+ * --cpu-sample-hz), whose cost does not grow with the poll rate.  For a
+ * thread of a recorded process it records which task Tokio says the thread
+ * polls (CONTEXT.current_task_id, in every release from 1.24 to 1.53, once
+ * the daemon has learned where it lives) and where the thread runs: with
+ * the poll probes off, a poll spinning on the CPU still shows, as a run of
+ * samples of one task.
+ */
+/* Does a call instruction end at ret (e8 rel32, or ff /2 of 2 to 7 bytes)?
+ * A word on the stack that points into the code is a return address only
+ * then; the daemon checks its samples' the same way. */
+static __always_inline bool follows_call(__u64 ret)
+{
+	__u8 b[8];
+
+	if (bpf_probe_read_user(b, sizeof(b), (void *)(ret - 8)))
+		return false;
+	return b[3] == 0xe8 || b[6] == 0xff || b[5] == 0xff || b[4] == 0xff || b[2] == 0xff ||
+	       b[1] == 0xff;
+}
+
+SEC("perf_event")
+int cpu_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), ip, sp, q[2] = { 0, 0 }, task_id = 0, at;
+	__u64 words[32];
+	__u32 tgid = pid_tgid >> 32;
+	struct task_struct *task;
+	struct thread_state *st;
+	struct dial9_proc_ctl *c;
+	struct pt_regs *regs;
+	__u8 flags = 0;
+	int i;
+
+	if (!tgid)
+		return 0;
+	c = bpf_map_lookup_elem(&procs, &tgid);
+	if (!c)
+		return 0;
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return 0;
+	ip = BPF_CORE_READ(regs, ip);
+	if (ctx->regs.ip != ip) /* interrupted in the kernel, on the thread's behalf */
+		flags |= DIAL9_SAMPLE_F_KERNEL;
+	if (c->text_hi && (ip < c->text_lo || ip >= c->text_hi)) {
+		/* in a library (libc, the vDSO): name the program's call into it */
+		sp = PT_REGS_SP_CORE(regs);
+		if (sp && !bpf_probe_read_user(words, sizeof(words), (void *)sp)) {
+			int tried = 0;
+
+			for (i = 0; i < 32 && tried < 4; i++) {
+				if (words[i] < c->text_lo + 8 || words[i] >= c->text_hi)
+					continue;
+				tried++;
+				if (follows_call(words[i])) {
+					ip = words[i];
+					flags |= DIAL9_SAMPLE_F_CALLER;
+					break;
+				}
+			}
+		}
+	}
+	st = bpf_task_storage_get(&threads, task, 0, 0);
+	if (st && st->poll_start_ns && st->epoch == c->epoch) {
+		flags |= DIAL9_SAMPLE_F_PROBED;
+		if (st->task_id)
+			learn_tls_task_slot(st->task_id);
+	}
+	at = tls_context(c, task);
+	if (!c->tls_task_slot || !at) {
+		flags |= DIAL9_SAMPLE_F_NO_TASK_ID;
+	} else {
+		at += (__u64)(c->tls_task_slot - 1) * 8;
+		if (c->tls_task_tagged) {
+			if (bpf_probe_read_user(q, sizeof(q), (void *)(at - 8)))
+				flags |= DIAL9_SAMPLE_F_NO_TASK_ID;
+			else if (q[0] == 1)
+				task_id = q[1];
+		} else if (bpf_probe_read_user(&task_id, sizeof(task_id), (void *)at)) {
+			flags |= DIAL9_SAMPLE_F_NO_TASK_ID;
+		}
+	}
+	emit_to(tgid, (__u32)pid_tgid, 0, DIAL9_EV_CPU_SAMPLE, task_id, ip, flags, 0, false);
 	return 0;
 }

@@ -72,6 +72,12 @@ enum dial9_probe_kind {
 #define DIAL9_TOKIO_HDR_VTABLE_OFF 16
 #define DIAL9_TOKIO_VTABLE_ID_OFF 72
 
+/* Tokio's CONTEXT thread-local (CONTEXT.current_task_id: the task being
+ * polled, in every release from 1.24 to 1.53), read by the CPU sampler:
+ * this many bytes of it at most are scanned while its task id's place is
+ * learned. */
+#define DIAL9_TLS_SCAN_QWORDS 16
+
 /* procs map value: per-process state the daemon changes at run time. */
 struct dial9_proc_ctl {
 	__u32 epoch; /* bumped when the poll/wake probes go off or on: a poll
@@ -86,6 +92,13 @@ struct dial9_proc_ctl {
 				 * where stall sites are looked for */
 	__u64 ret_sites[DIAL9_MAX_RET_SITES]; /* return addresses (runtime) the daemon
 					       * knows of: probed, or refused */
+	__s64 tls_context_off;  /* Tokio's CONTEXT, from the thread pointer (fs base);
+				 * 0: not found */
+	__u16 tls_context_qwords; /* its size in qwords, at most DIAL9_TLS_SCAN_QWORDS */
+	__u16 tls_task_slot;    /* qword of CONTEXT holding current_task_id, plus 1
+				 * (0: not known yet) */
+	__u16 tls_task_tagged;  /* 1: the qword before it is Option's tag (1 = Some) */
+	__u16 tls_learn;        /* 1: a wake by a task reports which qwords equal its id */
 };
 
 _Static_assert(DIAL9_MAX_RET_SITES <= 32, "pool_sites has a bit per return site");

@@ -58,6 +58,12 @@
  *               thread chosen; arg = the memory cgroup limit it ran into, in
  *               bytes (the smallest of its cgroup and their parents; inside
  *               the ring buffer in pages), 0 if none is set.
+ *  CPU_SAMPLE   the CPU sampler found thread `tid` on a CPU (format version 4);
+ *               task_id = the task Tokio says it polls then (CONTEXT's
+ *               current_task_id), 0 none; arg = where it ran (string id of
+ *               its function in a dump, the user instruction pointer inside
+ *               the ring buffer; with DIAL9_SAMPLE_F_CALLER the call into
+ *               a library it was in); flags: DIAL9_SAMPLE_F_*.
  */
 enum dial9_event_kind {
 	DIAL9_EV_NONE = 0,
@@ -76,6 +82,7 @@ enum dial9_event_kind {
 	DIAL9_EV_STALL = 13,
 	DIAL9_EV_EXIT = 14,
 	DIAL9_EV_OOM = 15,
+	DIAL9_EV_CPU_SAMPLE = 16,
 	DIAL9_EV_KIND_MAX, /* first unused value */
 };
 
@@ -111,11 +118,16 @@ enum dial9_record_mode {
  *                  task_id = the task that raw::poll polls (0 for a park).
  *  RING_POOL_TASK  task_id = a task the blocking pool polls (its work, not
  *                  the program's task; not recorded).
+ *  RING_TLS_LEARN  a task woke another during its poll (task_id = the
+ *                  waker): arg bit i: qword i of Tokio's CONTEXT equals it;
+ *                  aux bit i: qword i - 1 is 1 (an Option's Some tag).  The
+ *                  daemon learns where current_task_id lives from these.
  */
 enum dial9_ring_kind {
 	DIAL9_EV_RING_FIRST = 64,
 	DIAL9_EV_RING_RET_SITE = 64,
 	DIAL9_EV_RING_POOL_TASK = 65,
+	DIAL9_EV_RING_TLS_LEARN = 66,
 };
 
 #define DIAL9_POLL_F_COMPLETE 0x01 /* POLL_END: the task completed in this poll */
@@ -124,6 +136,14 @@ enum dial9_ring_kind {
 #define DIAL9_EXIT_F_SIGNALED 0x01 /* EXIT: arg is the killing signal number */
 #define DIAL9_TERMINATE_F_RELEASED 0x01 /* TERMINATE: seen at deallocation */
 #define DIAL9_STALL_F_SITE 0x01 /* STALL: a site candidate (ring buffer only) */
+#define DIAL9_SAMPLE_F_NO_TASK_ID 0x01 /* CPU_SAMPLE: where Tokio keeps the polled task is
+					  * not known (yet): task_id is not a "none" */
+#define DIAL9_SAMPLE_F_KERNEL 0x02  /* CPU_SAMPLE: in the kernel (a syscall), arg is where
+				     * the thread entered it */
+#define DIAL9_SAMPLE_F_PROBED 0x04  /* CPU_SAMPLE: the poll probes saw the poll in progress */
+#define DIAL9_SAMPLE_F_CALLER 0x08  /* CPU_SAMPLE: it ran outside the executable (a shared
+				     * library, the vDSO); arg is the innermost return
+				     * address into the executable on its stack */
 
 /* The signals whose delivery ends a process with a crash: each is recorded
  * as a SIGNAL, and a process they end is dumped with reason "signal".  One

@@ -157,6 +157,7 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	dump.meta.dump_realtime_ns = real;
 	dump.meta.lost_ringbuf = t->lost_ringbuf;
 	dump.meta.probes = t->probe_classes;
+	dump.meta.cpu_sample_hz = recorder__sampling_cpus(d->rec) ? d->o.cpu_sample_hz : 0;
 	dump.meta.lost_window = st.dropped;
 	dump.meta.evicted = st.evicted;
 	if (why->trigger.metric) {

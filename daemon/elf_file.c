@@ -137,6 +137,26 @@ static int load_segs(struct dial9_elf_file *f)
 	return 0;
 }
 
+int dial9_elf_file__tls(const struct dial9_elf_file *f, uint64_t *vaddr, uint64_t *memsz,
+			uint64_t *align)
+{
+	size_t phnum, i;
+
+	if (elf_getphdrnum(f->elf, &phnum) != 0)
+		return -ENOEXEC;
+	for (i = 0; i < phnum && i < MAX_SEGS; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(f->elf, (int)i, &ph) || ph.p_type != PT_TLS)
+			continue;
+		*vaddr = ph.p_vaddr;
+		*memsz = ph.p_memsz;
+		*align = ph.p_align ? ph.p_align : 1;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* Look for NT_GNU_BUILD_ID in one note buffer. */
 static bool build_id_in(Elf_Data *data, char out[65])
 {

@@ -61,6 +61,10 @@ struct dial9_elf_sym *dial9_elf_file__lookup(const struct dial9_elf_file *f, uin
 /* Demangled name of a symbol (cached in s->name), or NULL with errno set. */
 const char *dial9_elf_file__sym_name(struct dial9_elf_sym *s);
 
+/* The PT_TLS program header: 0, or -ENOENT when the file has none. */
+int dial9_elf_file__tls(const struct dial9_elf_file *f, uint64_t *vaddr, uint64_t *memsz,
+			uint64_t *align);
+
 /* A one-line reason into err (when err is not NULL): the finder's and the
  * symbolizer's messages. */
 void dial9_syms_err(char *err, size_t errlen, const char *fmt, ...)

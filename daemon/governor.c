@@ -31,6 +31,17 @@ void governor__push_mode(struct tracked *t, uint64_t now_ns)
  */
 #define GOVERNOR_MEASURE_S 0.25
 #define GOVERNOR_MAX_OFF_S 10.0
+/* The CPU sampler learns where Tokio keeps the task being polled from the
+ * poll and wake probes (tls_context.h): they stay on until it has, for at
+ * most this long after attach. */
+#define GOVERNOR_LEARN_S 5.0
+
+static bool learning_tls(const struct tracked *t, uint64_t now_ns)
+{
+	return t->tls.result == TLS_LEARNING_PENDING && t->probe_set_has_tls &&
+	       (double)(now_ns - t->attached_ns) / 1e9 < GOVERNOR_LEARN_S;
+}
+
 static void govern(struct daemon *d, struct tracked *t, uint64_t now_ns)
 {
 	struct governor *g = &t->gov;
@@ -51,7 +62,7 @@ static void govern(struct daemon *d, struct tracked *t, uint64_t now_ns)
 		return;
 	g->hits_per_sec = (double)(t->hits - g->hits_at) / secs;
 	g->cost = g->hits_per_sec * (double)d->o.hit_cost_ns / 1e9;
-	if (budget <= 0 || g->cost <= budget) {
+	if (budget <= 0 || g->cost <= budget || learning_tls(t, now_ns)) {
 		g->duty = 1.0;
 		g->since_ns = now_ns;
 		g->hits_at = t->hits;

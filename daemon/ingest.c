@@ -60,6 +60,27 @@ static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, ui
 	}
 }
 
+/* A task woke another during its poll: which qwords of CONTEXT held its id.
+ * Once they agree, the CPU sampler reads the task being polled there. */
+static void learn_tls_task_slot(struct tracked *t, uint32_t eq, uint32_t tagged)
+{
+	int before = t->tls.result, slot;
+	bool is_tagged = false;
+
+	slot = tls_learning__report(&t->tls, eq, tagged, &is_tagged);
+	if (slot == before || slot == TLS_LEARNING_PENDING)
+		return;
+	recorder_proc__set_tls_task_slot(t->rp, slot, is_tagged);
+	if (slot < 0)
+		fprintf(stderr, "dial9d: %d (%s): where Tokio keeps the task being polled was not "
+			"found (%u reports, no qword of its CONTEXT agreed): CPU samples are not "
+			"attributed to tasks\n", t->pid, t->comm, t->tls.reports);
+	else if (t->d->o.verbose)
+		fprintf(stderr, "dial9d: %d: the task being polled is qword %d of Tokio's CONTEXT%s, "
+			"learned from %u wakes\n", t->pid, slot, is_tagged ? " (after its tag)" : "",
+			t->tls.reports);
+}
+
 void ingest__on_event(void *ctx, const struct dial9_event *e)
 {
 	struct tracked *t = ctx;
@@ -72,6 +93,17 @@ void ingest__on_event(void *ctx, const struct dial9_event *e)
 		return;
 	case DIAL9_EV_RING_POOL_TASK:
 		addr_cache__put(&t->pool_tasks, ev.task_id, 1);
+		return;
+	case DIAL9_EV_RING_TLS_LEARN:
+		learn_tls_task_slot(t, (uint32_t)ev.arg, ev.aux);
+		return;
+	case DIAL9_EV_CPU_SAMPLE:
+		ev.arg = ev.flags & DIAL9_SAMPLE_F_CALLER ? locations__id(t, ev.arg, false)
+							  : locations__sample(t, ev.arg);
+		if (ev.task_id && addr_cache__get(&t->pool_tasks, ev.task_id))
+			ev.task_id = 0; /* the blocking pool's work, not a task of the program */
+		if (!dial9_window__push(t->win, &ev))
+			t->events++; /* the sampler's, not a probe hit */
 		return;
 	case DIAL9_EV_SPAWN:
 		ev.arg = locations__spawn(t, ev.arg);

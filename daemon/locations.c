@@ -33,6 +33,28 @@ uint64_t locations__id(struct tracked *t, uint64_t addr, bool future)
 	return id;
 }
 
+uint64_t locations__sample(struct tracked *t, uint64_t ip)
+{
+	char buf[LOCATION_MAX], func[LOCATION_MAX - 64], pos[60];
+	uint32_t id;
+
+	if (!ip)
+		return 0;
+	id = addr_cache__get(&t->sample_sites, ip);
+	if (id)
+		return id;
+	if (!t->sym)
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)ip);
+	else if (!dial9_symbolizer__user_frame(t->sym, ip, func, sizeof(func), pos, sizeof(pos)))
+		snprintf(buf, sizeof(buf), "%s (%s)", func, pos);
+	else
+		dial9_symbolizer__function(t->sym, ip, buf, sizeof(buf));
+	id = dial9_strtab__add(&t->strings, buf);
+	if (id)
+		addr_cache__put(&t->sample_sites, ip, id); /* full: symbolized again */
+	return id;
+}
+
 /* Read a core::panic::Location of the process into "file:line:col";
  * false when it cannot be read. */
 static bool read_location(struct tracked *t, uint64_t addr, char *buf, size_t len)

@@ -12,6 +12,10 @@
 
 /* A runtime address: a future's poll function (future) or a return address. */
 uint64_t locations__id(struct tracked *t, uint64_t addr, bool future);
+/* Where a CPU sample found a thread (its instruction pointer): the program's
+ * own frame there ("function (file:line:col)", from the debug info's inline
+ * chain), else the function holding it. */
+uint64_t locations__sample(struct tracked *t, uint64_t ip);
 /* The panic's core::panic::Location at addr in the process: "file:line:col". */
 uint64_t locations__panic(struct tracked *t, uint64_t addr);
 /* Where the spawn returning to site was called: "function (file:line:col)". */

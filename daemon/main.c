@@ -343,6 +343,7 @@ int main(int argc, char **argv)
 		d.o.overhead_budget = 0;
 	ro = (struct recorder_opts){ .ring_bytes = d.o.ring_bytes, .discover = d.o.all,
 				     .poll_threshold_ns = d.o.poll_threshold_ns, .floor = d.o.floor,
+				     .cpu_sample_hz = d.o.cpu_sample_hz,
 				     .verbose = d.o.verbose, .on_exec = discovery__on_exec,
 				     .exec_ctx = &d };
 

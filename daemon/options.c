@@ -63,6 +63,9 @@ const struct dial9_option dial9d_options[] = {
 	  "duty-cycling the poll/wake probes (0: never)" },
 	{ "hit-cost-ns", 0, DIAL9_OPTION_UINT, FIELD(hit_cost_ns), 1, 10000000, 1, "1000", "N",
 	  "the governor's estimate of one probe hit" },
+	{ "cpu-sample-hz", 0, DIAL9_OPTION_UINT, FIELD(cpu_sample_hz), 0, 10000, 1, "997", "N",
+	  "the CPU sampler: this many samples a second on each CPU, recorded for the threads "
+	  "of recorded processes with the task Tokio polls there, in every mode (0: off)" },
 	{ "panic-dumps-per-min", 0, DIAL9_OPTION_UINT, FIELD(panic_dumps_per_min), 1, 8, 1, "3",
 	  "N", "panic dumps per process per minute" },
 	{ "max-dumps", 0, DIAL9_OPTION_UINT, FIELD(max_dumps), 1, 1000000, 1, "100", "N",

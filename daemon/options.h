@@ -40,6 +40,7 @@ struct dial9d_settings {
 	uint64_t poll_threshold_ns; /* shorter polls are counted, not recorded (0: all) */
 	double overhead_budget;     /* governor: fraction of one CPU per process (0: off) */
 	uint64_t hit_cost_ns;       /* governor: estimated cost of one probe hit */
+	uint32_t cpu_sample_hz;     /* CPU sampler rate per CPU (0: off) */
 	bool floor;                 /* benchmarks: empty programs at the same points */
 	bool verbose;
 	struct dial9_debuginfo_opts debuginfo; /* debug-dir: where debug files are looked for */

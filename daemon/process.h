@@ -15,6 +15,7 @@
 #include "dump.h"
 #include "recorder.h"
 #include "tokio_syms.h"
+#include "tls_context.h"
 #include "trigger.h"
 #include "window.h"
 
@@ -57,6 +58,9 @@ struct tracked {
 		uint64_t site[DIAL9_STALL_SITES];
 	} stall_sites[DIAL9D_STALL_THREADS];
 	struct addr_cache spawn_sites;   /* spawn site -> its location's string id */
+	struct addr_cache sample_sites;  /* CPU sample's instruction pointer -> string id */
+	struct tls_learning tls;         /* where CONTEXT.current_task_id lives (tls_context.h) */
+	bool probe_set_has_tls;          /* the binary's CONTEXT was found: samples can learn it */
 	uint64_t text_lo, text_hi, text_off; /* the executable's code mapping */
 	uint32_t ret_sites_probed;       /* return sites learned and probed */
 	uint32_t ret_sites_refused;      /* ... reported but not probed (no call before them) */

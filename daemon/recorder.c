@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -33,6 +34,9 @@ struct recorder {
 	int ncpus;
 	bool floor;
 	uint32_t nprocs;            /* attached: sched_switch runs only while > 0 */
+	uint32_t sample_hz;         /* CPU sampler rate (0: off) */
+	struct bpf_link **samplers; /* one per CPU while nprocs > 0, NULL where none */
+	uint32_t nsamplers;         /* opened */
 };
 
 /* Three links per process: the always-on entries (spawn, completion,
@@ -94,6 +98,7 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 	if (!r)
 		return -ENOMEM;
 	r->ring_bytes = o->ring_bytes;
+	r->sample_hz = o->floor ? 0 : o->cpu_sample_hz;
 	r->on_exec = o->on_exec;
 	r->exec_ctx = o->exec_ctx;
 	r->ncpus = libbpf_num_possible_cpus();
@@ -154,10 +159,64 @@ cleanup:
 	return err;
 }
 
+/* The CPU sampler: a software clock event at sample_hz on every CPU, its
+ * samples given to cpu_sample (dial9.bpf.c).  A CPU that cannot be sampled
+ * (offline) is left out; none at all is said once. */
+static void sampler_start(struct recorder *r)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_period = 1000000000ull / r->sample_hz, /* cpu-clock counts ns */
+	};
+	int cpu, fd;
+
+	if (!r->sample_hz || r->samplers)
+		return;
+	r->samplers = calloc((size_t)r->ncpus, sizeof(*r->samplers));
+	if (!r->samplers)
+		return;
+	for (cpu = 0; cpu < r->ncpus; cpu++) {
+		fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0)
+			continue;
+		r->samplers[cpu] = bpf_program__attach_perf_event(r->skel->progs.cpu_sample, fd);
+		if (!r->samplers[cpu]) {
+			close(fd);
+			continue;
+		}
+		r->nsamplers++;
+	}
+	if (!r->nsamplers)
+		fprintf(stderr, "dial9d: CPU sampler: no perf event could be opened (%s): no CPU "
+			"samples\n", strerror(errno));
+}
+
+/* The links own their perf event fds. */
+static void sampler_stop(struct recorder *r)
+{
+	int cpu;
+
+	if (!r->samplers)
+		return;
+	for (cpu = 0; cpu < r->ncpus; cpu++)
+		bpf_link__destroy(r->samplers[cpu]);
+	free(r->samplers);
+	r->samplers = NULL;
+	r->nsamplers = 0;
+}
+
+uint32_t recorder__sampling_cpus(const struct recorder *r)
+{
+	return r->nsamplers;
+}
+
 void recorder__free(struct recorder *r)
 {
 	if (!r)
 		return;
+	sampler_stop(r);
 	ring_buffer__free(r->execs);
 	dial9_bpf__destroy(r->skel);
 	free(r);
@@ -347,6 +406,10 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 	p->ctl.text_hi = text_hi;
 	p->ctl.hdr_vtable_off = ps->hdr_vtable_off;
 	p->ctl.vtable_id_off = ps->vtable_id_off;
+	p->ctl.tls_context_off = ps->tls_context_off;
+	p->ctl.tls_context_qwords = (__u16)(ps->tls_context_size / 8 < DIAL9_TLS_SCAN_QWORDS
+					    ? ps->tls_context_size / 8 : DIAL9_TLS_SCAN_QWORDS);
+	p->ctl.tls_learn = ps->tls_context_off && p->ctl.tls_context_qwords;
 	/* return sites found in the file: the BPF side need not report them */
 	for (size_t i = 0; i < ps->count && text_lo; i++) {
 		const struct dial9_probe_point *pt = &ps->points[i];
@@ -392,6 +455,7 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 			goto cleanup;
 		}
 	}
+	sampler_start(r);
 	r->nprocs++;
 	p->counted = true;
 	free(zeros);
@@ -433,6 +497,7 @@ void recorder__detach(struct recorder *r, struct recorder_proc *p)
 	if (p->counted && --r->nprocs == 0) {
 		bpf_link__destroy(r->skel->links.sched_switch);
 		r->skel->links.sched_switch = NULL;
+		sampler_stop(r);
 	}
 	free(p);
 }
@@ -499,6 +564,16 @@ static int update_ctl(struct recorder_proc *p)
 				 sizeof(p->ctl), BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int recorder_proc__set_tls_task_slot(struct recorder_proc *p, int slot, bool tagged)
+{
+	p->ctl.tls_learn = 0;
+	if (slot >= 0 && slot < DIAL9_TLS_SCAN_QWORDS && (!tagged || slot > 0)) {
+		p->ctl.tls_task_slot = (__u16)(slot + 1);
+		p->ctl.tls_task_tagged = tagged;
+	}
+	return update_ctl(p);
 }
 
 int recorder_proc__set_hf(struct recorder_proc *p, bool on)

@@ -33,6 +33,7 @@ struct recorder_opts {
 	bool floor;            /* attach empty programs (benchmarks: the bare trap cost) */
 	bool discover;         /* report every exec, not only recorded processes' */
 	bool verbose;          /* libbpf debug output */
+	uint32_t cpu_sample_hz; /* the CPU sampler's rate on each CPU (0: off) */
 	recorder_exec_fn on_exec;
 	void *exec_ctx;
 };
@@ -66,6 +67,13 @@ int recorder_proc__drain(struct recorder_proc *p);
 uint64_t recorder_proc__lost(const struct recorder_proc *p);
 /* Number of uprobes attached (probe points, entries and returns). */
 uint32_t recorder_proc__uprobes(const struct recorder_proc *p);
+/* Tokio's CONTEXT.current_task_id is qword slot of CONTEXT (tagged: an
+ * Option tag before it): the CPU sampler reads it from now on and the
+ * wakes stop reporting it.  slot < 0: it could not be found; stop looking.
+ * 0 or negative errno. */
+int recorder_proc__set_tls_task_slot(struct recorder_proc *p, int slot, bool tagged);
+/* CPU sampler perf events open (one per CPU while anything is recorded). */
+uint32_t recorder__sampling_cpus(const struct recorder *r);
 /* Attach or remove the high-frequency probes (polls, wakes, driver context):
  * the overhead governor's duty cycle.  Spawn, completion, park, panic and
  * the crash tracepoints stay.  0 or negative errno. */

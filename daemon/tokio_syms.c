@@ -18,6 +18,7 @@
 
 #include "symbol_source.h"
 #include "probe_classes.h"
+#include "tls_context.h"
 #include "tokio_syms.h"
 #include "x86_insn.h"
 
@@ -671,6 +672,8 @@ int dial9_probe_set__find_opts(const char *path, const struct dial9_symbols_opts
 		break;
 	}
 	drop_nested_parks(s);
+	if (tls_context__find(f, sf, &s->tls_context_off, &s->tls_context_size))
+		s->tls_context_off = 0; /* CPU samples are not attributed to tasks */
 	ret = add_code_points(f, sf, s, &cap, callers, ncallers);
 	drop_driver_park_entries(s);
 	if (ret)

@@ -42,6 +42,8 @@ struct dial9_probe_set {
 	enum dial9_debuginfo_method symbols_method; /* NONE: the executable's own */
 	uint16_t hdr_vtable_off; /* the task layout task ids are read through */
 	uint16_t vtable_id_off;  /* (dial9_ctl.h: DIAL9_TOKIO_*_OFF) */
+	int64_t tls_context_off; /* Tokio's CONTEXT from the thread pointer, 0: not found */
+	uint32_t tls_context_size; /* its bytes (tls_context.h) */
 };
 
 /* Scan the ELF file at path for Tokio runtime probe points.  Returns 0, or a

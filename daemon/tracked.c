@@ -59,6 +59,8 @@ struct tracked *tracked__new(struct daemon *d, pid_t pid)
 	addr_cache__init(&t->pool_polls);
 	addr_cache__init(&t->pool_tasks);
 	addr_cache__init(&t->spawn_sites);
+	addr_cache__init(&t->sample_sites);
+	tls_learning__init(&t->tls);
 	return t;
 }
 
@@ -72,6 +74,7 @@ void tracked__free(struct tracked *t)
 	addr_cache__free(&t->pool_polls);
 	addr_cache__free(&t->pool_tasks);
 	addr_cache__free(&t->spawn_sites);
+	addr_cache__free(&t->sample_sites);
 	dial9_symbolizer__free(t->sym);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
@@ -165,6 +168,7 @@ int tracked__attach(struct daemon *d, pid_t pid, const struct dial9_probe_set *k
 		goto cleanup;
 	}
 	t->probe_classes = dial9_probe_classes(&own);
+	t->probe_set_has_tls = own.tls_context_off != 0;
 	ret = recorder__attach(d->rec, pid, exe_link, &own, text_lo, text_hi, text_off, ingest__on_event, t,
 			       &t->rp);
 	free(own.points);

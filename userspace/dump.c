@@ -61,6 +61,7 @@ enum meta_tag {
 	TAG_TRIGGER_VALUE = 20,
 	TAG_TRIGGER_THRESHOLD = 21,
 	TAG_TRIGGER_NS = 22,
+	TAG_CPU_SAMPLE_HZ = 23,
 	TAG_MAX,
 };
 
@@ -189,11 +190,6 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
-static int kind_has_string_arg(uint8_t kind)
-{
-	return kind == DIAL9_EV_SPAWN || kind == DIAL9_EV_POLL_START || kind == DIAL9_EV_PANIC;
-}
-
 /* Kinds known, string references resolvable, sorted by ts.  0 or -EBADMSG. */
 static int check_events(const struct dial9_event *ev, uint64_t n, uint32_t nstrings,
 			char *err, size_t errlen)
@@ -205,7 +201,7 @@ static int check_events(const struct dial9_event *ev, uint64_t n, uint32_t nstri
 			return fail(err, errlen, -EBADMSG,
 				    "event %llu: unknown kind %u",
 				    (unsigned long long)i, e->kind);
-		if (kind_has_string_arg(e->kind) && e->arg > nstrings)
+		if (dial9_event_kind_has_string(e->kind) && e->arg > nstrings)
 			return fail(err, errlen, -EBADMSG,
 				    "event %llu (%s): string id %llu not in the table (%u strings)",
 				    (unsigned long long)i, dial9_event_kind_name(e->kind),
@@ -371,6 +367,8 @@ static void write_meta(struct wbuf *b, const struct dial9_dump_meta *m)
 	meta_u64(b, TAG_LOST_WINDOW, m->lost_window);
 	meta_u64(b, TAG_EVICTED, m->evicted);
 	meta_u32(b, TAG_PROBES, m->probes);
+	if (m->cpu_sample_hz)
+		meta_u32(b, TAG_CPU_SAMPLE_HZ, m->cpu_sample_hz);
 	if (m->trigger_metric) {
 		if (m->trigger_rule)
 			meta_str(b, TAG_TRIGGER_RULE, m->trigger_rule, strlen(m->trigger_rule));
@@ -642,7 +640,7 @@ static int read_meta(const struct span *sec, struct dial9_dump_meta *m, char *er
 		seen |= 1u << tag;
 		switch (tag) {
 		case TAG_PID: case TAG_REASON: case TAG_SIGNAL: case TAG_REASON_TID:
-		case TAG_PROBES: case TAG_TRIGGER_METRIC:
+		case TAG_PROBES: case TAG_TRIGGER_METRIC: case TAG_CPU_SAMPLE_HZ:
 			if (len != 4)
 				return fail(err, errlen, -EBADMSG,
 					    "metadata: tag %u has length %u (expected 4)", tag, len);
@@ -674,6 +672,7 @@ static int read_meta(const struct span *sec, struct dial9_dump_meta *m, char *er
 			m->probes_known = true;
 			break;
 		case TAG_TRIGGER_METRIC: m->trigger_metric = get_u32(v); break;
+		case TAG_CPU_SAMPLE_HZ: m->cpu_sample_hz = get_u32(v); break;
 		case TAG_TRIGGER_VALUE: m->trigger_value = get_u64(v); break;
 		case TAG_TRIGGER_THRESHOLD: m->trigger_threshold = get_u64(v); break;
 		case TAG_TRIGGER_NS: m->trigger_ns = get_u64(v); break;

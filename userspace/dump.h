@@ -87,6 +87,8 @@ struct dial9_dump_meta {
 	uint64_t trigger_value;    /* what was measured, in the metric's unit */
 	uint64_t trigger_threshold; /* the rule's threshold, same unit */
 	uint64_t trigger_ns;       /* when it fired, CLOCK_MONOTONIC */
+	uint32_t cpu_sample_hz;    /* the CPU sampler's rate per CPU, 0: off or unknown
+				    * (version 4) */
 };
 
 struct dial9_dump {
@@ -159,6 +161,8 @@ const char *dial9_trigger_metric_name(uint32_t metric); /* "poll", "latency-p99"
 void dial9_trigger_value_text(uint32_t metric, uint64_t v, char *buf, size_t len);
 /* Does an event of this kind name a task in task_id (the task it is about)? */
 bool dial9_event_kind_names_task(uint32_t kind);
+/* Is arg a string id (of the dump's table) for this kind? */
+bool dial9_event_kind_has_string(uint32_t kind);
 /* A lost-event cause as JSON says it ("ringbuf", "window") and as text
  * says it ("ring buffer full", "window budget"). */
 const char *dial9_lost_cause_name(uint32_t cause);

@@ -44,6 +44,7 @@ const char *dial9_event_kind_name(uint32_t kind)
 		[DIAL9_EV_STALL] = "stall",
 		[DIAL9_EV_EXIT] = "exit",
 		[DIAL9_EV_OOM] = "oom",
+		[DIAL9_EV_CPU_SAMPLE] = "cpu_sample",
 	};
 
 	_Static_assert(ARRAY_SIZE(names) == DIAL9_EV_KIND_MAX, "a kind has no name");
@@ -106,6 +107,12 @@ const char *dial9_lost_cause_text(uint32_t cause)
 	return "unknown cause";
 }
 
+bool dial9_event_kind_has_string(uint32_t kind)
+{
+	return kind == DIAL9_EV_SPAWN || kind == DIAL9_EV_POLL_START || kind == DIAL9_EV_PANIC ||
+	       kind == DIAL9_EV_CPU_SAMPLE;
+}
+
 bool dial9_event_kind_names_task(uint32_t kind)
 {
 	switch (kind) {
@@ -117,6 +124,7 @@ bool dial9_event_kind_names_task(uint32_t kind)
 	case DIAL9_EV_POLL_SUMMARY:
 	case DIAL9_EV_PANIC:
 	case DIAL9_EV_STALL:
+	case DIAL9_EV_CPU_SAMPLE:
 		return true;
 	default:
 		return false;

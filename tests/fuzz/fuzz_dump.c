@@ -238,6 +238,10 @@ static void run_views(struct loaded *l)
 		o.interval_ns = span / 7 + 1000000; /* few intervals: the walk costs the same */
 		view_metrics(&o, l);
 		o.interval_ns = 0;
+		view_profile(&o, l);
+		o.by_location = true;
+		view_profile(&o, l);
+		o.by_location = false;
 	}
 	/* the default limits' fixed-size overviews (2000 buckets a lane) cost
 	 * most of a run: small ones, which the data exceeds more often, for all

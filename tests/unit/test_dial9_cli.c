@@ -537,6 +537,110 @@ static void test_metrics(void **state)
 	unlink(path);
 }
 
+/* CPU samples at 1 kHz: task 7 (spawned at src/main.rs:2:1) spins in
+ * app::spin from 10 to 40 ms on thread 20 with the poll probes off, parks,
+ * and runs 3 ms more; thread 21 runs outside any task; one sample came
+ * before the task id's place was known. */
+static void write_cpu_dump(const char *path)
+{
+	struct dial9_dump *d = dial9_dump__new();
+	uint32_t spawn, spin, other;
+	uint64_t t;
+
+	assert_non_null(d);
+	d->meta.pid = 88;
+	d->meta.reason = DIAL9_REASON_REQUEST;
+	d->meta.start_ns = T0;
+	d->meta.end_ns = T0 + 100 * MS;
+	d->meta.probes = DIAL9_CLASSES_ALL;
+	d->meta.cpu_sample_hz = 1000;
+	spawn = dial9_strtab__add(&d->strings, "src/main.rs:2:1");
+	spin = dial9_strtab__add(&d->strings, "app::spin (src/spin.rs:3:5)");
+	other = dial9_strtab__add(&d->strings, "app::other");
+	ev(d, 0, DIAL9_EV_MODE, 0, 0, 0, DIAL9_MODE_OFF, 0);
+	ev(d, 1 * MS, DIAL9_EV_SPAWN, 7, spawn, 20, 0, 0);
+	ev(d, 2 * MS, DIAL9_EV_CPU_SAMPLE, 0, other, 20, 0, DIAL9_SAMPLE_F_NO_TASK_ID);
+	for (t = 10; t <= 40; t++) {
+		ev(d, t * MS, DIAL9_EV_CPU_SAMPLE, 7, spin, 20, 0, 0);
+		if (t < 15)
+			ev(d, t * MS + 1, DIAL9_EV_CPU_SAMPLE, 0, other, 21, 0, 0);
+	}
+	ev(d, 41 * MS, DIAL9_EV_PARK, 0, 0, 20, 0, 0);
+	for (t = 42; t <= 44; t++)
+		ev(d, t * MS, DIAL9_EV_CPU_SAMPLE, 7, t == 44 ? other : spin, 20, 0, 0);
+	assert_int_equal(dial9_dump__write(d, path, 0600), 0);
+	dial9_dump__free(d);
+}
+
+/* The CPU sampler: runs of a task found with the probes off, and the
+ * profile by task and by spawn location. */
+static void test_cpu_samples(void **state)
+{
+	struct fixture *f = *state;
+	char path[192];
+	struct run r;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/test.d9", f->dir);
+	write_cpu_dump(path);
+	RUN(&r, "summary", "--json", path);
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jint(j, "cpu_samples.hz", 1000);
+	assert_jint(j, "cpu_samples.count", 40);
+	assert_jint(j, "cpu_samples.with_task", 34);
+	assert_jint(j, "cpu_samples.unattributed", 1);
+	assert_int_equal(json_array_size(jpath(j, "cpu_samples.longest_runs")), 2);
+	assert_jint(j, "cpu_samples.longest_runs[0].task_id", 7);
+	assert_jint(j, "cpu_samples.longest_runs[0].tid", 20);
+	assert_jint(j, "cpu_samples.longest_runs[0].start_ns", T0 + 10 * MS);
+	assert_jint(j, "cpu_samples.longest_runs[0].duration_ns", 31 * MS);
+	assert_jint(j, "cpu_samples.longest_runs[0].samples", 31);
+	assert_jeq(j, "cpu_samples.longest_runs[0].probed", "false");
+	assert_jstr(j, "cpu_samples.longest_runs[0].location", "app::spin (src/spin.rs:3:5)");
+	/* the park ended the first run: the next is its own */
+	assert_jint(j, "cpu_samples.longest_runs[1].start_ns", T0 + 42 * MS);
+	assert_jint(j, "cpu_samples.longest_runs[1].samples", 3);
+	json_decref(j);
+	run_free(&r);
+
+	RUN(&r, "summary", path);
+	assert_ok(&r);
+	assert_contains(r.out, "cpu        40 samples at 1000 Hz a CPU: 34 found a task polled (85%); "
+			       "1 taken before dial9d knew");
+	assert_contains(r.out, "       7     31.00ms    +10.000ms       20       31  off     app::spin "
+			       "(src/spin.rs:3:5)\n");
+	run_free(&r);
+
+	RUN(&r, "profile", "--json", path);
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jstr(j, "by", "task");
+	assert_jint(j, "rows[0].task_id", 7);
+	assert_jint(j, "rows[0].samples", 34);
+	assert_jstr(j, "rows[0].functions[0].function", "app::spin (src/spin.rs:3:5)");
+	assert_jint(j, "rows[0].functions[0].samples", 33);
+	assert_jint(j, "rows[1].task_id", 0);
+	assert_jint(j, "rows[1].samples", 6);
+	json_decref(j);
+	run_free(&r);
+
+	RUN(&r, "profile", "--by", "location", path);
+	assert_ok(&r);
+	assert_contains(r.out, "  85.0%       34  src/main.rs:2:1\n          97.1%  app::spin (src/spin.rs:3:5)\n");
+	run_free(&r);
+
+	RUN(&r, "profile", "--by", "thread", path);
+	assert_clean_error(&r);
+	assert_contains(r.err, "bad --by 'thread' (task or location)");
+	run_free(&r);
+	RUN(&r, "profile", f->good);
+	assert_clean_error(&r);
+	assert_contains(r.err, "no CPU samples in this dump");
+	run_free(&r);
+	unlink(path);
+}
+
 static void test_tasks_and_task(void **state)
 {
 	struct fixture *f = *state;
@@ -1236,6 +1340,7 @@ int main(void)
 		cmocka_unit_test(test_summary_json),
 		cmocka_unit_test(test_summary_trigger),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_cpu_samples),
 		cmocka_unit_test(test_summary_text),
 		cmocka_unit_test(test_tasks_and_task),
 		cmocka_unit_test(test_wakegraph_and_timeline),

@@ -245,8 +245,7 @@ static void make_events(struct dial9_dump *d, uint64_t n, uint32_t nstrings)
 		e->tid = (uint32_t)(x >> 32);
 		e->flags = (uint8_t)(x >> 8);
 		e->aux = (uint16_t)(x >> 16);
-		if (e->kind == DIAL9_EV_SPAWN || e->kind == DIAL9_EV_POLL_START ||
-		    e->kind == DIAL9_EV_PANIC)
+		if (dial9_event_kind_has_string(e->kind))
 			e->arg = nstrings ? x % (nstrings + 1) : 0;
 		else
 			e->arg = x * 7;
@@ -424,7 +423,7 @@ static void test_names(void **state)
 	static const char *const kinds[DIAL9_EV_KIND_MAX] = {
 		"none", "spawn", "poll_start", "poll_end", "wake", "terminate", "park",
 		"unpark", "panic", "signal", "lost", "poll_summary", "mode", "stall", "exit",
-		"oom",
+		"oom", "cpu_sample",
 	};
 
 	for (uint32_t k = 0; k < DIAL9_EV_KIND_MAX; k++)

@@ -430,6 +430,10 @@ static int on_event(struct pass *p, uint64_t idx)
 			a->oom_ev = idx;
 		}
 		break;
+	case DIAL9_EV_CPU_SAMPLE:
+		if (e->task_id && (t = task_of(p, e->task_id, NULL)))
+			t->cpu_samples++;
+		break;
 	default:
 		break;
 	}
@@ -687,6 +691,8 @@ struct dial9_analysis *dial9_analysis__new(const struct dial9_dump *d)
 	a->npanics = p.panics.len;
 	p.panics.data = NULL;
 	err = thread_totals(a, &p.tids);
+	if (!err)
+		err = dial9_analysis__cpu_runs(a, &p.tids);
 cleanup:
 	pass_free(&p);
 	if (err) {
@@ -710,6 +716,7 @@ void dial9_analysis__free(struct dial9_analysis *a)
 	free(a->lost_ev);
 	free(a->panic_ev);
 	free(a->threads);
+	free(a->cpu_runs);
 	dial9_wakegraph__free(a->graph);
 	free(a);
 }

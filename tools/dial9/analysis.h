@@ -93,6 +93,20 @@ struct dial9_task_info {
 	uint64_t lat_total_ns;
 	uint64_t lat_max_ns;
 	uint64_t lat_p99_ns;     /* nearest rank */
+	uint64_t cpu_samples;    /* CPU samples that found it polled */
+};
+
+/* A run of CPU samples of one task on one thread, none more than a few
+ * sampling periods apart (analysis_cpu.c): a poll that stayed on the CPU
+ * that long (or polls of it back to back), seen by the sampler whether the
+ * poll probes were on or not. */
+struct dial9_cpu_run {
+	uint64_t task_id;
+	uint64_t start_ns, end_ns; /* first sample, last sample + one period */
+	uint64_t samples;
+	uint32_t tid;
+	uint32_t loc;         /* where most of its samples found it (string id) */
+	bool probed;          /* the poll probes saw a poll in progress too */
 };
 
 /* One recorded poll. */
@@ -200,6 +214,14 @@ struct dial9_analysis {
 
 	struct dial9_wakegraph *graph;
 
+	/* The CPU sampler (CPU_SAMPLE records, analysis_cpu.c). */
+	uint64_t cpu_samples;            /* all */
+	uint64_t cpu_samples_task;       /* that found a task polled */
+	uint64_t cpu_samples_no_id;      /* taken before the task id's place was learned */
+	uint64_t cpu_sample_period_ns;   /* from the dump's rate, else 1 ms */
+	struct dial9_cpu_run *cpu_runs;  /* of 3 samples or more, longest first */
+	uint64_t ncpu_runs;
+
 	uint32_t probes;                 /* probe classes found (enum dial9_probe_class bits):
 					  * the dump's, or all of them for a version-1 dump */
 	bool probes_known;               /* the dump recorded them (version 2 on) */
@@ -207,6 +229,9 @@ struct dial9_analysis {
 
 /* NULL with errno set on failure (ENOMEM; EINVAL for a NULL dump). */
 struct dial9_analysis *dial9_analysis__new(const struct dial9_dump *d);
+/* The CPU sampler's totals and runs (analysis_cpu.c), for dial9_analysis__new:
+ * tids are the dump's threads.  0 or -ENOMEM. */
+int dial9_analysis__cpu_runs(struct dial9_analysis *a, const struct dial9_idset *tids);
 void dial9_analysis__free(struct dial9_analysis *a); /* accepts NULL */
 
 const struct dial9_task_info *dial9_analysis__task(const struct dial9_analysis *a,

@@ -23,6 +23,7 @@ enum {
 	OPT_FORMAT = 1 << 7, /* --format NAME */
 	OPT_MAX_EVENTS = 1 << 8, /* --max-events N */
 	OPT_INTERVAL = 1 << 9, /* --interval MS */
+	OPT_BY = 1 << 10,      /* --by task|location */
 };
 
 struct options {
@@ -36,6 +37,7 @@ struct options {
 	const char *format;     /* --format NAME, NULL if not given */
 	uint64_t max_events;    /* --max-events N, 0: the reader's default */
 	uint64_t interval_ns;   /* --interval MS, 0: not given */
+	bool by_location;       /* --by location (profile) */
 	int nargs;
 };
 
@@ -144,6 +146,7 @@ int cmd_task(const struct options *o);
 int cmd_wakegraph(const struct options *o);
 int cmd_timeline(const struct options *o);
 int cmd_metrics(const struct options *o); /* metrics.c */
+int cmd_profile(const struct options *o); /* profile.c */
 int cmd_report(const struct options *o);  /* report.c */
 int cmd_export(const struct options *o);  /* export_perfetto.c */
 
@@ -155,6 +158,27 @@ int view_task(const struct options *o, const struct loaded *l);
 int view_wakegraph(const struct options *o, const struct loaded *l);
 int view_timeline(const struct options *o, const struct loaded *l);
 int view_metrics(const struct options *o, const struct loaded *l);
+int view_profile(const struct options *o, const struct loaded *l);
+
+/* The CPU sampler's part of `dial9 summary` (profile.c). */
+void cpu_summary_text(const struct dial9_analysis *a); /* the "cpu" line */
+void cpu_runs_text(const struct dial9_analysis *a);    /* the longest on-CPU runs */
+void cpu_summary_json(const struct dial9_analysis *a, struct json_writer *w);
+
+/* A CPU profile row: a task, or a spawn location (string id), with the
+ * functions its samples ran in, most first; key 0: samples outside any task
+ * (or, by location, of tasks whose location is unknown). */
+#define CPU_PROFILE_FUNCS 3
+struct cpu_profile_row {
+	uint64_t key;
+	uint64_t samples;
+	uint32_t func[CPU_PROFILE_FUNCS];
+	uint64_t func_n[CPU_PROFILE_FUNCS];
+};
+
+/* The rows, most samples first, malloc'd into *out.  0 or -ENOMEM. */
+int cpu_profile(const struct dial9_analysis *a, bool by_location, struct cpu_profile_row **out,
+		uint64_t *nrows);
 /* Task id argument: 0, or -EINVAL with the message printed. */
 int parse_task_id(const char *s, uint64_t *id);
 

@@ -42,6 +42,10 @@ static const struct cmd cmds[] = {
 	{ "metrics", cmd_metrics, OPT_JSON | OPT_PRETTY | OPT_INTERVAL | OPT_MAX_EVENTS, 1, "FILE",
 	  "per interval: polls, wakes, wake-to-poll latency, runnable queue, mode, losses",
 	  "      --interval MS  interval length (default 1000)\n" },
+	{ "profile", cmd_profile, OPT_JSON | OPT_PRETTY | OPT_BY | OPT_LIMIT | OPT_MAX_EVENTS, 1,
+	  "FILE", "the CPU profile from the CPU sampler, per task or spawn location",
+	  "      --by KEY       task (default) or location (spawn location)\n"
+	  "  -n, --limit N      the first N rows\n" },
 	{ "report", cmd_report, OPT_OUTPUT | OPT_MAX_EVENTS, 1, "FILE",
 	  "a self-contained HTML page: timeline, charts, task table, wake graph",
 	  "  -o, --output FILE  the HTML file to write (required)\n" },
@@ -161,7 +165,7 @@ static int parse_sort(const char *s, enum dial9_task_sort *key)
 	return -EINVAL;
 }
 
-enum { LOPT_DOT = 256, LOPT_FROM, LOPT_TO, LOPT_FORMAT, LOPT_MAX_EVENTS, LOPT_INTERVAL };
+enum { LOPT_DOT = 256, LOPT_FROM, LOPT_TO, LOPT_FORMAT, LOPT_MAX_EVENTS, LOPT_INTERVAL, LOPT_BY };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -176,6 +180,7 @@ static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, LOPT_FORMAT },
 	{ "max-events", required_argument, NULL, LOPT_MAX_EVENTS },
 	{ "interval", required_argument, NULL, LOPT_INTERVAL },
+	{ "by", required_argument, NULL, LOPT_BY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -193,6 +198,7 @@ static unsigned int opt_bit(int c)
 	case LOPT_FORMAT: return OPT_FORMAT;
 	case LOPT_MAX_EVENTS: return OPT_MAX_EVENTS;
 	case LOPT_INTERVAL: return OPT_INTERVAL;
+	case LOPT_BY: return OPT_BY;
 	default: return 0;
 	}
 }
@@ -258,6 +264,13 @@ static int parse_cmd_args(const struct cmd *c, int argc, char **argv, struct opt
 				      (unsigned long long)DIAL9_DUMP_MAX_EVENTS);
 				return -EINVAL;
 			}
+			break;
+		case LOPT_BY:
+			if (strcmp(optarg, "task") && strcmp(optarg, "location")) {
+				p_err("bad --by '%s' (task or location)", optarg);
+				return -EINVAL;
+			}
+			o->by_location = !strcmp(optarg, "location");
 			break;
 		case LOPT_INTERVAL:
 			if (parse_ms(optarg, &o->interval_ns) || o->interval_ns < 1000000) {

@@ -247,6 +247,7 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 	json_writer__kv_u64(w, "format_version", m->version);
 	trigger_json(a, w);
 	dial9_analysis__write_known_json(w, a);
+	cpu_summary_json(a, w);
 	json_writer__kv_u64(w, "pid", m->pid);
 	json_writer__kv_string(w, "comm", m->comm);
 	json_writer__kv_string(w, "exe", m->exe);
@@ -597,8 +598,10 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 		       e->flags & DIAL9_EXIT_F_SIGNALED ? "killed by signal" : "code",
 		       (uint64_t)e->arg);
 	}
+	cpu_summary_text(a);
 	print_longest_polls(a);
 	print_stalls(a);
+	cpu_runs_text(a);
 	print_worst_latency(a);
 }
 
