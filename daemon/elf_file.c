@@ -137,6 +137,48 @@ static int load_segs(struct dial9_elf_file *f)
 	return 0;
 }
 
+size_t dial9_elf_file__slots_of(const struct dial9_elf_file *f, uint64_t target,
+				uint64_t *slots, size_t max)
+{
+	Elf_Scn *scn = NULL;
+	size_t found = 0;
+
+	while ((scn = elf_nextscn(f->elf, scn)) && found < max) {
+		Elf_Data *data, *symdata = NULL;
+		GElf_Shdr shdr, symshdr;
+		size_t n, i;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_RELA || !shdr.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		if (shdr.sh_link) {
+			Elf_Scn *ss = elf_getscn(f->elf, shdr.sh_link);
+
+			if (ss && gelf_getshdr(ss, &symshdr))
+				symdata = elf_getdata(ss, NULL);
+		}
+		n = shdr.sh_size / shdr.sh_entsize;
+		for (i = 0; i < n && i < DIAL9_ELF_MAX_SYMS && found < max; i++) {
+			GElf_Rela r;
+			GElf_Sym sym;
+			uint64_t type;
+
+			if (!gelf_getrela(data, (int)i, &r))
+				break;
+			type = GELF_R_TYPE(r.r_info);
+			if (type == R_X86_64_RELATIVE && (uint64_t)r.r_addend == target)
+				slots[found++] = r.r_offset;
+			else if ((type == R_X86_64_GLOB_DAT || type == R_X86_64_64) && symdata &&
+				 gelf_getsym(symdata, (int)GELF_R_SYM(r.r_info), &sym) &&
+				 sym.st_value + (uint64_t)r.r_addend == target && sym.st_value)
+				slots[found++] = r.r_offset;
+		}
+	}
+	return found;
+}
+
 int dial9_elf_file__tls(const struct dial9_elf_file *f, uint64_t *vaddr, uint64_t *memsz,
 			uint64_t *align)
 {

@@ -61,6 +61,12 @@ struct dial9_elf_sym *dial9_elf_file__lookup(const struct dial9_elf_file *f, uin
 /* Demangled name of a symbol (cached in s->name), or NULL with errno set. */
 const char *dial9_elf_file__sym_name(struct dial9_elf_sym *s);
 
+/* GOT slots the dynamic loader fills with target (R_X86_64_RELATIVE with
+ * that addend, or GLOB_DAT/64 against a symbol of that value): up to max
+ * into slots; returns how many were found. */
+size_t dial9_elf_file__slots_of(const struct dial9_elf_file *f, uint64_t target,
+				uint64_t *slots, size_t max);
+
 /* The PT_TLS program header: 0, or -ENOENT when the file has none. */
 int dial9_elf_file__tls(const struct dial9_elf_file *f, uint64_t *vaddr, uint64_t *memsz,
 			uint64_t *align);

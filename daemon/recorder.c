@@ -168,12 +168,12 @@ static void sampler_start(struct recorder *r)
 		.type = PERF_TYPE_SOFTWARE,
 		.size = sizeof(attr),
 		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.sample_period = 1000000000ull / r->sample_hz, /* cpu-clock counts ns */
 	};
 	int cpu, fd;
 
 	if (!r->sample_hz || r->samplers)
 		return;
+	attr.sample_period = 1000000000ull / r->sample_hz; /* cpu-clock counts ns */
 	r->samplers = calloc((size_t)r->ncpus, sizeof(*r->samplers));
 	if (!r->samplers)
 		return;

@@ -461,25 +461,34 @@ static int add_return_point(struct dial9_probe_set *s, size_t *cap, enum dial9_p
  * The allocations in the runtime's own code (Builder::build's worker launch
  * and other blocking spawns) are not the program's spawns.
  */
+#define MAX_ID_SLOTS 4
 static int add_task_id_sites(const struct code_seg *cs, uint64_t next_id,
 			     struct dial9_probe_set *s, size_t *cap)
 {
 	struct dial9_x86_xadd *sites = calloc(MAX_ID_SITES, sizeof(*sites));
-	size_t n;
+	uint64_t slots[MAX_ID_SLOTS];
+	size_t n, direct, nslots;
 	int ret = 0;
 
 	if (!sites)
 		return -ENOMEM;
 	n = dial9_x86_find_xadd(cs->code, cs->seg->filesz, cs->seg->vaddr, next_id, sites,
 				MAX_ID_SITES);
+	direct = n < MAX_ID_SITES ? n : MAX_ID_SITES;
+	/* position-independent code reaching NEXT_ID through a GOT slot */
+	nslots = dial9_elf_file__slots_of(cs->f, next_id, slots, MAX_ID_SLOTS);
+	for (size_t k = 0; k < nslots && n < MAX_ID_SITES; k++)
+		n += dial9_x86_find_xadd_via_slot(cs->code, cs->seg->filesz, cs->seg->vaddr,
+						  slots[k], sites + n, MAX_ID_SITES - n);
 	for (size_t j = 0; j < n && j < MAX_ID_SITES && !ret; j++) {
 		uint64_t at = sites[j].next_vaddr, offset;
 		struct dial9_elf_sym *sym = dial9_elf_file__lookup(cs->syms, at);
 		const char *name = sym ? dial9_elf_file__sym_name(sym) : NULL;
+		uint64_t xadd_len = j < direct ? 9 : 5;
 
 		if (!name || dial9_is_runtime_path(name) ||
 		    dial9_elf_file__vaddr_to_offset(cs->f, at, &offset) ||
-		    !on_boundaries(cs, at - 9, at))
+		    !on_boundaries(cs, at - xadd_len, at))
 			continue;
 		ret = add_point(s, cap, DIAL9_PROBE_TASK_ID, at, 0, offset, name, RULE_OTHER,
 				(uint64_t)sites[j].reg << 8);
@@ -567,8 +576,12 @@ static int add_code_points(struct dial9_elf_file *f, const struct dial9_elf_file
 	size_t nparks = s->count, added = 0;
 	int ret = 0;
 
-	if (!s->per_kind[DIAL9_PROBE_SPAWN] && !s->per_kind[DIAL9_PROBE_SPAWN_BIND])
-		next_id = find_object(syms, "7NEXT_ID", NEXT_ID_PATH);
+	/* Also when spawn functions exist: other spawns may have the whole
+	 * path inlined into the program's code (a 1.24 build where spawn_inner
+	 * went into one caller and stayed out of line for another).  Only
+	 * sites in the program's own functions are probed, and a spawn seen
+	 * twice (here and at a bind) is recorded once, by its id. */
+	next_id = find_object(syms, "7NEXT_ID", NEXT_ID_PATH);
 	for (size_t i = 0; i < f->nsegs && !ret; i++) {
 		struct code_seg cs = { f, syms, &f->segs[i], read_segment(f, &f->segs[i]) };
 

@@ -62,6 +62,46 @@ size_t dial9_x86_find_xadd(const uint8_t *code, size_t len, uint64_t vaddr, uint
 	return found;
 }
 
+#define SLOT_XADD_WINDOW 32 /* bytes after the GOT load the xadd may follow in */
+
+size_t dial9_x86_find_xadd_via_slot(const uint8_t *code, size_t len, uint64_t vaddr,
+				    uint64_t slot_vaddr, struct dial9_x86_xadd *out, size_t max)
+{
+	size_t found = 0;
+
+	/* REX.W(+R) 8b ModRM(mod 00, rm 101) disp32: mov slot(%rip), %rA */
+	for (size_t i = 0; i + 7 <= len; i++) {
+		const uint8_t *p = code + i;
+		uint8_t a;
+		int32_t disp;
+
+		if ((p[0] & 0xfb) != 0x48 || p[1] != 0x8b || (p[2] & 0xc7) != 0x05)
+			continue;
+		memcpy(&disp, p + 3, sizeof(disp));
+		if (vaddr + i + 7 + (uint64_t)(int64_t)disp != slot_vaddr)
+			continue;
+		a = (uint8_t)(((p[2] >> 3) & 7) | ((p[0] & 0x04) << 1));
+		if ((a & 7) == 4 || (a & 7) == 5) /* (%rsp), (%rbp) need SIB or disp8 */
+			continue;
+		/* f0 REX.W(+R +B) 0f c1 ModRM(mod 00, rm = A): lock xadd %rB, (%rA) */
+		for (size_t j = i + 7; j + 5 <= len && j < i + 7 + SLOT_XADD_WINDOW; j++) {
+			const uint8_t *q = code + j;
+
+			if (q[0] != 0xf0 || (q[1] & 0xf8) != 0x48 || q[2] != 0x0f || q[3] != 0xc1 ||
+			    (q[4] & 0xc0) || (q[4] & 7) != (a & 7) || !!(q[1] & 1) != !!(a & 8))
+				continue;
+			if (found < max)
+				out[found] = (struct dial9_x86_xadd){
+					.next_vaddr = vaddr + j + 5,
+					.reg = (uint8_t)(((q[4] >> 3) & 7) | ((q[1] & 0x04) << 1)),
+				};
+			found++;
+			break;
+		}
+	}
+	return found;
+}
+
 size_t dial9_x86_find_calls(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t target,
 			    uint64_t *ret, size_t max)
 {

@@ -23,6 +23,14 @@ struct dial9_x86_xadd {
 	uint8_t reg;         /* register operand, 0..15 in ModRM order (rax, rcx, …) */
 };
 
+/* The same through a GOT slot: `mov slot(%rip), %rA` and, within a few
+ * instructions, `lock xadd %rB, (%rA)` (code built position-independent
+ * reaches another crate's static that way when the linker left the GOT
+ * load).  next_vaddr is the end of the xadd (4 or 5 bytes: f0 REX 0f c1
+ * ModRM), reg its %rB. */
+size_t dial9_x86_find_xadd_via_slot(const uint8_t *code, size_t len, uint64_t vaddr,
+				    uint64_t slot_vaddr, struct dial9_x86_xadd *out, size_t max);
+
 /* Scan code (len bytes mapped at vaddr) for 64-bit `lock xadd` into
  * target_vaddr, RIP-relative.  Fills at most max entries of out and returns
  * how many were found (possibly more than max). */

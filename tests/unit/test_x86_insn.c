@@ -62,6 +62,30 @@ static void test_find_xadd(void **state)
 	assert_int_equal(dial9_x86_find_xadd(code, sizeof(code), 0x1000, 0x6000, out, 4), 0);
 }
 
+/* The blocker target's spawn (1.24, spawn_inner inlined into the
+ * program's function): mov NEXT_ID@GOT(%rip),%rax; mov $1,%ebx;
+ * lock xadd %rbx,(%rax). */
+static void test_find_xadd_via_slot(void **state)
+{
+	uint8_t code[32] = { 0x48, 0x8b, 0x05, 0, 0, 0, 0, 0xbb, 0x01, 0, 0, 0,
+			     0xf0, 0x48, 0x0f, 0xc1, 0x18, 0x90 };
+	int32_t disp = 0x9ba68 - (0x2fa54 + 7);
+	struct dial9_x86_xadd out[4];
+
+	(void)state;
+	memcpy(code + 3, &disp, 4);
+	assert_int_equal(dial9_x86_find_xadd_via_slot(code, sizeof(code), 0x2fa54, 0x9ba68, out, 4),
+			 1);
+	assert_int_equal(out[0].next_vaddr, 0x2fa54 + 17);
+	assert_int_equal(out[0].reg, 3); /* %rbx */
+	/* another slot, or an xadd into another register's memory: none */
+	assert_int_equal(dial9_x86_find_xadd_via_slot(code, sizeof(code), 0x2fa54, 0x9ba70, out, 4),
+			 0);
+	code[16] = 0x19; /* lock xadd %rbx,(%rcx) */
+	assert_int_equal(dial9_x86_find_xadd_via_slot(code, sizeof(code), 0x2fa54, 0x9ba68, out, 4),
+			 0);
+}
+
 static void test_find_calls_and_boundaries(void **state)
 {
 	/* at 0x2000: push %rbp; call 0x3000; mov $0xe8e8e8e8,%eax; ret */
@@ -141,6 +165,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_ends_at),
 		cmocka_unit_test(test_find_xadd),
+		cmocka_unit_test(test_find_xadd_via_slot),
 		cmocka_unit_test(test_find_calls_and_boundaries),
 		cmocka_unit_test(test_call_arg_constants),
 		cmocka_unit_test(test_emulated_probe_at),
