@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -55,7 +56,7 @@ size_t dump_dirs__acl(uid_t uid, uint8_t *buf, size_t len)
 
 /* fd, a directory: root's, whoever made it, with mode (0: as it is; an ACL
  * set next sets it). */
-static int make_roots(int fd, mode_t mode)
+static int own_by_root(int fd, mode_t mode)
 {
 	struct stat st;
 
@@ -111,7 +112,7 @@ int dump_dirs__for_uid(struct daemon *d, uid_t uid, char *path, size_t len, char
 		goto out;
 	}
 	/* the ACL sets the mode with it (0750: the group bits are its mask) */
-	ret = make_roots(fd, uid == 0 || d->dump_acl_refused ? UID_DIR_MODE : 0);
+	ret = own_by_root(fd, uid == 0 || d->dump_acl_refused ? UID_DIR_MODE : 0);
 	if (!ret && uid != 0 && !d->dump_acl_refused)
 		give_access(d, fd, uid, path);
 out:
@@ -138,7 +139,7 @@ static int move_legacy(void *ctx, const struct dial9_dump_file *f)
 		return 0;
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || renameat(f->dirfd, f->name, fd, f->name))
+	if (fd < 0 || renameat2(f->dirfd, f->name, fd, f->name, RENAME_NOREPLACE))
 		fprintf(stderr, "dial9d: cannot move %s/%s into %s: %s (left in place)\n", f->dir,
 			f->name, dir, strerror(errno));
 	if (fd >= 0)
@@ -159,7 +160,7 @@ int dump_dirs__setup(struct daemon *d)
 	fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = make_roots(fd, TOP_MODE);
+	ret = own_by_root(fd, TOP_MODE);
 	close(fd);
 	if (ret)
 		return ret;

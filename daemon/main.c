@@ -29,10 +29,10 @@
 #include "ctl_proto.h"
 #include "daemon.h"
 #include "discovery.h"
+#include "dump_dirs.h"
 #include "governor.h"
 #include "incident.h"
 #include "ingest.h"
-#include "dump_dirs.h"
 #include "retention.h"
 #include "tracked.h"
 
