@@ -1207,11 +1207,18 @@ static int pread_exact(int fd, void *buf, size_t len, size_t off, char *err, siz
 	return 0;
 }
 
+/* Block headers the metadata-only read walks, one pread each: a writer
+ * makes at most DIAL9_DUMP_MAX_EVENTS / DIAL9_DUMP_BLOCK_EVENTS (1024); a
+ * file of more (legal, but no writer's) keeps its declared count unchecked,
+ * so that a hostile file costs a listing at most this many reads. */
+#define INFO_MAX_BLOCKS 4096u
+
 /* The events section of fd (at sec): its declared events, and every block
  * header checked as read_events' first pass does, nothing inflated. */
-static int info_events(int fd, const struct span *sec, uint64_t *nevents, char *err,
+static int info_events(int fd, const struct span *sec, struct dial9_dump_info *out, char *err,
 		       size_t errlen)
 {
+	uint64_t *nevents = &out->nevents;
 	uint8_t hdr[EVENTS_HDR_SIZE > BLOCK_HDR_SIZE ? EVENTS_HDR_SIZE : BLOCK_HDR_SIZE] = { 0 };
 	uint64_t total = 0;
 	uint32_t nblocks;
@@ -1225,7 +1232,7 @@ static int info_events(int fd, const struct span *sec, uint64_t *nevents, char *
 	}
 	rc = check_events_header(hdr, sec->len, DIAL9_DUMP_MAX_EVENTS, nevents, &nblocks, err,
 				 errlen);
-	if (rc)
+	if (rc || nblocks > INFO_MAX_BLOCKS)
 		return rc;
 	off = EVENTS_HDR_SIZE;
 	for (uint32_t b = 0; b < nblocks; b++) {
@@ -1238,7 +1245,9 @@ static int info_events(int fd, const struct span *sec, uint64_t *nevents, char *
 		if (rc)
 			return rc;
 	}
-	return check_block_total(off, sec->len, total, *nevents, err, errlen);
+	rc = check_block_total(off, sec->len, total, *nevents, err, errlen);
+	out->nevents_checked = !rc;
+	return rc;
 }
 
 int dial9_dump__read_info_fd(int fd, struct dial9_dump_info *out, char *err, size_t errlen)
@@ -1294,7 +1303,7 @@ int dial9_dump__read_info_fd(int fd, struct dial9_dump_info *out, char *err, siz
 	if (!rc)
 		rc = read_meta(&secs[SEC_META], &out->meta, err, errlen);
 	if (!rc)
-		rc = info_events(fd, &secs[SEC_EVENTS], &out->nevents, err, errlen);
+		rc = info_events(fd, &secs[SEC_EVENTS], out, err, errlen);
 	free(meta);
 	out->meta.version = get_u32(head + 8);
 	out->file_size = size;

@@ -139,7 +139,9 @@ int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_re
  * err, as dial9_dump__read; *out is cleared on failure. */
 struct dial9_dump_info {
 	struct dial9_dump_meta meta; /* meta.version: the file's format version */
-	uint64_t nevents;            /* declared, and what the block headers add up to */
+	uint64_t nevents;            /* declared */
+	bool nevents_checked;        /* and what the block headers add up to (false:
+					more blocks than a writer makes, not walked) */
 	uint64_t file_size;
 };
 int dial9_dump__read_info_fd(int fd, struct dial9_dump_info *out, char *err, size_t errlen);

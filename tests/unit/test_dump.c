@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "dump.h"
 #include "itest.h"
@@ -515,6 +516,7 @@ static void test_read_info(void **state)
 	if (info_of(path, &info, err, sizeof(err)))
 		fail_msg("read_info: %s", err);
 	assert_int_equal(info.nevents, d->nevents);
+	assert_true(info.nevents_checked);
 	assert_int_equal(info.meta.pid, 4242);
 	assert_int_equal(info.meta.signal, 11);
 	assert_int_equal(info.meta.reason_task, d->meta.reason_task);
@@ -566,6 +568,77 @@ static void test_read_info(void **state)
 	dial9_dump__free(d);
 }
 
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A legal dump no writer makes: 5000 blocks of one event.  The metadata
+ * read walks at most 4096 block headers: it keeps the declared count and
+ * says it is unchecked; the full read accepts the file. */
+static void test_read_info_many_blocks(void **state)
+{
+	enum { NB = 5000 };
+	uint8_t rec[32] = { 0 }, z[64], *f, *q;
+	uLongf zlen = sizeof(z);
+	struct dial9_dump_info info;
+	struct dial9_dump *r = NULL;
+	char path[8192], err[256] = "";
+	size_t len, evlen;
+	int fd;
+
+	rec[28] = DIAL9_EV_WAKE; /* kind */
+	assert_int_equal(compress(z, &zlen, rec, sizeof(rec)), Z_OK);
+	evlen = 16 + NB * (8 + zlen);
+	len = 32 + (16 + 12) + (16 + 4) + (16 + evlen) + 16;
+	f = calloc(1, len);
+	assert_non_null(f);
+	memcpy(f, "DIAL9DMP", 8);
+	put_le(f + 8, DIAL9_FORMAT_VERSION, 4);
+	put_le(f + 12, 32, 4);
+	put_le(f + 16, len, 8);
+	q = f + 32;
+	put_le(q, 1, 4);                   /* metadata: pid only */
+	put_le(q + 8, 12, 8);
+	put_le(q + 16, 1, 4);
+	put_le(q + 20, 4, 4);
+	put_le(q + 24, 77, 4);
+	q += 28;
+	put_le(q, 2, 4);                   /* no strings */
+	put_le(q + 8, 4, 8);
+	q += 20;
+	put_le(q, 3, 4);                   /* events */
+	put_le(q + 8, evlen, 8);
+	put_le(q + 16, NB, 8);
+	put_le(q + 24, NB, 4);
+	q += 32;
+	for (int b = 0; b < NB; b++, q += 8 + zlen) {
+		put_le(q, 1, 4);
+		put_le(q + 4, zlen, 4);
+		memcpy(q + 8, z, zlen);
+	}
+	len = (size_t)(q - f) + 16;
+	put_le(f + 16, len, 8);
+	memcpy(q, "DIAL9END", 8);
+	put_le(q + 12, (uint32_t)crc32(0, f, (uInt)(len - 4)), 4);
+	path_in_dir(path, sizeof(path), "blocks.d9");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0 && write(fd, f, len) == (ssize_t)len);
+	close(fd);
+	if (dial9_dump__read(path, &r, err, sizeof(err)))
+		fail_msg("full read: %s", err);
+	assert_int_equal(r->nevents, NB);
+	dial9_dump__free(r);
+	assert_int_equal(info_of(path, &info, err, sizeof(err)), 0);
+	assert_int_equal(info.nevents, NB);
+	assert_false(info.nevents_checked);
+	assert_int_equal(info.meta.pid, 77);
+	dial9_dump_info__clear(&info);
+	unlink(path);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_many_events_fast),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_read_info),
+		cmocka_unit_test(test_read_info_many_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -218,6 +218,7 @@ static int info_json(const struct catalogue_entry *e, const char *checksum)
 		json_writer__kv_u64(w, "duration_ns", span_ns(m));
 		json_writer__kv_u64(w, "clock_base_ns", m->clock_base_ns);
 		json_writer__kv_u64(w, "events", e->info.nevents);
+		json_writer__kv_bool(w, "events_checked", e->info.nevents_checked);
 		json_writer__kv_u64(w, "lost", m->lost_ringbuf + m->lost_window);
 		json_writer__kv_u64(w, "lost_ringbuf", m->lost_ringbuf);
 		json_writer__kv_u64(w, "lost_window", m->lost_window);
@@ -274,7 +275,9 @@ static void info_text(const struct catalogue_entry *e, const char *checksum)
 	printf("     Window: %.3f s", (double)span_ns(m) / 1e9);
 	if (m->clock_base_ns)
 		printf(", from %s", local_time((int64_t)wall0, when, sizeof(when)));
-	printf("\n     Events: %llu\n", (unsigned long long)e->info.nevents);
+	printf("\n     Events: %llu%s\n", (unsigned long long)e->info.nevents,
+	       e->info.nevents_checked ? "" : " (as declared: more blocks than a writer makes, "
+	       "not checked; dial9 summary reads them)");
 	printf("       Lost: %llu (ring buffer %llu, window budget %llu); %llu older than the "
 	       "window left out (not lost)\n",
 	       (unsigned long long)(m->lost_ringbuf + m->lost_window),
