@@ -111,18 +111,21 @@ $(BUILD):
 	$(Q)mkdir -p $@
 
 # --- tests -------------------------------------------------------------------
-# Tests link the daemon's modules and the dial9 tool's (analysis, views),
-# all but their main(), and the library.
+# Tests link the daemon's modules, the dial9 tool's (analysis, views) and
+# dial9ctl's (the dump catalogue), all but their main(), and the library.
 DAEMON_LIB_OBJS := $(filter-out $(OBJ)/daemon/main.o,$(DAEMON_SRCS:%.c=$(OBJ)/%.o))
 DIAL9_VIEW_OBJS := $(filter-out %/main.o,$(DIAL9_SRCS:%.c=$(OBJ)/%.o))
-$(OBJ)/tests/%.o: CFLAGS += -Idaemon -Itools/dial9
+CTL_LIB_OBJS    := $(filter-out %/main.o,$(CTL_SRCS:%.c=$(OBJ)/%.o))
+$(OBJ)/tests/%.o: CFLAGS += -Idaemon -Itools/dial9 -Itools/dial9ctl
 
-$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(TEST_HELPER_OBJS) $(DAEMON_LIB_OBJS) $(DIAL9_VIEW_OBJS) $(LIB)
+$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(TEST_HELPER_OBJS) $(DAEMON_LIB_OBJS) $(DIAL9_VIEW_OBJS) \
+		  $(CTL_LIB_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@
 
-$(ITEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/integration/%.o $(TEST_HELPER_OBJS) $(DAEMON_LIB_OBJS) $(DIAL9_VIEW_OBJS) $(LIB)
+$(ITEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/integration/%.o $(TEST_HELPER_OBJS) $(DAEMON_LIB_OBJS) \
+			      $(DIAL9_VIEW_OBJS) $(CTL_LIB_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -lcmocka -lm -o $@

@@ -63,6 +63,7 @@ struct daemon {
 	struct tracked *released;        /* detached, to free after the batch */
 	struct request_bucket request_buckets[DIAL9D_REQUEST_BUCKETS];
 	int state_lock_fd;               /* flock: one daemon per state directory */
+	bool dump_acl_refused;           /* the file system refused a dumps directory's ACL */
 	uint32_t nprocs;
 	uint64_t start_ns;
 	uint64_t dumps_written;

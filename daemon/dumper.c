@@ -11,13 +11,15 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dump_dirs.h"
 #include "dumper.h"
 #include "ingest.h"
 #include "journal.h"
 #include "retention.h"
 
-static void dump_name(const struct tracked *t, uint32_t reason, uint64_t real_ns, char *buf,
-		      size_t len)
+/* DIR/COMM.PID.STAMP.MSEC.REASON.dial9 (dump_dir.h) */
+static void dump_name(const struct tracked *t, const char *dir, uint32_t reason, uint64_t real_ns,
+		      char *buf, size_t len)
 {
 	time_t secs = (time_t)(real_ns / 1000000000ULL);
 	char stamp[32] = "unknown";
@@ -33,7 +35,7 @@ static void dump_name(const struct tracked *t, uint32_t reason, uint64_t real_ns
 			comm[i] = '_';
 	if (gmtime_r(&secs, &tm))
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(buf, len, "%s/dumps/%s.%d.%s.%03u.%s.dial9", t->d->o.state_dir, comm, t->pid, stamp,
+	snprintf(buf, len, "%s/%s.%d.%s.%03u.%s.dial9", dir, comm, t->pid, stamp,
 		 (unsigned)(real_ns / 1000000ULL % 1000), dial9_reason_name(reason));
 }
 
@@ -75,7 +77,7 @@ static int write_to_state_dir(struct daemon *d, struct tracked *t, uint32_t reas
 			      size_t path_len, char *err, size_t errlen)
 {
 	enum dump_rank rank = retention__rank(reason);
-	char path[PATH_MAX];
+	char dir[PATH_MAX - 96], path[PATH_MAX]; /* a dump name is under 96 bytes */
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int ret, tries;
@@ -85,7 +87,12 @@ static int write_to_state_dir(struct daemon *d, struct tracked *t, uint32_t reas
 		snprintf(err, errlen, "cannot encode the window: %s", strerror(-ret));
 		return ret;
 	}
-	dump_name(t, reason, real_ns, path, sizeof(path));
+	ret = dump_dirs__for_uid(d, t->uid, dir, sizeof(dir), err, errlen);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	dump_name(t, dir, reason, real_ns, path, sizeof(path));
 	for (tries = 0; tries < 2; tries++) {
 		/* the second round asks for twice the room: the first estimate fell short */
 		ret = retention__make_room(d, rank, t->uid, (uint64_t)len << tries, err, errlen);

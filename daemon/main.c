@@ -29,6 +29,7 @@
 #include "ctl_proto.h"
 #include "daemon.h"
 #include "discovery.h"
+#include "dump_dirs.h"
 #include "governor.h"
 #include "incident.h"
 #include "ingest.h"
@@ -148,26 +149,26 @@ static int load_config(int argc, char **argv, struct dial9_config *cfg)
 	return ret;
 }
 
-/* STATE_DIR/dumps, one daemon per state directory (a second one would
- * remove the first one's dumps in progress as stale), and the temp files of
- * dumps a crash of the daemon interrupted. */
+/* STATE_DIR, one daemon per state directory (a second one would remove the
+ * first one's dumps in progress as stale), STATE_DIR/dumps and who may read
+ * it (dump_dirs.c), and the temp files of dumps a crash of the daemon
+ * interrupted. */
 static int setup_state_dir(struct daemon *d)
 {
 	char path[PATH_MAX];
+	int ret;
 
 	if (mkdir(d->o.state_dir, 0755) && errno != EEXIST)
 		return -errno;
-	if (snprintf(path, sizeof(path), "%s/dumps", d->o.state_dir) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/dial9d.lock", d->o.state_dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/dial9d.lock", d->o.state_dir);
 	d->state_lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (d->state_lock_fd < 0)
 		return -errno;
 	if (flock(d->state_lock_fd, LOCK_EX | LOCK_NB))
 		return errno == EWOULDBLOCK ? -EBUSY : -errno;
-	return retention__clean_temps(d);
+	ret = dump_dirs__setup(d);
+	return ret ? ret : retention__clean_temps(d);
 }
 
 static int add_fd(struct daemon *d, struct ep_source *src, enum ep_kind kind, int fd)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dial9_ctl.h"
+#include "dump_dir.h"
 #include "json_writer.h"
 #include "options.h"
 
@@ -20,8 +21,8 @@
 const struct dial9_option dial9d_options[] = {
 	{ "socket", 's', DIAL9_OPTION_PATH, FIELD(socket_path), 0, 0, 0, "/run/dial9/dial9d.sock",
 	  "PATH", "control socket" },
-	{ "state-dir", 'd', DIAL9_OPTION_PATH, FIELD(state_dir), 0, 0, 0, "/var/lib/dial9", "DIR",
-	  "dumps go to DIR/dumps" },
+	{ "state-dir", 'd', DIAL9_OPTION_PATH, FIELD(state_dir), 0, 0, 0, DIAL9_STATE_DIR_DEFAULT,
+	  "DIR", "dumps go to DIR/dumps/UID (the dumped process's owner; DIR/dumps: root's, 0711)" },
 	{ "journal-socket", 0, DIAL9_OPTION_PATH, FIELD(journal_socket), 0, 0, 0,
 	  "/run/systemd/journal/socket", "PATH",
 	  "each dump written is one structured journal entry sent here (MESSAGE_ID "

@@ -12,9 +12,9 @@
  * else's.  A request dump may only evict request dumps of its own uid (the
  * owner of the dump file: the owner of the dumped process).  A uid keeps at
  * most max_request_dumps request dumps, and request dumps leave dump_reserve
- * bytes of the file system free for the ranks above.
+ * bytes of the file system free for the ranks above.  Every dump counts:
+ * each uid's directory and the flat layout of older versions (dump_dir.h).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,14 +25,13 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "dump_dir.h"
 #include "retention.h"
 
 #define RETENTION_SCAN_MAX 100000 /* files looked at per pass */
-#define DUMP_SUFFIX ".dial9"
-#define TEMP_INFIX ".dial9.tmp." /* dial9_dump__write's ".NAME.dial9.tmp.XXXXXX" */
 
 struct dump_file {
-	char name[256];
+	char name[256 + 16]; /* "UID/NAME.dial9", or "NAME.dial9" (legacy), in STATE/dumps */
 	struct timespec mtime;
 	uint64_t bytes;     /* st_size: what the limits count */
 	uint64_t blocks;    /* bytes the file system gets back when it goes */
@@ -54,9 +53,9 @@ enum dump_rank retention__rank(uint32_t reason)
 }
 
 /* The rank of a dump file from the reason its name ends with. */
-static enum dump_rank rank_of_name(const char *name, size_t len)
+static enum dump_rank rank_of_name(const char *name)
 {
-	const char *end = name + len - strlen(DUMP_SUFFIX), *dot = end;
+	const char *end = name + strlen(name) - strlen(".dial9"), *dot = end;
 	uint32_t r;
 
 	while (dot > name && dot[-1] != '.')
@@ -69,12 +68,6 @@ static enum dump_rank rank_of_name(const char *name, size_t len)
 			return retention__rank(r);
 	}
 	return DUMP_RANK_CRASH;
-}
-
-static bool is_dump_name(const char *n, size_t len)
-{
-	return n[0] != '.' && len > strlen(DUMP_SUFFIX) &&
-	       !strcmp(n + len - strlen(DUMP_SUFFIX), DUMP_SUFFIX);
 }
 
 /* Eviction order: the lowest rank first, the oldest first within a rank. */
@@ -91,43 +84,56 @@ static int by_eviction_order(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static int scan(DIR *dp, struct dump_file **out, size_t *nout)
+struct scan {
+	struct dump_file *files;
+	size_t n, cap;
+};
+
+static int scan_one(void *ctx, const struct dial9_dump_file *f)
 {
-	struct dump_file *files = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	int dfd = dirfd(dp);
+	struct scan *sc = ctx;
+	struct dump_file *df;
 
-	while ((de = readdir(dp)) && n < RETENTION_SCAN_MAX) {
-		size_t len = strlen(de->d_name);
-		struct stat st;
+	if (!f->name) /* a directory that cannot be read: nothing to count there */
+		return 0;
+	if (sc->n >= RETENTION_SCAN_MAX)
+		return 1;
+	if (sc->n == sc->cap) {
+		size_t cap = sc->cap ? sc->cap * 2 : 64;
+		struct dump_file *nf = realloc(sc->files, cap * sizeof(*nf));
 
-		if (!is_dump_name(de->d_name, len) || len >= sizeof(files->name))
-			continue;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
-			continue;
-		if (n == cap) {
-			struct dump_file *nf = realloc(files, (cap ? cap * 2 : 64) * sizeof(*files));
-
-			if (!nf) {
-				free(files);
-				return -ENOMEM;
-			}
-			files = nf;
-			cap = cap ? cap * 2 : 64;
-		}
-		memcpy(files[n].name, de->d_name, len + 1);
-		files[n].mtime = st.st_mtim;
-		files[n].bytes = (uint64_t)st.st_size;
-		files[n].blocks = (uint64_t)st.st_blocks * 512;
-		files[n].uid = st.st_uid;
-		files[n].rank = rank_of_name(de->d_name, len);
-		files[n].gone = false;
-		n++;
+		if (!nf)
+			return -ENOMEM;
+		sc->files = nf;
+		sc->cap = cap;
 	}
-	qsort(files, n, sizeof(*files), by_eviction_order);
-	*out = files;
-	*nout = n;
+	df = &sc->files[sc->n];
+	if (snprintf(df->name, sizeof(df->name), "%s%s%s", f->subdir, f->subdir[0] ? "/" : "",
+		     f->name) >= (int)sizeof(df->name))
+		return 0;
+	df->mtime = f->st->st_mtim;
+	df->bytes = (uint64_t)f->st->st_size;
+	df->blocks = (uint64_t)f->st->st_blocks * 512;
+	df->uid = f->st->st_uid;
+	df->rank = rank_of_name(f->name);
+	df->gone = false;
+	sc->n++;
+	return 0;
+}
+
+/* Every dump file of the state directory, in eviction order. */
+static int scan(struct daemon *d, struct dump_file **out, size_t *nout)
+{
+	struct scan sc = { 0 };
+	int ret = dial9_dump_dir__walk(d->o.state_dir, true, false, scan_one, &sc);
+
+	if (ret < 0) {
+		free(sc.files);
+		return ret;
+	}
+	qsort(sc.files, sc.n, sizeof(*sc.files), by_eviction_order);
+	*out = sc.files;
+	*nout = sc.n;
 	return 0;
 }
 
@@ -240,17 +246,11 @@ int retention__make_room(struct daemon *d, enum dump_rank rank, uid_t owner, uin
 	size_t n = 0, i;
 	bool feasible;
 	ssize_t v;
-	DIR *dp;
-	int ret;
+	int dfd, ret;
 
-	snprintf(dir, sizeof(dir), "%s/dumps", d->o.state_dir);
-	dp = opendir(dir);
-	if (!dp) {
-		ret = -errno;
-		snprintf(err, errlen, "dumps directory %s: %s", dir, strerror(-ret));
-		return ret;
-	}
-	ret = scan(dp, &files, &n);
+	dial9_dump_dir__path(d->o.state_dir, dir, sizeof(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	ret = dfd < 0 ? -errno : scan(d, &files, &n);
 	if (ret) {
 		snprintf(err, errlen, "dumps directory %s: %s", dir, strerror(-ret));
 		goto out;
@@ -262,7 +262,7 @@ int retention__make_room(struct daemon *d, enum dump_rank rank, uid_t owner, uin
 			r.own_requests++;
 	}
 	/* the file rounded up to blocks, and a block for the directory */
-	if (fstatvfs(dirfd(dp), &vfs) == 0 && vfs.f_frsize) {
+	if (fstatvfs(dfd, &vfs) == 0 && vfs.f_frsize) {
 		uint64_t block = vfs.f_frsize, total = (uint64_t)vfs.f_blocks * block;
 
 		r.fs_free = (uint64_t)vfs.f_bfree * block;
@@ -302,45 +302,28 @@ int retention__make_room(struct daemon *d, enum dump_rank rank, uid_t owner, uin
 	while (!fits(d, &r, rank, bytes) && (v = next_victim(files, n, rank, owner)) >= 0 &&
 	       (feasible || files[v].rank < rank)) {
 		files[v].gone = true;
-		if (unlinkat(dirfd(dp), files[v].name, 0) == 0) {
+		if (unlinkat(dfd, files[v].name, 0) == 0) {
 			forget(&r, &files[v], owner);
 			fprintf(stderr, "dial9d: removed dump %s/%s (retention)\n", dir,
 				files[v].name);
 		}
 	}
 out:
-	closedir(dp);
+	if (dfd >= 0)
+		close(dfd);
 	free(files);
 	return ret;
 }
 
-/* ".NAME.dial9.tmp.XXXXXX" */
-static bool is_temp_name(const char *n)
+static int remove_temp(void *ctx, const struct dial9_dump_file *f)
 {
-	return n[0] == '.' && strstr(n, TEMP_INFIX) &&
-	       strlen(strstr(n, TEMP_INFIX) + strlen(TEMP_INFIX)) == 6;
+	if (f->name && f->temp && unlinkat(f->dirfd, f->name, 0) == 0)
+		fprintf(stderr, "dial9d: removed %s/%s, left by an interrupted dump\n", f->dir,
+			f->name);
+	return 0;
 }
 
 int retention__clean_temps(struct daemon *d)
 {
-	char dir[PATH_MAX];
-	struct dirent *de;
-	DIR *dp;
-
-	snprintf(dir, sizeof(dir), "%s/dumps", d->o.state_dir);
-	dp = opendir(dir);
-	if (!dp)
-		return -errno;
-	while ((de = readdir(dp))) {
-		struct stat st;
-
-		if (!is_temp_name(de->d_name) ||
-		    fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
-			continue;
-		if (unlinkat(dirfd(dp), de->d_name, 0) == 0)
-			fprintf(stderr, "dial9d: removed %s/%s, left by an interrupted dump\n", dir,
-				de->d_name);
-	}
-	closedir(dp);
-	return 0;
+	return dial9_dump_dir__walk(d->o.state_dir, true, true, remove_temp, NULL);
 }

@@ -53,6 +53,9 @@ server_dump=$(ctl dump --pid "$server_pid")
 blocker_dump=$(ctl dump --pid "$blocker_pid")
 echo "$server_dump"
 echo "$blocker_dump"
+echo
+echo "== the dump catalogue (read from the state directory, no daemon needed)"
+"$build/dial9ctl" dumps --state-dir "$work/state"
 
 echo
 echo "################ dial9 summary (server) ################"

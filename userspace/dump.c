@@ -241,6 +241,13 @@ void dial9_dump__free(struct dial9_dump *d)
 	free(d);
 }
 
+uint64_t dial9_dump_meta__wall_ns(const struct dial9_dump_meta *m)
+{
+	if (m->dump_realtime_ns)
+		return m->dump_realtime_ns;
+	return m->clock_base_ns ? m->clock_base_ns + m->end_ns : 0;
+}
+
 /* --- writer ----------------------------------------------------------------- */
 
 /* Growable output buffer with a sticky error. */
@@ -577,7 +584,8 @@ int dial9_dump__write_encoded(const void *buf, size_t len, const char *path, uns
 /* --- reader ----------------------------------------------------------------- */
 
 struct span {
-	const uint8_t *p;
+	const uint8_t *p; /* the payload, when in memory */
+	size_t at;        /* its offset in the file */
 	size_t len;
 	int seen;
 };
@@ -751,6 +759,71 @@ static int read_strings(const struct span *sec, struct dial9_strtab *t, char *er
 	return 0;
 }
 
+/* The events section's header (its first EVENTS_HDR_SIZE bytes at p, of a
+ * section of len bytes): the declared events and blocks, checked against the
+ * format's limits, the reader's (max_events: -E2BIG) and the section. */
+static int check_events_header(const uint8_t *p, size_t len, uint64_t max_events,
+			       uint64_t *nevents, uint32_t *nblocks, char *err, size_t errlen)
+{
+	if (len < EVENTS_HDR_SIZE)
+		return fail(err, errlen, -EBADMSG, "events: header cut short");
+	*nevents = get_u64(p);
+	*nblocks = get_u32(p + 8);
+	if (*nevents > DIAL9_DUMP_MAX_EVENTS)
+		return fail(err, errlen, -EBADMSG, "events: %llu events declared (limit %llu)",
+			    (unsigned long long)*nevents, (unsigned long long)DIAL9_DUMP_MAX_EVENTS);
+	if (*nevents > max_events)
+		return fail(err, errlen, -E2BIG,
+			    "%llu events, more than the reader's limit of %llu events",
+			    (unsigned long long)*nevents, (unsigned long long)max_events);
+	if (*nblocks > (len - EVENTS_HDR_SIZE) / BLOCK_HDR_SIZE)
+		return fail(err, errlen, -EBADMSG, "events: %u blocks cannot fit in %zu bytes",
+			    *nblocks, len);
+	return 0;
+}
+
+/* Block b's header at p (left: the section's bytes from there on): its
+ * count and compressed length checked; *off moves past the block and
+ * *total adds its events. */
+static int check_block_header(const uint8_t *p, uint32_t b, size_t left, size_t *off,
+			      uint64_t *total, char *err, size_t errlen)
+{
+	uint32_t count, clen;
+
+	if (left < BLOCK_HDR_SIZE)
+		return fail(err, errlen, -EBADMSG, "events: block %u header cut short", b);
+	count = get_u32(p);
+	clen = get_u32(p + 4);
+	left -= BLOCK_HDR_SIZE;
+	if (count == 0 || count > DIAL9_DUMP_BLOCK_EVENTS)
+		return fail(err, errlen, -EBADMSG, "events: block %u holds %u events (1..%u)",
+			    b, count, DIAL9_DUMP_BLOCK_EVENTS);
+	if (clen > left)
+		return fail(err, errlen, -EBADMSG,
+			    "events: block %u length %u exceeds the section", b, clen);
+	if ((uint64_t)count * EVENT_SIZE > (uint64_t)clen * DEFLATE_MAX_RATIO + DEFLATE_SLACK)
+		return fail(err, errlen, -EBADMSG,
+			    "events: block %u declares %u events in %u compressed bytes",
+			    b, count, clen);
+	*off += BLOCK_HDR_SIZE + clen;
+	*total += count;
+	return 0;
+}
+
+/* The blocks end where the section does and hold the events declared. */
+static int check_block_total(size_t off, size_t len, uint64_t total, uint64_t nevents,
+			     char *err, size_t errlen)
+{
+	if (off != len)
+		return fail(err, errlen, -EBADMSG, "events: %zu stray bytes after the blocks",
+			    len - off);
+	if (total != nevents)
+		return fail(err, errlen, -EBADMSG,
+			    "events: blocks hold %llu events, header says %llu",
+			    (unsigned long long)total, (unsigned long long)nevents);
+	return 0;
+}
+
 static int read_events(const struct span *sec, uint64_t max_events, struct dial9_dump *d,
 		       char *err, size_t errlen)
 {
@@ -762,54 +835,20 @@ static int read_events(const struct span *sec, uint64_t max_events, struct dial9
 	int zinit = 0, rc = 0;
 	size_t off;
 
-	if (sec->len < EVENTS_HDR_SIZE)
-		return fail(err, errlen, -EBADMSG, "events: header cut short");
-	nevents = get_u64(sec->p);
-	nblocks = get_u32(sec->p + 8);
-	if (nevents > DIAL9_DUMP_MAX_EVENTS)
-		return fail(err, errlen, -EBADMSG, "events: %llu events declared (limit %llu)",
-			    (unsigned long long)nevents, (unsigned long long)DIAL9_DUMP_MAX_EVENTS);
-	if (nevents > max_events)
-		return fail(err, errlen, -E2BIG,
-			    "%llu events, more than the reader's limit of %llu events",
-			    (unsigned long long)nevents, (unsigned long long)max_events);
-	if (nblocks > (sec->len - EVENTS_HDR_SIZE) / BLOCK_HDR_SIZE)
-		return fail(err, errlen, -EBADMSG, "events: %u blocks cannot fit in %zu bytes",
-			    nblocks, sec->len);
-
+	rc = check_events_header(sec->p, sec->len, max_events, &nevents, &nblocks, err, errlen);
+	if (rc)
+		return rc;
 	/* Pass 1: block headers only, so nothing is allocated for declared sizes
 	 * that the file cannot back. */
 	off = EVENTS_HDR_SIZE;
 	for (uint32_t b = 0; b < nblocks; b++) {
-		uint32_t count, clen;
-
-		if (sec->len - off < BLOCK_HDR_SIZE)
-			return fail(err, errlen, -EBADMSG, "events: block %u header cut short", b);
-		count = get_u32(sec->p + off);
-		clen = get_u32(sec->p + off + 4);
-		off += BLOCK_HDR_SIZE;
-		if (count == 0 || count > DIAL9_DUMP_BLOCK_EVENTS)
-			return fail(err, errlen, -EBADMSG, "events: block %u holds %u events (1..%u)",
-				    b, count, DIAL9_DUMP_BLOCK_EVENTS);
-		if (clen > sec->len - off)
-			return fail(err, errlen, -EBADMSG,
-				    "events: block %u length %u exceeds the section", b, clen);
-		if ((uint64_t)count * EVENT_SIZE > (uint64_t)clen * DEFLATE_MAX_RATIO + DEFLATE_SLACK)
-			return fail(err, errlen, -EBADMSG,
-				    "events: block %u declares %u events in %u compressed bytes",
-				    b, count, clen);
-		off += clen;
-		total += count;
+		rc = check_block_header(sec->p + off, b, sec->len - off, &off, &total, err, errlen);
+		if (rc)
+			return rc;
 	}
-	if (off != sec->len)
-		return fail(err, errlen, -EBADMSG, "events: %zu stray bytes after the blocks",
-			    sec->len - off);
-	if (total != nevents)
-		return fail(err, errlen, -EBADMSG,
-			    "events: blocks hold %llu events, header says %llu",
-			    (unsigned long long)total, (unsigned long long)nevents);
-	if (nevents == 0)
-		return 0;
+	rc = check_block_total(off, sec->len, total, nevents, err, errlen);
+	if (rc || nevents == 0)
+		return rc;
 
 	/* Pass 2: decompress.  The array grows as blocks decode, so what is
 	 * allocated is backed by data that really inflated. */
@@ -914,6 +953,18 @@ static int check_header(const uint8_t *p, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+/* The header's own size (p: a header check_header passed, of a file of len
+ * bytes): where the sections start. */
+static int check_header_size(const uint8_t *p, size_t len, uint32_t *hsize, char *err,
+			     size_t errlen)
+{
+	*hsize = get_u32(p + 12);
+	if (*hsize < HEADER_SIZE || *hsize > MAX_HEADER_SIZE || *hsize > len - TRAILER_SIZE ||
+	    len < HEADER_SIZE + TRAILER_SIZE)
+		return fail(err, errlen, -EBADMSG, "corrupt header: header size %u", *hsize);
+	return 0;
+}
+
 /* Header, size and checksum.  Sets *body_end to where the sections end. */
 static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size_t *body_end,
 			  char *err, size_t errlen)
@@ -922,12 +973,10 @@ static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size
 	int rc;
 
 	rc = check_header(p, len, err, errlen);
+	if (!rc)
+		rc = check_header_size(p, len, &hsize, err, errlen);
 	if (rc)
 		return rc;
-	hsize = get_u32(p + 12);
-	if (hsize < HEADER_SIZE || hsize > MAX_HEADER_SIZE || hsize > len - TRAILER_SIZE ||
-	    len < HEADER_SIZE + TRAILER_SIZE)
-		return fail(err, errlen, -EBADMSG, "corrupt header: header size %u", hsize);
 	crc = (uint32_t)crc32(crc32(0, NULL, 0), p, (uInt)(len - 4));
 	if (crc != get_u32(p + len - 4))
 		return fail(err, errlen, -EBADMSG, "checksum mismatch (file corrupt)");
@@ -935,6 +984,46 @@ static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size
 		return fail(err, errlen, -EBADMSG, "corrupt trailer: end marker missing");
 	*body_start = hsize;
 	*body_end = len - TRAILER_SIZE;
+	return 0;
+}
+
+/* The section header hdr at *off of a body ending at end (read only when
+ * the body holds one there): its length checked against the body and a
+ * known type against the sections seen, noted in secs; *off moves past the
+ * section.  Unknown types (a newer writer's) are skipped. */
+static int take_section(struct span *secs, const uint8_t *hdr, size_t *off, size_t end,
+			char *err, size_t errlen)
+{
+	uint32_t type;
+	uint64_t slen;
+
+	if (end - *off < SECTION_HDR_SIZE)
+		return fail(err, errlen, -EBADMSG, "section header at offset %zu cut short", *off);
+	type = get_u32(hdr);
+	slen = get_u64(hdr + 8);
+	*off += SECTION_HDR_SIZE;
+	if (slen > end - *off)
+		return fail(err, errlen, -EBADMSG,
+			    "section %u at offset %zu: length %llu exceeds the file",
+			    type, *off - SECTION_HDR_SIZE, (unsigned long long)slen);
+	if (type >= SEC_META && type <= SEC_EVENTS) {
+		if (secs[type].seen)
+			return fail(err, errlen, -EBADMSG, "duplicate %s section",
+				    section_name(type));
+		secs[type].at = *off;
+		secs[type].len = (size_t)slen;
+		secs[type].seen = 1;
+	}
+	*off += (size_t)slen;
+	return 0;
+}
+
+static int check_sections_present(const struct span *secs, char *err, size_t errlen)
+{
+	for (uint32_t t = SEC_META; t <= SEC_EVENTS; t++) {
+		if (!secs[t].seen)
+			return fail(err, errlen, -EBADMSG, "missing %s section", section_name(t));
+	}
 	return 0;
 }
 
@@ -973,32 +1062,15 @@ int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_re
 		return rc;
 
 	while (off < end) {
-		uint32_t type;
-		uint64_t slen;
-
-		if (end - off < SECTION_HDR_SIZE)
-			return fail(err, errlen, -EBADMSG, "section header at offset %zu cut short", off);
-		type = get_u32(p + off);
-		slen = get_u64(p + off + 8);
-		off += SECTION_HDR_SIZE;
-		if (slen > end - off)
-			return fail(err, errlen, -EBADMSG,
-				    "section %u at offset %zu: length %llu exceeds the file",
-				    type, off - SECTION_HDR_SIZE, (unsigned long long)slen);
-		if (type >= SEC_META && type <= SEC_EVENTS) {
-			if (secs[type].seen)
-				return fail(err, errlen, -EBADMSG, "duplicate %s section",
-					    section_name(type));
-			secs[type].p = p + off;
-			secs[type].len = (size_t)slen;
-			secs[type].seen = 1;
-		} /* else: unknown section from a newer writer, skip */
-		off += (size_t)slen;
+		rc = take_section(secs, p + off, &off, end, err, errlen);
+		if (rc)
+			return rc;
 	}
-	for (uint32_t t = SEC_META; t <= SEC_EVENTS; t++) {
-		if (!secs[t].seen)
-			return fail(err, errlen, -EBADMSG, "missing %s section", section_name(t));
-	}
+	rc = check_sections_present(secs, err, errlen);
+	if (rc)
+		return rc;
+	for (uint32_t t = SEC_META; t <= SEC_EVENTS; t++)
+		secs[t].p = p + secs[t].at;
 
 	d = dial9_dump__new();
 	if (!d)
@@ -1028,6 +1100,29 @@ static const char *file_type_name(mode_t mode)
 	case S_IFSOCK: return "a socket";
 	default: return "not a regular file";
 	}
+}
+
+/* fd is a regular file a dump may be (a FIFO or a device could block or
+ * never end): its size. */
+static int check_file(int fd, size_t *size, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		return fail(err, errlen, rc, "cannot stat: %s", strerror(-rc));
+	}
+	if (S_ISDIR(st.st_mode))
+		return fail(err, errlen, -EISDIR, "is a directory");
+	if (!S_ISREG(st.st_mode))
+		return fail(err, errlen, -EINVAL, "not a regular file (%s)",
+			    file_type_name(st.st_mode));
+	if ((uint64_t)st.st_size > DIAL9_DUMP_MAX_FILE_SIZE)
+		return fail(err, errlen, -EFBIG, "file too large: %lld bytes (limit %llu)",
+			    (long long)st.st_size, (unsigned long long)DIAL9_DUMP_MAX_FILE_SIZE);
+	*size = (size_t)st.st_size;
+	return 0;
 }
 
 /* Up to len bytes from fd into buf until end of file; the count read, or a
@@ -1064,7 +1159,6 @@ int dial9_dump__read_opts(const char *path, const struct dial9_read_opts *opts,
 {
 	uint8_t head[HEADER_SIZE], *buf = NULL;
 	size_t size, have;
-	struct stat st;
 	ssize_t n;
 	int fd, rc;
 
@@ -1079,26 +1173,9 @@ int dial9_dump__read_opts(const char *path, const struct dial9_read_opts *opts,
 		rc = -errno;
 		return fail(err, errlen, rc, "cannot open: %s", strerror(-rc));
 	}
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		fail(err, errlen, rc, "cannot stat: %s", strerror(-rc));
+	rc = check_file(fd, &size, err, errlen);
+	if (rc)
 		goto cleanup;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = fail(err, errlen, -EISDIR, "is a directory");
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = fail(err, errlen, -EINVAL, "not a regular file (%s)",
-			  file_type_name(st.st_mode));
-		goto cleanup;
-	}
-	if ((uint64_t)st.st_size > DIAL9_DUMP_MAX_FILE_SIZE) {
-		rc = fail(err, errlen, -EFBIG, "file too large: %lld bytes (limit %llu)",
-			  (long long)st.st_size, (unsigned long long)DIAL9_DUMP_MAX_FILE_SIZE);
-		goto cleanup;
-	}
-	size = (size_t)st.st_size;
 	n = read_full(fd, head, size < HEADER_SIZE ? size : HEADER_SIZE);
 	if (n < 0) {
 		rc = fail(err, errlen, (int)n, "read failed: %s", strerror((int)-n));
@@ -1126,6 +1203,178 @@ int dial9_dump__read_opts(const char *path, const struct dial9_read_opts *opts,
 	rc = dial9_dump__read_mem_opts(buf, have + (size_t)n, opts, out, err, errlen);
 cleanup:
 	close(fd);
+	free(buf);
+	return rc;
+}
+
+/* --- metadata only ------------------------------------------------------------ */
+
+/* A metadata section longer than this is refused by the metadata-only
+ * reader: a writer's is under 140 KiB (two strings of 65535 bytes at most). */
+#define INFO_MAX_META (1u << 20)
+
+/* len bytes at off of fd, all of them, or -EBADMSG for a file that ends
+ * before (it shrank since it was measured). */
+static int pread_exact(int fd, void *buf, size_t len, size_t off, char *err, size_t errlen)
+{
+	size_t have = 0;
+
+	while (have < len) {
+		ssize_t n = pread(fd, (uint8_t *)buf + have, len - have, (off_t)(off + have));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fail(err, errlen, -errno, "read failed: %s", strerror(errno));
+		if (n == 0)
+			return fail(err, errlen, -EBADMSG, "truncated: the file ended while read");
+		have += (size_t)n;
+	}
+	return 0;
+}
+
+/* Block headers the metadata-only read walks, one pread each: a writer
+ * makes at most DIAL9_DUMP_MAX_EVENTS / DIAL9_DUMP_BLOCK_EVENTS (1024); a
+ * file of more (legal, but no writer's) keeps its declared count unchecked,
+ * so that a hostile file costs a listing at most this many reads. */
+#define INFO_MAX_BLOCKS 4096u
+
+/* The events section of fd (at sec): its declared events, and every block
+ * header checked as read_events' first pass does, nothing inflated. */
+static int info_events(int fd, const struct span *sec, struct dial9_dump_info *out, char *err,
+		       size_t errlen)
+{
+	uint64_t *nevents = &out->nevents;
+	uint8_t hdr[EVENTS_HDR_SIZE > BLOCK_HDR_SIZE ? EVENTS_HDR_SIZE : BLOCK_HDR_SIZE] = { 0 };
+	uint64_t total = 0;
+	uint32_t nblocks;
+	size_t off;
+	int rc;
+
+	if (sec->len >= EVENTS_HDR_SIZE) {
+		rc = pread_exact(fd, hdr, EVENTS_HDR_SIZE, sec->at, err, errlen);
+		if (rc)
+			return rc;
+	}
+	rc = check_events_header(hdr, sec->len, DIAL9_DUMP_MAX_EVENTS, nevents, &nblocks, err,
+				 errlen);
+	if (rc || nblocks > INFO_MAX_BLOCKS)
+		return rc;
+	off = EVENTS_HDR_SIZE;
+	for (uint32_t b = 0; b < nblocks; b++) {
+		if (sec->len - off >= BLOCK_HDR_SIZE) {
+			rc = pread_exact(fd, hdr, BLOCK_HDR_SIZE, sec->at + off, err, errlen);
+			if (rc)
+				return rc;
+		}
+		rc = check_block_header(hdr, b, sec->len - off, &off, &total, err, errlen);
+		if (rc)
+			return rc;
+	}
+	rc = check_block_total(off, sec->len, total, *nevents, err, errlen);
+	out->nevents_checked = !rc;
+	return rc;
+}
+
+int dial9_dump__read_info_fd(int fd, struct dial9_dump_info *out, char *err, size_t errlen)
+{
+	uint8_t head[HEADER_SIZE] = { 0 }, trailer[TRAILER_SIZE], sec_hdr[SECTION_HDR_SIZE];
+	struct span secs[SEC_EVENTS + 1] = { { 0 } };
+	uint8_t *meta = NULL;
+	size_t size, off, end;
+	uint32_t hsize;
+	int rc;
+
+	if (err && errlen)
+		err[0] = 0;
+	if (!out)
+		return fail(err, errlen, -EINVAL, "invalid argument");
+	memset(out, 0, sizeof(*out));
+	rc = check_file(fd, &size, err, errlen);
+	if (!rc && size)
+		rc = pread_exact(fd, head, size < HEADER_SIZE ? size : HEADER_SIZE, 0, err, errlen);
+	if (!rc)
+		rc = check_header(head, size, err, errlen);
+	if (!rc)
+		rc = check_header_size(head, size, &hsize, err, errlen);
+	if (!rc)
+		rc = pread_exact(fd, trailer, TRAILER_SIZE, size - TRAILER_SIZE, err, errlen);
+	if (rc)
+		return rc;
+	if (memcmp(trailer, END_MAGIC, MAGIC_LEN) != 0)
+		return fail(err, errlen, -EBADMSG, "corrupt trailer: end marker missing");
+	end = size - TRAILER_SIZE;
+	for (off = hsize; off < end;) {
+		if (end - off >= SECTION_HDR_SIZE) {
+			rc = pread_exact(fd, sec_hdr, SECTION_HDR_SIZE, off, err, errlen);
+			if (rc)
+				return rc;
+		}
+		rc = take_section(secs, sec_hdr, &off, end, err, errlen);
+		if (rc)
+			return rc;
+	}
+	rc = check_sections_present(secs, err, errlen);
+	if (rc)
+		return rc;
+	if (secs[SEC_META].len > INFO_MAX_META)
+		return fail(err, errlen, -EBADMSG,
+			    "metadata: %zu bytes, more than a writer makes (%u)",
+			    secs[SEC_META].len, INFO_MAX_META);
+	meta = malloc(secs[SEC_META].len ? secs[SEC_META].len : 1);
+	if (!meta)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	rc = pread_exact(fd, meta, secs[SEC_META].len, secs[SEC_META].at, err, errlen);
+	secs[SEC_META].p = meta;
+	if (!rc)
+		rc = read_meta(&secs[SEC_META], &out->meta, err, errlen);
+	if (!rc)
+		rc = info_events(fd, &secs[SEC_EVENTS], out, err, errlen);
+	free(meta);
+	out->meta.version = get_u32(head + 8);
+	out->file_size = size;
+	if (rc)
+		dial9_dump_info__clear(out);
+	return rc;
+}
+
+void dial9_dump_info__clear(struct dial9_dump_info *info)
+{
+	if (!info)
+		return;
+	free(info->meta.exe);
+	free(info->meta.hostname);
+	memset(info, 0, sizeof(*info));
+}
+
+int dial9_dump__verify_fd(int fd, char *err, size_t errlen)
+{
+	size_t size, off = 0, chunk = 1u << 20;
+	uint8_t *buf = NULL, tail[4];
+	uLong crc = crc32(0, NULL, 0);
+	int rc;
+
+	if (err && errlen)
+		err[0] = 0;
+	rc = check_file(fd, &size, err, errlen);
+	if (rc)
+		return rc;
+	if (size < HEADER_SIZE + TRAILER_SIZE)
+		return fail(err, errlen, -EBADMSG, "truncated: file is %zu bytes", size);
+	buf = malloc(chunk);
+	if (!buf)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	while (!rc && off < size - 4) {
+		size_t n = size - 4 - off < chunk ? size - 4 - off : chunk;
+
+		rc = pread_exact(fd, buf, n, off, err, errlen);
+		crc = crc32(crc, buf, (uInt)n);
+		off += n;
+	}
+	if (!rc)
+		rc = pread_exact(fd, tail, sizeof(tail), size - 4, err, errlen);
+	if (!rc && (uint32_t)crc != get_u32(tail))
+		rc = fail(err, errlen, -EBADMSG, "checksum mismatch (file corrupt)");
 	free(buf);
 	return rc;
 }

@@ -152,6 +152,32 @@ int dial9_dump__read_opts(const char *path, const struct dial9_read_opts *opts,
 int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_read_opts *opts,
 			      struct dial9_dump **out, char *err, size_t errlen);
 
+/* What a catalogue shows of a dump without decoding its events (a few KiB
+ * of a dump of any size): the header checked against the file's size, the
+ * trailer's marker, every section header, the metadata section in full, the
+ * events section's header and each block's header (counts and lengths, as
+ * the full reader's first pass checks them).  Not the checksum (that reads
+ * the whole file: dial9_dump__verify_fd), nor the string table or what the
+ * blocks inflate to (dial9_dump__read).  fd: the open file, read with pread
+ * (its offset is not moved).  0, or a negative errno with a one-line reason in
+ * err, as dial9_dump__read; *out is cleared on failure. */
+struct dial9_dump_info {
+	struct dial9_dump_meta meta; /* meta.version: the file's format version */
+	uint64_t nevents;            /* declared */
+	bool nevents_checked;        /* and what the block headers add up to (false:
+					more blocks than a writer makes, not walked) */
+	uint64_t file_size;
+};
+int dial9_dump__read_info_fd(int fd, struct dial9_dump_info *out, char *err, size_t errlen);
+void dial9_dump_info__clear(struct dial9_dump_info *info); /* frees exe, hostname */
+/* The checksum of the file at fd against its trailer, read in 1 MiB pieces
+ * (nothing inflated).  0, or -EBADMSG (message in err). */
+int dial9_dump__verify_fd(int fd, char *err, size_t errlen);
+
+/* When the dump was taken, ns since the epoch: dump_realtime_ns, else the
+ * window's end on the wall clock, else 0 (unknown). */
+uint64_t dial9_dump_meta__wall_ns(const struct dial9_dump_meta *m);
+
 const char *dial9_reason_name(uint32_t reason);   /* "request", "panic", … */
 const char *dial9_event_kind_name(uint32_t kind); /* "spawn", "poll_start", … */
 const char *dial9_waker_kind_name(uint32_t kind); /* "task", "io_driver", … */

@@ -19,7 +19,9 @@
  * dial9_dump__write_fd (which must accept it) and reads that back.
  *
  * The input is read as a file (a memfd, through /proc/self/fd), so the file
- * reader's checks run too.  The reader runs with a cap of FUZZ_MAX_EVENTS
+ * reader's checks run too, and first by the catalogue's metadata-only read
+ * (dial9_dump__read_info_fd), which must accept whatever the full read
+ * accepts, with the same metadata and event count.  The reader runs with a cap of FUZZ_MAX_EVENTS
  * events, so a decompression bomb costs at most that many events of memory
  * and time.
  */
@@ -256,10 +258,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dial9_read_opts ropts = { .max_events = FUZZ_MAX_EVENTS };
 	struct dial9_dump *d = NULL;
+	struct dial9_dump_info info;
 	struct loaded l;
 	char err[256];
 	uint8_t *p;
-	int rc;
+	int rc, info_rc;
 
 	if (raw_to_dump(data, size, &p, &size)) {
 		p = malloc(size ? size : 1);
@@ -273,7 +276,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ftruncate(filefd, 0) || pwrite(filefd, p, size, 0) != (ssize_t)size)
 		abort();
 	free(p);
+	/* the catalogue's metadata-only read: a failure is one line */
+	info_rc = dial9_dump__read_info_fd(filefd, &info, err, sizeof(err));
+	if (info_rc && (info.meta.exe || !memchr(err, 0, sizeof(err)) || !err[0] ||
+			strchr(err, '\n')))
+		abort();
 	rc = dial9_dump__read_opts(filepath, &ropts, &d, err, sizeof(err));
+	/* what the full read accepts, it accepts, with the same figures */
+	if (!rc && (info_rc || info.nevents != d->nevents || info.meta.pid != d->meta.pid ||
+		    info.meta.reason != d->meta.reason || info.file_size != size))
+		abort();
+	dial9_dump_info__clear(&info);
 	if (rc) {
 		if (d || !memchr(err, 0, sizeof(err)) || !err[0] || strchr(err, '\n'))
 			abort(); /* a failure is one line and leaves nothing behind */

@@ -642,31 +642,81 @@ json_t *itest_dial9_cmd(const char *cmd, const char *dump)
 	return j;
 }
 
+static int add_path(char ***paths, int n, const char *dir, const char *name)
+{
+	char **np = realloc(*paths, sizeof(char *) * (size_t)(n + 1));
+	char p[1024];
+
+	if (!np)
+		return n;
+	*paths = np;
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	np[n] = strdup(p);
+	return np[n] ? n + 1 : n;
+}
+
+/* The regular files of dir (hidden ones when hidden) appended to paths;
+ * the per-uid subdirectories too when subdirs. */
+static int collect(const char *dir, bool hidden, bool subdirs, char ***paths, int n)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+
+	if (!dp)
+		return n;
+	while ((de = readdir(dp))) {
+		char p[1024];
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (lstat(p, &st))
+			continue;
+		if (S_ISDIR(st.st_mode) && subdirs && strspn(de->d_name, "0123456789") ==
+		    strlen(de->d_name))
+			n = collect(p, hidden, false, paths, n);
+		else if (S_ISREG(st.st_mode) && (hidden || de->d_name[0] != '.'))
+			n = add_path(paths, n, dir, de->d_name);
+	}
+	closedir(dp);
+	return n;
+}
+
+int itest_dump_files(const char *dir, bool hidden, char ***paths)
+{
+	*paths = NULL;
+	return collect(dir, hidden, true, paths, 0);
+}
+
+void itest_free_paths(char **paths, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
 int itest_find_dump(const char *dir, const char *substr, char *path, size_t len, int timeout_ms)
 {
 	long long end = now_ms() + timeout_ms;
 
 	path[0] = '\0';
 	do {
-		struct dirent *de;
 		time_t best = 0;
-		DIR *dp = opendir(dir);
+		char **paths;
+		int n = itest_dump_files(dir, false, &paths);
 
-		if (dp) {
-			while ((de = readdir(dp))) {
-				char p[512];
-				struct stat st;
+		for (int i = 0; i < n; i++) {
+			struct stat st;
 
-				if (de->d_name[0] == '.' || !strstr(de->d_name, substr))
-					continue;
-				snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-				if (!stat(p, &st) && st.st_mtime >= best) {
-					best = st.st_mtime;
-					snprintf(path, len, "%s", p);
-				}
+			if (!strstr(strrchr(paths[i], '/') + 1, substr))
+				continue;
+			if (!stat(paths[i], &st) && st.st_mtime >= best) {
+				best = st.st_mtime;
+				snprintf(path, len, "%s", paths[i]);
 			}
-			closedir(dp);
 		}
+		itest_free_paths(paths, n);
 		if (path[0])
 			return 0;
 		usleep(20000);

@@ -136,8 +136,15 @@ int itest_datagram_socket(const char *path, int timeout_s);
 /* A whole file, malloc'd and NUL-terminated, or NULL. */
 char *itest_read_file(const char *path);
 
-/* Path of the newest file in DIR matching substring, or "" if none. */
+/* Path of the newest dump in the dumps directory DIR (STATE/dumps: its
+ * per-uid directories and its own files) whose name holds substr, waiting
+ * up to timeout_ms; "" and -ENOENT if none. */
 int itest_find_dump(const char *dir, const char *substr, char *path, size_t len, int timeout_ms);
+/* Every regular file in the dumps directory DIR and its per-uid
+ * directories (DIR/UID/), hidden ones (temp files) too when hidden, as
+ * malloc'd paths; the count.  itest_free_paths frees them. */
+int itest_dump_files(const char *dir, bool hidden, char ***paths);
+void itest_free_paths(char **paths, int n);
 
 /* build dir binaries */
 #define ITEST_BIN(name) DIAL9_SRC_DIR "/build/" name

@@ -10,7 +10,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,18 +35,14 @@ static void dumps_dir(const struct itest_daemon *d, char *buf, size_t len)
 
 static int count_dumps(const struct itest_daemon *d)
 {
-	char dir[256];
-	struct dirent *de;
-	DIR *dp;
-	int n = 0;
+	char dir[256], **paths;
+	int i, n = 0, all;
 
 	dumps_dir(d, dir, sizeof(dir));
-	dp = opendir(dir);
-	if (!dp)
-		return 0;
-	while ((de = readdir(dp)))
-		n += strstr(de->d_name, ".dial9") != NULL;
-	closedir(dp);
+	all = itest_dump_files(dir, false, &paths);
+	for (i = 0; i < all; i++)
+		n += strstr(strrchr(paths[i], '/'), ".dial9") != NULL;
+	itest_free_paths(paths, all);
 	return n;
 }
 

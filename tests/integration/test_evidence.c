@@ -13,7 +13,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -39,31 +38,30 @@ struct dumps {
 static struct dumps count_dumps(const char *state_dir)
 {
 	struct dumps c = { 0 };
-	char dir[512], path[1024];
-	struct dirent *de;
+	char dir[512], **paths;
 	struct stat st;
-	DIR *dp;
+	int i, n;
 
 	snprintf(dir, sizeof(dir), "%s/dumps", state_dir);
-	dp = opendir(dir);
-	assert_non_null(dp);
-	while ((de = readdir(dp))) {
-		size_t len = strlen(de->d_name);
+	assert_int_equal(access(dir, F_OK), 0);
+	n = itest_dump_files(dir, false, &paths);
+	for (i = 0; i < n; i++) {
+		const char *name = strrchr(paths[i], '/') + 1;
+		size_t len = strlen(name);
 
-		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 6, ".dial9"))
+		if (len < 6 || strcmp(name + len - 6, ".dial9"))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(stat(paths[i], &st), 0);
 		c.total++;
 		c.nobody_owned += st.st_uid == NOBODY;
-		if (strstr(de->d_name, ".request.")) {
+		if (strstr(name, ".request.")) {
 			c.request_root += st.st_uid == 0;
 			c.request_nobody += st.st_uid == NOBODY;
 		} else {
 			c.crash++;
 		}
 	}
-	closedir(dp);
+	itest_free_paths(paths, n);
 	return c;
 }
 
@@ -426,7 +424,7 @@ static void test_oom_kill_reported(void **state)
  * other files stay; a second daemon on the same state directory refuses. */
 static void test_restart_cleans_temps_and_locks(void **state)
 {
-	char dumps[300], stale[400], other[400], log[300];
+	char dumps[300], stale[400], stale_uid[400], other[400], log[300];
 	const char *extra[] = { "-d", NULL, NULL };
 	struct itest_daemon d, second;
 	char *text;
@@ -442,6 +440,14 @@ static void test_restart_cleans_temps_and_locks(void **state)
 	fd = open(stale, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	assert_true(fd >= 0 && write(fd, "half a dump", 11) == 11);
 	close(fd);
+	/* and one in a uid's directory (dump_dir.h) */
+	snprintf(stale_uid, sizeof(stale_uid), "%s/0", dumps);
+	assert_int_equal(mkdir(stale_uid, 0700), 0);
+	snprintf(stale_uid, sizeof(stale_uid),
+		 "%s/0/.app.43.20261202T000000Z.000.signal.dial9.tmp.Ef34Gh", dumps);
+	fd = open(stale_uid, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
 	fd = open(other, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
 	close(fd);
@@ -449,6 +455,7 @@ static void test_restart_cleans_temps_and_locks(void **state)
 	extra[1] = d.state_dir;
 	assert_int_equal(itest_daemon_start(&second, extra), 0);
 	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(stale_uid, F_OK), -1);
 	assert_int_equal(access(other, F_OK), 0);
 
 	/* another daemon on the same state directory would remove the first

@@ -143,24 +143,25 @@ static void assert_bpf_released(const struct bpf_ids *ids)
 			 "loaded (e.g. %s)", left, ids->nlink, ids->nprog, ids->nmap, what);
 }
 
-/* Files in DIR named like an unfinished dump: ".NAME.tmp.XXXXXX". */
+/* Files in the dumps directory DIR (and its per-uid directories) named
+ * like an unfinished dump: ".NAME.tmp.XXXXXX". */
 static int stale_temps(const char *dir, char *name, size_t len)
 {
-	struct dirent *de;
-	DIR *dp = opendir(dir);
-	int n = 0;
+	char **paths;
+	int i, n = 0, all = itest_dump_files(dir, true, &paths);
 
 	if (name)
 		name[0] = '\0';
-	if (!dp)
-		return 0;
-	while ((de = readdir(dp)))
-		if (de->d_name[0] == '.' && strstr(de->d_name, ".tmp.")) {
+	for (i = 0; i < all; i++) {
+		const char *base = strrchr(paths[i], '/') + 1;
+
+		if (base[0] == '.' && strstr(base, ".tmp.")) {
 			if (name && !n)
-				snprintf(name, len, "%s", de->d_name);
+				snprintf(name, len, "%s", paths[i]);
 			n++;
 		}
-	closedir(dp);
+	}
+	itest_free_paths(paths, all);
 	return n;
 }
 

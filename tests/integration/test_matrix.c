@@ -27,7 +27,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -396,18 +395,20 @@ static int find_dump_of(const char *dir, const char *prefix, const char *reason,
 			size_t len)
 {
 	for (int tries = 0; tries < 100; tries++) {
-		DIR *dp = opendir(dir);
-		struct dirent *de;
+		char **paths;
+		int n = itest_dump_files(dir, false, &paths), i;
 
-		while (dp && (de = readdir(dp))) {
-			if (!strncmp(de->d_name, prefix, strlen(prefix)) && strstr(de->d_name, reason)) {
-				snprintf(path, len, "%s/%s", dir, de->d_name);
-				closedir(dp);
-				return 0;
+		for (i = 0; i < n; i++) {
+			const char *name = strrchr(paths[i], '/') + 1;
+
+			if (!strncmp(name, prefix, strlen(prefix)) && strstr(name, reason)) {
+				snprintf(path, len, "%s", paths[i]);
+				break;
 			}
 		}
-		if (dp)
-			closedir(dp);
+		itest_free_paths(paths, n);
+		if (i < n)
+			return 0;
 		usleep(100000);
 	}
 	return -ENOENT;

@@ -16,8 +16,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "dump.h"
+#include "itest.h"
 
 static char tmpdir[4096];
 
@@ -447,6 +449,195 @@ static void test_names(void **state)
 	assert_string_equal(dial9_waker_kind_name(DIAL9_WAKER_KIND_MAX), "unknown");
 }
 
+/* --- the metadata-only read --------------------------------------------- */
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The offset of the events section's payload in the dump file at path. */
+static size_t events_payload_at(const uint8_t *f, size_t len)
+{
+	size_t off = 32;
+
+	while (off + 16 <= len - 16) {
+		if (f[off] == 3)
+			return off + 16;
+		off += 16 + (size_t)le64(f + off + 8);
+	}
+	fail_msg("no events section");
+	return 0;
+}
+
+static int info_of(const char *path, struct dial9_dump_info *info, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	assert_true(fd >= 0);
+	rc = dial9_dump__read_info_fd(fd, info, err, errlen);
+	close(fd);
+	return rc;
+}
+
+static int verify_of(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	assert_true(fd >= 0);
+	rc = dial9_dump__verify_fd(fd, err, errlen);
+	close(fd);
+	return rc;
+}
+
+/* What the catalogue reads agrees with the full read, for a dump of several
+ * blocks; a byte changed inside the compressed events (not a header) passes
+ * the metadata-only read - it inflates nothing - and fails the checksum and
+ * the full read; a changed block header and a truncated file fail it. */
+static void test_read_info(void **state)
+{
+	struct dial9_dump *d = dial9_dump__new(), *r = NULL;
+	struct dial9_dump_info info;
+	char path[8192], err[256] = "";
+	size_t len, ev;
+	uint8_t *f;
+	int fd;
+
+	assert_non_null(d);
+	fill_meta(d);
+	make_events(d, 3 * DIAL9_DUMP_BLOCK_EVENTS + 7, 0);
+	path_in_dir(path, sizeof(path), "info.d9");
+	assert_int_equal(dial9_dump__write(d, path, 0600), 0);
+	if (info_of(path, &info, err, sizeof(err)))
+		fail_msg("read_info: %s", err);
+	assert_int_equal(info.nevents, d->nevents);
+	assert_true(info.nevents_checked);
+	assert_int_equal(info.meta.pid, 4242);
+	assert_int_equal(info.meta.signal, 11);
+	assert_int_equal(info.meta.reason_task, d->meta.reason_task);
+	assert_string_equal(info.meta.comm, d->meta.comm);
+	assert_string_equal(info.meta.exe, d->meta.exe);
+	assert_int_equal(info.meta.dump_realtime_ns, d->meta.dump_realtime_ns);
+	assert_int_equal(info.meta.lost_window, d->meta.lost_window);
+	assert_int_equal(info.meta.version, DIAL9_FORMAT_VERSION);
+	assert_int_equal(verify_of(path, err, sizeof(err)), 0);
+	dial9_dump_info__clear(&info);
+
+	f = (uint8_t *)itest_read_file(path);
+	assert_non_null(f);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(path, &st), 0);
+		len = (size_t)st.st_size;
+	}
+	ev = events_payload_at(f, len);
+	f[ev + 16 + 8 + 100] ^= 0x55; /* inside block 0's zlib data */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_true(fd >= 0 && write(fd, f, len) == (ssize_t)len);
+	close(fd);
+	assert_int_equal(info_of(path, &info, err, sizeof(err)), 0);
+	assert_int_equal(info.nevents, d->nevents);
+	dial9_dump_info__clear(&info);
+	assert_int_equal(verify_of(path, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "checksum"));
+	assert_int_not_equal(dial9_dump__read(path, &r, err, sizeof(err)), 0);
+
+	f[ev + 16 + 8 + 100] ^= 0x55;
+	f[ev + 16] = 0; /* block 0 holds 0 events */
+	f[ev + 17] = 0;
+	f[ev + 18] = 0;
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_true(fd >= 0 && write(fd, f, len) == (ssize_t)len);
+	close(fd);
+	assert_int_equal(info_of(path, &info, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "block 0 holds 0 events"));
+	assert_int_equal(info.nevents, 0); /* cleared */
+
+	assert_int_equal(truncate(path, (off_t)(len / 2)), 0);
+	assert_int_equal(info_of(path, &info, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "truncated"));
+	assert_int_equal(verify_of(path, err, sizeof(err)), -EBADMSG);
+	free(f);
+	unlink(path);
+	dial9_dump__free(d);
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A legal dump no writer makes: 5000 blocks of one event.  The metadata
+ * read walks at most 4096 block headers: it keeps the declared count and
+ * says it is unchecked; the full read accepts the file. */
+static void test_read_info_many_blocks(void **state)
+{
+	enum { NB = 5000 };
+	uint8_t rec[32] = { 0 }, z[64], *f, *q;
+	uLongf zlen = sizeof(z);
+	struct dial9_dump_info info;
+	struct dial9_dump *r = NULL;
+	char path[8192], err[256] = "";
+	size_t len, evlen;
+	int fd;
+
+	rec[28] = DIAL9_EV_WAKE; /* kind */
+	assert_int_equal(compress(z, &zlen, rec, sizeof(rec)), Z_OK);
+	evlen = 16 + NB * (8 + zlen);
+	len = 32 + (16 + 12) + (16 + 4) + (16 + evlen) + 16;
+	f = calloc(1, len);
+	assert_non_null(f);
+	memcpy(f, "DIAL9DMP", 8);
+	put_le(f + 8, DIAL9_FORMAT_VERSION, 4);
+	put_le(f + 12, 32, 4);
+	put_le(f + 16, len, 8);
+	q = f + 32;
+	put_le(q, 1, 4);                   /* metadata: pid only */
+	put_le(q + 8, 12, 8);
+	put_le(q + 16, 1, 4);
+	put_le(q + 20, 4, 4);
+	put_le(q + 24, 77, 4);
+	q += 28;
+	put_le(q, 2, 4);                   /* no strings */
+	put_le(q + 8, 4, 8);
+	q += 20;
+	put_le(q, 3, 4);                   /* events */
+	put_le(q + 8, evlen, 8);
+	put_le(q + 16, NB, 8);
+	put_le(q + 24, NB, 4);
+	q += 32;
+	for (int b = 0; b < NB; b++, q += 8 + zlen) {
+		put_le(q, 1, 4);
+		put_le(q + 4, zlen, 4);
+		memcpy(q + 8, z, zlen);
+	}
+	len = (size_t)(q - f) + 16;
+	put_le(f + 16, len, 8);
+	memcpy(q, "DIAL9END", 8);
+	put_le(q + 12, (uint32_t)crc32(0, f, (uInt)(len - 4)), 4);
+	path_in_dir(path, sizeof(path), "blocks.d9");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0 && write(fd, f, len) == (ssize_t)len);
+	close(fd);
+	if (dial9_dump__read(path, &r, err, sizeof(err)))
+		fail_msg("full read: %s", err);
+	assert_int_equal(r->nevents, NB);
+	dial9_dump__free(r);
+	assert_int_equal(info_of(path, &info, err, sizeof(err)), 0);
+	assert_int_equal(info.nevents, NB);
+	assert_false(info.nevents_checked);
+	assert_int_equal(info.meta.pid, 77);
+	dial9_dump_info__clear(&info);
+	unlink(path);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +654,8 @@ int main(void)
 		cmocka_unit_test(test_writer_refuses_invalid),
 		cmocka_unit_test(test_many_events_fast),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_read_info),
+		cmocka_unit_test(test_read_info_many_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -77,7 +77,7 @@ static void usage(FILE *f)
 		"  -h, --help         this help\n"
 		"\n"
 		"Examples:\n"
-		"  dial9 summary /var/lib/dial9/dumps/server.1234.20261126T120000Z.000.panic.dial9\n"
+		"  dial9 summary /var/lib/dial9/dumps/1000/server.1234.20261126T120000Z.000.panic.dial9\n"
 		"  dial9 tasks --sort max --limit 20 dump.dial9\n"
 		"  dial9 wakegraph --dot dump.dial9 | dot -Tsvg > wakes.svg\n"
 		"  dial9 timeline --from 1200 --to 1300 dump.dial9\n");

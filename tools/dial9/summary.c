@@ -24,11 +24,7 @@ static uint64_t lost_total(const struct dial9_analysis *a)
 /* Wall clock of the dump: dump_realtime_ns, else clock_base_ns + end_ns. */
 static uint64_t dump_wall_ns(const struct dial9_analysis *a)
 {
-	const struct dial9_dump_meta *m = &a->dump->meta;
-
-	if (m->dump_realtime_ns)
-		return m->dump_realtime_ns;
-	return m->clock_base_ns ? m->clock_base_ns + m->end_ns : 0;
+	return dial9_dump_meta__wall_ns(&a->dump->meta);
 }
 
 static const char *fmt_wall(char *buf, size_t len, uint64_t ns)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * dial9ctl - control dial9d: attach, detach, dump, list, status.
+ * dial9ctl - control dial9d: attach, detach, dump, list, status; and the
+ * catalogue of the dumps it wrote (dumps.c), read without it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,9 +17,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl_proto.h"
+#include "dump_dir.h"
+#include "dumps.h"
+#include "human.h"
+#include "time_arg.h"
 #include "json_writer.h"
 
 static const char usage_text[] =
@@ -31,21 +37,36 @@ static const char usage_text[] =
 	"  dump --pid N [-o FILE]  write N's rolling window to a dump; prints its path\n"
 	"  list                    recorded processes: events/s, window, memory, losses\n"
 	"  status                  daemon status\n"
+	"  dumps [--pid N] [--since TIME]\n"
+	"                          your dumps in the state directory, oldest first (root:\n"
+	"                          everyone's); read from the files, no daemon needed\n"
+	"  dumps info ID           everything about one dump (ID, file name or path)\n"
 	"  help                    this text\n"
 	"\n"
 	"Options:\n"
-	"  -s, --socket PATH   daemon socket (default " DIAL9_CTL_DEFAULT_SOCKET ")\n"
-	"  -p, --pid N         target process\n"
-	"  -o, --output FILE   dump: write the dump to FILE (created by you, as you)\n"
-	"  -j, --json          machine-readable output\n"
+	"  -s, --socket PATH     daemon socket (default " DIAL9_CTL_DEFAULT_SOCKET ")\n"
+	"  -p, --pid N           target process; dumps: that process's dumps\n"
+	"  -o, --output FILE     dump: write the dump to FILE (created by you, as you)\n"
+	"  -S, --since TIME      dumps: taken at or after TIME: YYYY-MM-DD[ HH:MM[:SS]][Z]\n"
+	"                        (local time; Z: UTC), @SECONDS, now, today, yesterday, or\n"
+	"                        -N UNIT ago (s, min, h, d, w: -1h, -30min, -2d)\n"
+	"  -d, --state-dir DIR   dumps: dial9d's state directory (default "
+	DIAL9_STATE_DIR_DEFAULT ")\n"
+	"  -j, --json            machine-readable output\n"
 	"\n"
 	"Examples:\n"
 	"  dial9ctl attach --pid $(pidof my-server)\n"
-	"  dial9ctl dump --pid 4242 -o incident.dial9 && dial9 summary incident.dial9\n";
+	"  dial9ctl dump --pid 4242 -o incident.dial9 && dial9 summary incident.dial9\n"
+	"  dial9ctl dumps --since -1h\n"
+	"  dial9ctl dumps info 3fa2c1d0\n";
 
 struct ctl {
 	const char *socket_path;
 	const char *output;
+	const char *since;
+	const char *state_dir;
+	char *const *args; /* after the command */
+	int nargs;
 	pid_t pid;
 	bool json;
 };
@@ -204,18 +225,6 @@ static unsigned long long jnum(const json_t *o, const char *key)
 	if (json_is_real(v))
 		return (unsigned long long)json_real_value(v);
 	return 0;
-}
-
-static void human_bytes(unsigned long long b, char *buf, size_t len)
-{
-	if (b >= (1ULL << 30))
-		snprintf(buf, len, "%.1fG", (double)b / (1ULL << 30));
-	else if (b >= (1ULL << 20))
-		snprintf(buf, len, "%.1fM", (double)b / (1ULL << 20));
-	else if (b >= (1ULL << 10))
-		snprintf(buf, len, "%.1fK", (double)b / (1ULL << 10));
-	else
-		snprintf(buf, len, "%lluB", b);
 }
 
 static int need_pid(const struct ctl *c, const char *cmd)
@@ -411,6 +420,36 @@ static int cmd_status(struct ctl *c)
 	return 0;
 }
 
+static int cmd_dumps(struct ctl *c)
+{
+	struct dumps_args a = { c->state_dir, c->json, { c->pid, false, 0 } };
+	char err[1024] = "";
+	struct timespec now;
+	int rc;
+
+	if (c->since) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		rc = time_arg__parse(c->since, (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec,
+				     &a.filter.since_ns, err, sizeof(err));
+		if (rc) {
+			print_error("%s", err);
+			return rc;
+		}
+		a.filter.since_set = true;
+	}
+	if (c->nargs == 0) {
+		rc = dumps__list(&a, err, sizeof(err));
+	} else if (c->nargs == 2 && !strcmp(c->args[0], "info")) {
+		rc = dumps__info(&a, c->args[1], err, sizeof(err));
+	} else {
+		print_error("dumps takes no argument or 'info ID' (got '%s')", c->args[0]);
+		return -EINVAL;
+	}
+	if (rc && err[0])
+		print_error("%s", err);
+	return rc;
+}
+
 static int cmd_help(struct ctl *c)
 {
 	fputs(usage_text, stdout);
@@ -422,7 +461,8 @@ static const struct command {
 	int (*fn)(struct ctl *c);
 } commands[] = {
 	{ "attach", cmd_attach }, { "detach", cmd_detach }, { "dump", cmd_dump },
-	{ "list", cmd_list },     { "status", cmd_status }, { "help", cmd_help },
+	{ "list", cmd_list },     { "status", cmd_status }, { "dumps", cmd_dumps },
+	{ "help", cmd_help },
 };
 
 static const struct command *find_command(const char *name)
@@ -466,6 +506,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' }, { "pid", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 'S' },  { "state-dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },         {},
 	};
 	struct ctl c = { .socket_path = DIAL9_CTL_DEFAULT_SOCKET };
@@ -476,7 +517,7 @@ int main(int argc, char **argv)
 	if (env && *env)
 		c.socket_path = env;
 	/* Options may come before or after the command (GNU getopt permutes). */
-	while ((opt = getopt_long(argc, argv, "s:p:o:jh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:p:o:S:d:jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			c.socket_path = optarg;
@@ -487,6 +528,12 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			c.output = optarg;
+			break;
+		case 'S':
+			c.since = optarg;
+			break;
+		case 'd':
+			c.state_dir = optarg;
 			break;
 		case 'j':
 			c.json = true;
@@ -504,15 +551,21 @@ int main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
-	if (optind + 1 < argc) {
-		/* "dial9ctl attach 1234" is accepted as a shorthand for --pid */
-		if (optind + 2 < argc || c.pid || parse_pid(argv[optind + 1], &c.pid)) {
-			print_error("unexpected argument '%s'", argv[optind + 1]);
-			return 2;
-		}
-	}
 	cmd = find_command(argv[optind]);
 	if (!cmd)
 		return 2;
+	c.args = argv + optind + 1;
+	c.nargs = argc - optind - 1;
+	if (cmd->fn == cmd_dumps) {
+		if (c.nargs > 2)
+			goto unexpected;
+	} else if (c.nargs) {
+		/* "dial9ctl attach 1234" is accepted as a shorthand for --pid */
+		if (c.nargs > 1 || c.pid || parse_pid(c.args[0], &c.pid))
+			goto unexpected;
+	}
 	return cmd->fn(&c) ? 1 : 0;
+unexpected:
+	print_error("unexpected argument '%s'", c.args[c.nargs - 1]);
+	return 2;
 }
