@@ -1344,6 +1344,7 @@ void dial9_dump_info__clear(struct dial9_dump_info *info)
 		return;
 	free(info->meta.exe);
 	free(info->meta.hostname);
+	free(info->meta.trigger_rule);
 	memset(info, 0, sizeof(*info));
 }
 

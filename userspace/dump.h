@@ -169,7 +169,7 @@ struct dial9_dump_info {
 	uint64_t file_size;
 };
 int dial9_dump__read_info_fd(int fd, struct dial9_dump_info *out, char *err, size_t errlen);
-void dial9_dump_info__clear(struct dial9_dump_info *info); /* frees exe, hostname */
+void dial9_dump_info__clear(struct dial9_dump_info *info); /* frees exe, hostname, trigger_rule */
 /* The checksum of the file at fd against its trailer, read in 1 MiB pieces
  * (nothing inflated).  0, or -EBADMSG (message in err). */
 int dial9_dump__verify_fd(int fd, char *err, size_t errlen);

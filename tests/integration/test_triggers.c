@@ -13,7 +13,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,22 +29,35 @@
 #define MS 1000000LL
 #define POST_TRIGGER_S 2
 
-/* Dumps in dir whose name holds substr, the last one into path. */
-static int count_dumps(const char *dir, const char *substr, char *path, size_t len)
+/* Dumps in the dumps directory dir (its per-uid directories), the last one
+ * into path. */
+static int count_dumps(const char *dir, char *path, size_t len)
 {
-	struct dirent *de;
-	DIR *dp = opendir(dir);
-	int n = 0;
+	char **paths;
+	int n = itest_dump_files(dir, false, &paths);
 
-	assert_non_null(dp);
-	while ((de = readdir(dp))) {
-		if (!strstr(de->d_name, substr) || de->d_name[0] == '.')
-			continue;
-		snprintf(path, len, "%s/%s", dir, de->d_name);
-		n++;
-	}
-	closedir(dp);
+	assert_true(n >= 0);
+	if (n)
+		snprintf(path, len, "%s", paths[n - 1]);
+	itest_free_paths(paths, n);
 	return n;
+}
+
+/* dial9ctl dumps --json as uid: the entries listed. */
+static json_t *catalogue_as(int uid, const struct itest_daemon *d)
+{
+	const char *args[] = { "--json", "dumps", "--state-dir", d->state_dir, NULL };
+	char *out = NULL, *err = NULL;
+	json_t *j;
+
+	if (itest_ctl_as(uid, d, &out, &err, args))
+		fail_msg("dial9ctl dumps as %d: %s", uid, err ? err : "?");
+	j = json_loads(out, 0, NULL);
+	if (!j)
+		fail_msg("dial9ctl dumps as %d: not JSON: %s", uid, out);
+	free(out);
+	free(err);
+	return j;
 }
 
 /* "\nNAME=value\n" in a native-protocol entry (none of these values holds a
@@ -90,7 +102,7 @@ static void test_block_triggers_one_dump(void **state)
 	struct itest_daemon d;
 	struct itest_target t;
 	long long task, after;
-	json_t *sum, *trig;
+	json_t *sum, *trig, *cat, *entries;
 	ssize_t len;
 	int fd;
 
@@ -124,7 +136,7 @@ static void test_block_triggers_one_dump(void **state)
 
 	/* exactly one dump: the second block was within the hold-off */
 	snprintf(dumps, sizeof(dumps), "%s/dumps", d.state_dir);
-	assert_int_equal(count_dumps(dumps, ".dial9", path, sizeof(path)), 1);
+	assert_int_equal(count_dumps(dumps, path, sizeof(path)), 1);
 	assert_non_null(strstr(path, ".triggered.dial9"));
 	assert_non_null(strstr(entry, path));
 
@@ -149,6 +161,20 @@ static void test_block_triggers_one_dump(void **state)
 	assert_true(task > 0);
 	assert_in_range(longest_of_task(sum, task), 45 * MS, 80 * MS);
 	json_decref(sum);
+
+	/* the catalogue lists it, with its trigger, for root; not for others */
+	cat = catalogue_as(0, &d);
+	printf("root's catalogue: %s\n", json_dumps(cat, JSON_COMPACT));
+	entries = json_is_array(cat) ? cat : json_object_get(cat, "dumps");
+	assert_int_equal(json_array_size(entries), 1);
+	assert_string_equal(itest_jstr(json_array_get(entries, 0), "trigger"), "blocked");
+	assert_string_equal(itest_jstr(json_array_get(entries, 0), "reason"), "triggered");
+	assert_string_equal(itest_jstr(json_array_get(entries, 0), "path"), path);
+	json_decref(cat);
+	cat = catalogue_as(65534, &d);
+	entries = json_is_array(cat) ? cat : json_object_get(cat, "dumps");
+	assert_int_equal(json_array_size(entries), 0);
+	json_decref(cat);
 
 	itest_daemon_stop(&d);
 	log = itest_read_file(d.log);

@@ -120,10 +120,20 @@ const struct catalogue_entry *catalogue__find(const struct catalogue *c, const c
 	return found;
 }
 
-const char *catalogue__trigger(const struct catalogue_entry *e)
+const char *catalogue__trigger(const struct catalogue_entry *e, char *buf, size_t len)
 {
-	(void)e; /* format version 4's trigger_rule, once the reader knows it */
-	return "";
+	const char *rule = e->error ? NULL : e->info.meta.trigger_rule;
+	size_t n;
+
+	if (!e->error && e->info.meta.trigger_metric && !rule)
+		rule = dial9_trigger_metric_name(e->info.meta.trigger_metric);
+	if (!rule) {
+		snprintf(buf, len, "%s", "");
+		return buf;
+	}
+	n = strcspn(rule, ":"); /* "NAME: METRIC > VALUE …" */
+	snprintf(buf, len, "%.*s", (int)n, rule);
+	return buf;
 }
 
 /* --- loading -------------------------------------------------------------- */

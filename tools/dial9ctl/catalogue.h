@@ -67,8 +67,9 @@ bool catalogue__matches(const struct catalogue_entry *e, const struct catalogue_
 const struct catalogue_entry *catalogue__find(const struct catalogue *c, const char *key,
 					      char *err, size_t errlen);
 
-/* The dump's trigger rule ("" none or not known to this reader).  Dump
- * format version 4 will record it (reason "triggered"). */
-const char *catalogue__trigger(const struct catalogue_entry *e);
+/* The name of the dump trigger that fired (format version 4), into buf
+ * (DIAL9_TRIGGER_NAME_LEN bytes hold any of dial9d's); "" when none did. */
+#define DIAL9_TRIGGER_NAME_LEN 64
+const char *catalogue__trigger(const struct catalogue_entry *e, char *buf, size_t len);
 
 #endif /* DIAL9CTL_CATALOGUE_H */

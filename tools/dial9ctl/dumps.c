@@ -63,7 +63,7 @@ static int load(const struct dumps_args *a, struct catalogue *c, char *err, size
 static void entry_json(struct json_writer *w, const struct catalogue_entry *e)
 {
 	const struct dial9_dump_meta *m = &e->info.meta;
-	char when[48];
+	char when[48], trig[DIAL9_TRIGGER_NAME_LEN];
 
 	json_writer__kv_string(w, "id", e->id);
 	json_writer__kv_string(w, "time", iso_utc(e->time_ns, when, sizeof(when)));
@@ -75,12 +75,15 @@ static void entry_json(struct json_writer *w, const struct catalogue_entry *e)
 		json_writer__kv_null(w, "reason");
 		json_writer__kv_null(w, "signal");
 		json_writer__kv_null(w, "trigger");
+		json_writer__kv_null(w, "trigger_rule");
 	} else {
 		json_writer__kv_u64(w, "pid", m->pid);
 		json_writer__kv_string(w, "comm", m->comm);
 		json_writer__kv_string(w, "reason", dial9_reason_name(m->reason));
 		json_writer__kv_u64(w, "signal", m->signal);
-		json_writer__kv_string(w, "trigger", catalogue__trigger(e));
+		json_writer__kv_string(w, "trigger", *catalogue__trigger(e, trig, sizeof(trig))
+						     ? trig : NULL);
+		json_writer__kv_string(w, "trigger_rule", m->trigger_rule);
 	}
 	json_writer__kv_u64(w, "uid", e->uid);
 	json_writer__kv_u64(w, "size", e->size);
@@ -117,6 +120,7 @@ static void list_text(const struct catalogue *c, const struct catalogue_filter *
 	for (size_t i = 0; i < c->n; i++) {
 		const struct catalogue_entry *e = &c->entries[i];
 		const struct dial9_dump_meta *m = &e->info.meta;
+		char trig[DIAL9_TRIGGER_NAME_LEN];
 		char when[64], size[32], pid[16];
 
 		if (!catalogue__matches(e, f))
@@ -132,7 +136,7 @@ static void list_text(const struct catalogue *c, const struct catalogue_filter *
 		       (unsigned)e->uid, e->error ? "-" : m->comm,
 		       e->error ? "damaged" : dial9_reason_name(m->reason),
 		       e->error || !m->signal ? "-" : signal_name(m->signal),
-		       e->error || !*catalogue__trigger(e) ? "-" : catalogue__trigger(e), size,
+		       e->error || !*catalogue__trigger(e, trig, sizeof(trig)) ? "-" : trig, size,
 		       e->path);
 		if (e->error)
 			printf("%-8s  error: %s (time: the file's)\n", "", e->error_text);
@@ -237,7 +241,7 @@ static int info_json(const struct catalogue_entry *e, const char *checksum)
 static void info_text(const struct catalogue_entry *e, const char *checksum)
 {
 	const struct dial9_dump_meta *m = &e->info.meta;
-	char when[64], owner[300], missing[2048];
+	char when[64], owner[300], missing[2048], trig[DIAL9_TRIGGER_NAME_LEN];
 	uint64_t wall0 = m->clock_base_ns + m->start_ns;
 
 	printf("         ID: %s\n", e->id);
@@ -260,8 +264,17 @@ static void info_text(const struct catalogue_entry *e, const char *checksum)
 	printf("   Build-id: %s\n", m->build_id[0] ? m->build_id : "none");
 	printf("   Hostname: %s\n", m->hostname ? m->hostname : "unknown");
 	printf("     Reason: %s\n", dial9_reason_name(m->reason));
-	if (*catalogue__trigger(e))
-		printf("    Trigger: %s\n", catalogue__trigger(e));
+	if (m->trigger_metric) {
+		char value[32], threshold[32];
+
+		dial9_trigger_value_text(m->trigger_metric, m->trigger_value, value, sizeof(value));
+		dial9_trigger_value_text(m->trigger_metric, m->trigger_threshold, threshold,
+					 sizeof(threshold));
+		printf("    Trigger: %s: %s %s, over %s\n",
+		       *catalogue__trigger(e, trig, sizeof(trig)) ? trig : "?",
+		       dial9_trigger_metric_name(m->trigger_metric), value, threshold);
+		printf("       Rule: %s\n", m->trigger_rule ? m->trigger_rule : "(not recorded)");
+	}
 	if (m->signal)
 		printf("     Signal: %u (%s)\n", m->signal, signal_name(m->signal));
 	printf("     Thread: %s", m->reason_tid ? "" : "unknown\n");
