@@ -32,6 +32,8 @@
 #define V1_SUMMARY DIAL9_SRC_DIR "/tests/fixtures/v1-relay.summary.json"
 #define V2_DUMP DIAL9_SRC_DIR "/tests/fixtures/v2-relay.dial9"
 #define V2_SUMMARY DIAL9_SRC_DIR "/tests/fixtures/v2-relay.summary.json"
+#define V3_DUMP DIAL9_SRC_DIR "/tests/fixtures/v3-relay.dial9"
+#define V3_SUMMARY DIAL9_SRC_DIR "/tests/fixtures/v3-relay.summary.json"
 #define CLASS(c) (1u << DIAL9_CLASS_##c)
 #define MS 1000000ULL
 #define T0 (7000 * MS)
@@ -710,9 +712,38 @@ static void test_v1_fixture(void **state)
 	       "{\"available\":true,\"reason\":null,\"lumped_into_runtime\":null,", NULL);
 }
 
-/* A version 2 recording (the relay target, written by the dial9d of
- * December 2026) says what the version 2 reader said of it. */
-static void test_v2_fixture(void **state)
+/* Does got say everything want says?  Objects may have keys that want has
+ * not (fields added since); arrays hold as many items, each saying the same. */
+static bool json_says(const json_t *want, const json_t *got)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(want)) {
+		if (!json_is_object(got))
+			return false;
+		json_object_foreach((json_t *)want, key, v)
+			if (!json_says(v, json_object_get(got, key)))
+				return false;
+		return true;
+	}
+	if (json_is_array(want)) {
+		if (!json_is_array(got) || json_array_size(want) != json_array_size(got))
+			return false;
+		for (i = 0; i < json_array_size(want); i++)
+			if (!json_says(json_array_get(want, i), json_array_get(got, i)))
+				return false;
+		return true;
+	}
+	return got && json_equal((json_t *)want, (json_t *)got);
+}
+
+/* A recording of an older version says what that version's reader said of
+ * it (summary --json, kept beside it): the same facts (new fields aside),
+ * the same counts per kind (kinds added since then count 0). */
+static void check_fixture(const char *dump, const char *summary, int version,
+			  size_t nkinds)
 {
 	static const char *const facts[] = {
 		"pid", "reason", "spawns", "terminations", "polls", "wakes", "lost", "tasks",
@@ -720,28 +751,42 @@ static void test_v2_fixture(void **state)
 		"probes_missing", "unknown", "modes", "exit", "long_polls",
 	};
 	json_error_t jerr;
-	json_t *want = json_load_file(V2_SUMMARY, 0, &jerr), *got, *v;
+	json_t *want = json_load_file(summary, 0, &jerr), *got, *v;
 	const char *kind;
 	size_t i;
 
 	assert_non_null(want);
-	got = summary_of(V2_DUMP);
+	got = summary_of(dump);
 	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
-		if (!json_equal(json_object_get(want, facts[i]), json_object_get(got, facts[i])))
-			fail_msg("v2 fixture: \"%s\" differs from the version 2 reader's", facts[i]);
+		if (!json_says(json_object_get(want, facts[i]), json_object_get(got, facts[i])))
+			fail_msg("v%d fixture: \"%s\" differs from the version %d reader's",
+				 version, facts[i], version);
 	}
-	/* the same counts per kind; kinds added since then count 0 */
 	json_object_foreach(json_object_get(got, "event_counts"), kind, v) {
 		json_t *was = json_object_get(json_object_get(want, "event_counts"), kind);
 
 		if (was ? !json_equal(was, v) : json_integer_value(v) != 0)
-			fail_msg("v2 fixture: event_counts.%s differs", kind);
+			fail_msg("v%d fixture: event_counts.%s differs", version, kind);
 	}
-	assert_int_equal(json_object_size(json_object_get(want, "event_counts")), 14);
-	assert_int_equal(json_integer_value(json_object_get(got, "format_version")), 2);
+	assert_int_equal(json_object_size(json_object_get(want, "event_counts")), nkinds);
+	assert_int_equal(json_integer_value(json_object_get(got, "format_version")), version);
 	assert_string_equal(json_string_value(json_object_get(got, "reason")), "exit");
 	json_decref(want);
 	json_decref(got);
+}
+
+/* A version 2 recording (the relay target, written by the dial9d of
+ * December 2026) says what the version 2 reader said of it. */
+static void test_v2_fixture(void **state)
+{
+	check_fixture(V2_DUMP, V2_SUMMARY, 2, 14);
+}
+
+/* A version 3 recording (the relay target, by the dial9d of main at
+ * 480353d) says what the version 3 reader said of it. */
+static void test_v3_fixture(void **state)
+{
+	check_fixture(V3_DUMP, V3_SUMMARY, 3, 15);
 }
 
 /* No spawn, wake or park probe: what they would have said is unknown
@@ -1092,6 +1137,7 @@ int main(void)
 		cmocka_unit_test(test_wakegraph_and_timeline),
 		cmocka_unit_test(test_v1_fixture),
 		cmocka_unit_test(test_v2_fixture),
+		cmocka_unit_test(test_v3_fixture),
 		cmocka_unit_test(test_missing_spawn_wake),
 		cmocka_unit_test(test_inferred_poll_is_bound),
 		cmocka_unit_test(test_block_on_and_lumped),
