@@ -36,7 +36,9 @@ enum dump_section {
 	SEC_META = 1,
 	SEC_STRINGS = 2,
 	SEC_EVENTS = 3,
+	SEC_THREADS = 4, /* version 4 on; optional */
 };
+#define THREAD_ENTRY_MIN 9 /* u32 tid, u8 role, u32 name length */
 
 enum meta_tag {
 	TAG_PID = 1,
@@ -236,7 +238,23 @@ void dial9_dump__free(struct dial9_dump *d)
 	free(d->meta.hostname);
 	dial9_strtab__free(&d->strings);
 	free(d->events);
+	free(d->threads);
 	free(d);
+}
+
+const struct dial9_dump_thread *dial9_dump__thread(const struct dial9_dump *d, uint32_t tid)
+{
+	uint32_t lo = 0, hi = d ? d->nthreads : 0;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->threads[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < (d ? d->nthreads : 0) && d->threads[lo].tid == tid ? &d->threads[lo] : NULL;
 }
 
 /* --- writer ----------------------------------------------------------------- */
@@ -382,6 +400,23 @@ static void write_strings(struct wbuf *b, const struct dial9_strtab *t)
 	section_end(b, at);
 }
 
+static void write_threads(struct wbuf *b, const struct dial9_dump_thread *th, uint32_t n)
+{
+	size_t at = section_begin(b, SEC_THREADS);
+
+	wbuf_u32(b, n);
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len = strnlen(th[i].name, DIAL9_THREAD_NAME_MAX);
+		uint8_t role = th[i].role;
+
+		wbuf_u32(b, th[i].tid);
+		wbuf_bytes(b, &role, 1);
+		wbuf_u32(b, (uint32_t)len);
+		wbuf_bytes(b, th[i].name, len);
+	}
+	section_end(b, at);
+}
+
 static void write_events(struct wbuf *b, const struct dial9_event *ev, uint64_t n)
 {
 	uint64_t nblocks = (n + DIAL9_DUMP_BLOCK_EVENTS - 1) / DIAL9_DUMP_BLOCK_EVENTS;
@@ -456,6 +491,14 @@ static int check_for_write(const struct dial9_dump *d)
 			    DIAL9_DUMP_MAX_STRING_LEN)
 			return -EINVAL;
 	}
+	if (d->nthreads > DIAL9_DUMP_MAX_THREADS || (d->nthreads && !d->threads))
+		return -EINVAL;
+	for (uint32_t i = 0; i < d->nthreads; i++) {
+		const struct dial9_dump_thread *th = &d->threads[i];
+
+		if (!th->tid || (i && th->tid <= th[-1].tid) || th->role >= DIAL9_THREAD_ROLE__COUNT)
+			return -EINVAL;
+	}
 	if ((m->exe && strnlen(m->exe, DIAL9_DUMP_MAX_STRING_LEN + 1) > DIAL9_DUMP_MAX_STRING_LEN) ||
 	    (m->hostname &&
 	     strnlen(m->hostname, DIAL9_DUMP_MAX_STRING_LEN + 1) > DIAL9_DUMP_MAX_STRING_LEN))
@@ -483,6 +526,8 @@ int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen
 	}
 	write_meta(&b, &d->meta);
 	write_strings(&b, &d->strings);
+	if (d->threads_known)
+		write_threads(&b, d->threads, d->nthreads);
 	write_events(&b, d->events, d->nevents);
 	p = wbuf_reserve(&b, TRAILER_SIZE);
 	if (!p) {
@@ -574,6 +619,7 @@ static const char *section_name(uint32_t type)
 	case SEC_META: return "metadata";
 	case SEC_STRINGS: return "string table";
 	case SEC_EVENTS: return "events";
+	case SEC_THREADS: return "thread table";
 	default: return "unknown";
 	}
 }
@@ -722,6 +768,60 @@ static int read_strings(const struct span *sec, struct dial9_strtab *t, char *er
 	if (off != sec->len)
 		return fail(err, errlen, -EBADMSG, "string table: %zu stray bytes at the end",
 			    sec->len - off);
+	return 0;
+}
+
+/* The thread table: entries sorted by tid (so no tid twice), tid 0 none,
+ * known roles, names as comm is (at most 16 bytes, no NUL). */
+static int read_threads(const struct span *sec, struct dial9_dump *d, char *err, size_t errlen)
+{
+	uint32_t count;
+	size_t off = 4;
+
+	if (sec->len < 4)
+		return fail(err, errlen, -EBADMSG, "thread table: cut short");
+	count = get_u32(sec->p);
+	if (count > DIAL9_DUMP_MAX_THREADS || count > (sec->len - 4) / THREAD_ENTRY_MIN)
+		return fail(err, errlen, -EBADMSG,
+			    "thread table: %u threads cannot fit in %zu bytes (limit %u)", count,
+			    sec->len, DIAL9_DUMP_MAX_THREADS);
+	if (count) {
+		d->threads = calloc(count, sizeof(*d->threads));
+		if (!d->threads)
+			return fail(err, errlen, -ENOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		struct dial9_dump_thread *th = &d->threads[i];
+		uint32_t len;
+
+		if (sec->len - off < THREAD_ENTRY_MIN)
+			return fail(err, errlen, -EBADMSG, "thread table: entry %u cut short", i);
+		th->tid = get_u32(sec->p + off);
+		th->role = sec->p[off + 4];
+		len = get_u32(sec->p + off + 5);
+		off += THREAD_ENTRY_MIN;
+		if (!th->tid || (i && th->tid <= th[-1].tid))
+			return fail(err, errlen, -EBADMSG,
+				    "thread table: entry %u: tid %u %s", i, th->tid,
+				    th->tid ? "out of order (tids ascend, each once)" : "is none");
+		if (th->role >= DIAL9_THREAD_ROLE__COUNT)
+			return fail(err, errlen, -EBADMSG, "thread table: tid %u: unknown role %u",
+				    th->tid, th->role);
+		if (len > DIAL9_THREAD_NAME_MAX || len > sec->len - off)
+			return fail(err, errlen, -EBADMSG,
+				    "thread table: tid %u: name of %u bytes (limit %u, %zu left)",
+				    th->tid, len, DIAL9_THREAD_NAME_MAX, sec->len - off);
+		if (memchr(sec->p + off, 0, len))
+			return fail(err, errlen, -EBADMSG,
+				    "thread table: tid %u: name contains a NUL byte", th->tid);
+		memcpy(th->name, sec->p + off, len);
+		off += len;
+		d->nthreads = i + 1;
+	}
+	if (off != sec->len)
+		return fail(err, errlen, -EBADMSG, "thread table: %zu stray bytes at the end",
+			    sec->len - off);
+	d->threads_known = true;
 	return 0;
 }
 
@@ -929,9 +1029,10 @@ int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_re
 			      struct dial9_dump **out, char *err, size_t errlen)
 {
 	const uint8_t *p = buf;
-	struct span secs[SEC_EVENTS + 1] = { { 0 } };
+	struct span secs[SEC_THREADS + 1] = { { 0 } };
 	struct dial9_dump *d = NULL;
 	size_t off = 0, end = 0;
+	uint32_t version;
 	int rc;
 
 	if (err && errlen)
@@ -945,6 +1046,7 @@ int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_re
 	rc = check_envelope(p, len, &off, &end, err, errlen);
 	if (rc)
 		return rc;
+	version = get_u32(p + 8);
 
 	while (off < end) {
 		uint32_t type;
@@ -959,7 +1061,8 @@ int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_re
 			return fail(err, errlen, -EBADMSG,
 				    "section %u at offset %zu: length %llu exceeds the file",
 				    type, off - SECTION_HDR_SIZE, (unsigned long long)slen);
-		if (type >= SEC_META && type <= SEC_EVENTS) {
+		/* the thread table means something from version 4 on only */
+		if ((type >= SEC_META && type <= SEC_EVENTS) || (type == SEC_THREADS && version >= 4)) {
 			if (secs[type].seen)
 				return fail(err, errlen, -EBADMSG, "duplicate %s section",
 					    section_name(type));
@@ -978,9 +1081,11 @@ int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_re
 	if (!d)
 		return fail(err, errlen, -ENOMEM, "out of memory");
 	rc = read_meta(&secs[SEC_META], &d->meta, err, errlen);
-	d->meta.version = get_u32(p + 8);
+	d->meta.version = version;
 	if (!rc)
 		rc = read_strings(&secs[SEC_STRINGS], &d->strings, err, errlen);
+	if (!rc && secs[SEC_THREADS].seen)
+		rc = read_threads(&secs[SEC_THREADS], d, err, errlen);
 	if (!rc)
 		rc = read_events(&secs[SEC_EVENTS], max_events_of(opts), d, err, errlen);
 	if (!rc)

@@ -119,3 +119,19 @@ bool dial9_event_kind_names_task(uint32_t kind)
 		return false;
 	}
 }
+
+const char *dial9_thread_role_name(uint32_t role)
+{
+	static const char *const names[] = {
+		[DIAL9_THREAD_UNKNOWN] = "unknown",
+		[DIAL9_THREAD_WORKER] = "worker",
+		[DIAL9_THREAD_BLOCKING] = "blocking",
+		[DIAL9_THREAD_BLOCK_ON] = "block_on",
+		[DIAL9_THREAD_OTHER] = "other",
+	};
+
+	_Static_assert(ARRAY_SIZE(names) == DIAL9_THREAD_ROLE__COUNT, "a role has no name");
+	if (role < ARRAY_SIZE(names) && names[role])
+		return names[role];
+	return "unknown";
+}
