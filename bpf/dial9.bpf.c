@@ -572,7 +572,8 @@ static __always_inline int park_enter(struct pt_regs *ctx, __u16 kind)
 	end_poll(st, now, epoch, DIAL9_POLL_F_INFERRED);
 	if (!st->parked) {
 		st->parked = 1;
-		emit_at(now, DIAL9_EV_PARK, 0, 0, 0, 0);
+		emit_at(now, DIAL9_EV_PARK, 0, 0,
+			kind == DIAL9_PROBE_PARK_CT ? DIAL9_PARK_F_CURRENT_THREAD : 0, 0);
 	}
 	return 0;
 }

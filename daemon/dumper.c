@@ -159,10 +159,14 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	dump.meta.lost_window = st.dropped;
 	dump.meta.evicted = st.evicted;
 	dump.strings = t->strings; /* borrowed: not freed here */
-	ret = prepend_mode(t, &dump);
+	dump.threads_known = true;
+	ret = thread_table__snapshot(&t->threads, t->pid, &dump.threads, &dump.nthreads);
+	if (!ret)
+		ret = prepend_mode(t, &dump);
 	if (ret) {
 		snprintf(err, errlen, "%s", strerror(-ret));
 		free(dump.events);
+		free(dump.threads);
 		return ret;
 	}
 
@@ -184,5 +188,6 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 			*events_out = dump.nevents;
 	}
 	free(dump.events);
+	free(dump.threads);
 	return ret;
 }

@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "dump.h"
 #include "recorder.h"
+#include "threads.h"
 #include "tokio_syms.h"
 #include "window.h"
 
@@ -55,6 +56,7 @@ struct tracked {
 		uint64_t site[DIAL9_STALL_SITES];
 	} stall_sites[DIAL9D_STALL_THREADS];
 	struct addr_cache spawn_sites;   /* spawn site -> its location's string id */
+	struct thread_table threads;     /* its threads' names and roles */
 	uint64_t text_lo, text_hi, text_off; /* the executable's code mapping */
 	uint32_t ret_sites_probed;       /* return sites learned and probed */
 	uint32_t ret_sites_refused;      /* ... reported but not probed (no call before them) */
