@@ -337,7 +337,7 @@ static void test_summary_json(void **state)
 	RUN(&r, "summary", "--json", f->good);
 	assert_ok(&r);
 	j = json_of(&r);
-	assert_jint(j, "format_version", 3);
+	assert_jint(j, "format_version", 4);
 	assert_jeq(j, "probes_missing", "[]");
 	assert_jeq(j, "unknown", "{}");
 	assert_jnull(j, "lumped_into_runtime");
@@ -789,6 +789,122 @@ static void test_v3_fixture(void **state)
 	check_fixture(V3_DUMP, V3_SUMMARY, 3, 15);
 }
 
+/* A dump with a thread table: 4243 a worker, 4244 the blocking pool's
+ * (waking a task from its closure), 4245 a current_thread runtime's thread
+ * with a name holding a terminal escape; 4246 is not in the table. */
+static void write_named_dump(struct fixture *f)
+{
+	static const struct dial9_dump_thread th[] = {
+		{ 4243, DIAL9_THREAD_WORKER, "tokio-runtime-w" },
+		{ 4244, DIAL9_THREAD_BLOCKING, "tokio-runtime-w" },
+		{ 4245, DIAL9_THREAD_BLOCK_ON, "app\033[2J" },
+	};
+	struct dial9_dump *d = v2_dump(DIAL9_CLASSES_ALL);
+	uint32_t loc = dial9_strtab__add(&d->strings, "src/main.rs:9:9");
+
+	d->meta.reason = DIAL9_REASON_PANIC;
+	d->meta.reason_tid = 4245;
+	ev(d, 3 * MS, DIAL9_EV_SPAWN, 2, loc, 4245, 0, 0);
+	ev(d, 4 * MS, DIAL9_EV_WAKE, 1, 0, 4244, DIAL9_WAKER_THREAD, 0);
+	ev(d, 5 * MS, DIAL9_EV_POLL_START, 2, loc, 4245, 0, 0);
+	ev(d, 6 * MS, DIAL9_EV_PANIC, 2, loc, 4245, 0, 0);
+	ev(d, 7 * MS, DIAL9_EV_POLL_END, 2, 2 * MS, 4245, 0, 0);
+	ev(d, 40 * MS, DIAL9_EV_STALL, 1, 20 * MS, 4243, 0, 0);
+	ev(d, 50 * MS, DIAL9_EV_SIGNAL, 0, 0, 4246, 11, 0);
+	d->threads = malloc(sizeof(th));
+	assert_non_null(d->threads);
+	memcpy(d->threads, th, sizeof(th));
+	d->nthreads = 3;
+	d->threads_known = true;
+	write_and_free(d, f);
+}
+
+/* Every view names a thread as the dump does, "name (tid)", with its role
+ * where threads are listed, and JSON beside each tid its thread_name and
+ * thread_role (null when the dump does not say); names are made safe for a
+ * terminal; a version 3 dump's threads are bare tids and nothing is said
+ * of their names or roles. */
+static void test_thread_names(void **state)
+{
+	struct fixture *f = *state;
+	struct run r;
+	json_t *j;
+
+	write_named_dump(f);
+	expect(ARGS("summary", f->path),
+	       "reason     panic  thread app?[2J (4245)\n",
+	       "panic      +6.000ms  thread app?[2J (4245)  task 2",
+	       "signal     +50.000ms  SIGSEGV to thread 4246 from the kernel\n",
+	       "  2.00ms  +5.000ms  app?[2J (4245)  ",
+	       "  20.00ms  +20.000ms  tokio-runtime-w (4243)  ",
+	       "\nThreads\n  THREAD                  ROLE      POLLS",
+	       "  tokio-runtime-w (4243)  worker        1", /* 1 ms before 4243's stall */
+	       "  tokio-runtime-w (4244)  blocking      0",
+	       "  app?[2J (4245)          block_on      1",
+	       "  4246                    ?             0", NULL);
+
+	RUN(&r, "summary", "--json", f->path);
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jint(j, "reason_tid", 4245);
+	assert_jstr(j, "reason_thread_name", "app\033[2J"); /* JSON escapes it */
+	assert_jstr(j, "reason_thread_role", "block_on");
+	assert_jstr(j, "panics[0].thread_name", "app\033[2J");
+	assert_jstr(j, "long_stalls[0].thread_name", "tokio-runtime-w");
+	assert_jstr(j, "long_stalls[0].thread_role", "worker");
+	assert_jint(j, "signal_list[0].tid", 4246);
+	assert_jint(j, "signal_list[0].signal", 11);
+	assert_jnull(j, "signal_list[0].thread_name");
+	assert_jnull(j, "signal_list[0].thread_role");
+	assert_jeq(j, "thread_names_recorded", "true");
+	assert_jint(j, "threads[1].tid", 4244);
+	assert_jstr(j, "threads[1].thread_role", "blocking");
+	assert_jint(j, "threads[1].polls", 0);
+	assert_jint(j, "threads[3].tid", 4246);
+	assert_jnull(j, "threads[3].thread_name");
+	json_decref(j);
+	run_free(&r);
+
+	expect(ARGS("timeline", f->path), "\nthread app?[2J (4245), block_on: 1 polls",
+	       "\nthread tokio-runtime-w (4243), worker: 1 polls", NULL);
+	RUN(&r, "timeline", "--json", f->path);
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jint(j, "threads[0].tid", 4243);
+	assert_jstr(j, "threads[0].thread_name", "tokio-runtime-w");
+	assert_jstr(j, "threads[0].thread_role", "worker");
+	json_decref(j);
+	run_free(&r);
+
+	expect(ARGS("task", f->path, "2"), "spawned    +3.000ms on thread app?[2J (4245) by",
+	       "  app?[2J (4245)  poll start  ", NULL);
+	RUN(&r, "task", "--json", f->path, "2");
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jstr(j, "task.spawn_thread_name", "app\033[2J");
+	assert_jstr(j, "task.spawn_thread_role", "block_on");
+	assert_jstr(j, "events[0].thread_name", "app\033[2J");
+	assert_jstr(j, "events[0].role", "self"); /* the task's part, not the thread's */
+	json_decref(j);
+	run_free(&r);
+
+	/* a version 3 dump: bare tids, names and roles not recorded */
+	expect(ARGS("summary", V3_DUMP),
+	       "\nThreads (not named: a version 3 dump has no thread table)\n",
+	       "\n  17967   ?        39", NULL);
+	RUN(&r, "summary", "--json", V3_DUMP);
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jeq(j, "thread_names_recorded", "false");
+	assert_jint(j, "threads[0].tid", 17932);
+	assert_jnull(j, "threads[0].thread_name");
+	assert_jnull(j, "threads[0].thread_role");
+	assert_jnull(j, "long_polls[0].thread_name");
+	json_decref(j);
+	run_free(&r);
+	expect(ARGS("timeline", V3_DUMP), "\nthread 17967: 39 polls", NULL);
+}
+
 /* No spawn, wake or park probe: what they would have said is unknown
  * everywhere, never 0; the wake graph says why it is not there. */
 static void test_missing_spawn_wake(void **state)
@@ -1138,6 +1254,7 @@ int main(void)
 		cmocka_unit_test(test_v1_fixture),
 		cmocka_unit_test(test_v2_fixture),
 		cmocka_unit_test(test_v3_fixture),
+		cmocka_unit_test(test_thread_names),
 		cmocka_unit_test(test_missing_spawn_wake),
 		cmocka_unit_test(test_inferred_poll_is_bound),
 		cmocka_unit_test(test_block_on_and_lumped),
