@@ -111,7 +111,8 @@ enum dial9_record_mode {
  *                  aux = enum dial9_probe_kind of the function called;
  *                  task_id = the task that raw::poll polls (0 for a park).
  *  RING_POOL_TASK  task_id = a task the blocking pool polls (its work, not
- *                  the program's task; not recorded).
+ *                  the program's task; not recorded; 0 if unknown); tid = a
+ *                  thread that runs the pool's work.
  */
 enum dial9_ring_kind {
 	DIAL9_EV_RING_FIRST = 64,

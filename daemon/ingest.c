@@ -84,7 +84,8 @@ void ingest__on_event(void *ctx, const struct dial9_event *e)
 				   DIAL9_THREAD_BLOCKING : DIAL9_THREAD_UNKNOWN);
 		return;
 	case DIAL9_EV_RING_POOL_TASK:
-		addr_cache__put(&t->pool_tasks, ev.task_id, 1);
+		if (ev.task_id)
+			addr_cache__put(&t->pool_tasks, ev.task_id, 1);
 		see_thread(t, &ev, DIAL9_THREAD_BLOCKING);
 		return;
 	case DIAL9_EV_SPAWN:
