@@ -66,10 +66,13 @@ static bool learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, ui
  * sight).  Threads last seen before the window may make room. */
 static void see_thread(struct tracked *t, const struct dial9_event *e, uint8_t role)
 {
-	uint64_t window = t->d->o.window_ns;
+	uint64_t window = t->d->o.window_ns, refused = t->threads.refused;
 
 	thread_table__see(&t->threads, t->pid, e->tid, role, e->ts_ns,
 			  e->ts_ns > window ? e->ts_ns - window : 0);
+	if (!refused && t->threads.refused)
+		fprintf(stderr, "dial9d: %d: more than %u threads in the window: new ones are "
+			"not named in its dumps\n", t->pid, DIAL9D_MAX_THREADS);
 }
 
 void ingest__on_event(void *ctx, const struct dial9_event *e)
