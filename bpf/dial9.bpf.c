@@ -381,6 +381,16 @@ static __always_inline int poll_enter(struct pt_regs *ctx)
 	return 0;
 }
 
+/* A raw::poll copy of the blocking pool's own tasks: nothing of the poll is
+ * recorded (the pool's work is not the program's task), only that this
+ * thread runs the pool's work. */
+static __always_inline int pool_poll_enter(struct pt_regs *ctx)
+{
+	emit(DIAL9_EV_RING_POOL_TASK, task_id_of(thread_state(false), PT_REGS_PARM1(ctx)), 0, 0,
+	     0);
+	return 0;
+}
+
 /* A raw::poll call returned (its return site, DIAL9_PROBE_POLL_RETURN). */
 static __always_inline int poll_return(struct pt_regs *ctx)
 {
@@ -617,7 +627,8 @@ static __always_inline int park_enter(struct pt_regs *ctx, __u16 kind)
 	end_poll(st, now, epoch, DIAL9_POLL_F_INFERRED);
 	if (!st->parked) {
 		st->parked = 1;
-		emit_at(now, DIAL9_EV_PARK, 0, 0, 0, 0);
+		emit_at(now, DIAL9_EV_PARK, 0, 0,
+			kind == DIAL9_PROBE_PARK_CT ? DIAL9_PARK_F_CURRENT_THREAD : 0, 0);
 	}
 	return 0;
 }
@@ -720,6 +731,8 @@ int probe_entry(struct pt_regs *ctx)
 		return poll_enter(ctx);
 	case DIAL9_PROBE_POLL_RETURN:
 		return poll_return(ctx);
+	case DIAL9_PROBE_POOL_POLL:
+		return pool_poll_enter(ctx);
 	case DIAL9_PROBE_WAKE_BY_VAL:
 	case DIAL9_PROBE_WAKE_BY_REF:
 		return wake_enter(ctx);

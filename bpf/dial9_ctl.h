@@ -41,6 +41,9 @@ enum dial9_probe_kind {
 	DIAL9_PROBE_POLL_RETURN,    /* where a raw::poll call returns to (learned at run time) */
 	DIAL9_PROBE_PARK_RETURN,    /* where a PARK / PARK_CT call returns to (learned); with
 				     * DIAL9_COOKIE_CT: a current_thread scheduler's park */
+	DIAL9_PROBE_POOL_POLL,      /* a raw::poll copy of the blocking pool's own tasks
+				     * (BlockingTask): no poll is recorded, only which thread
+				     * is the pool's (DIAL9_EV_RING_POOL_TASK) */
 	DIAL9_PROBE_KIND_MAX,
 };
 

@@ -33,7 +33,8 @@
  *               first TERMINATE of a task marks its end).
  *  PARK/UNPARK  a runtime worker thread `tid` goes idle or into the drivers
  *               / comes back (UNPARK at the park's return, or else at the
- *               worker's next poll).
+ *               worker's next poll); PARK flags & DIAL9_PARK_F_CURRENT_THREAD
+ *               when it is a current_thread runtime's park.
  *  PANIC        task_id = task polled on `tid` when it panicked (0 if none);
  *               arg = panic location string id ("src/x.rs:12:5", 0 if
  *               unknown; inside the ring buffer: the address of the
@@ -117,11 +118,13 @@ enum dial9_record_mode {
  *                  aux = enum dial9_probe_kind of the function called;
  *                  task_id = the task that raw::poll polls (0 for a park).
  *  RING_POOL_TASK  task_id = a task the blocking pool polls (its work, not
- *                  the program's task; not recorded).
- *  RING_TLS_LEARN  a task woke another during its poll (task_id = the
- *                  waker): arg bit i: qword i of Tokio's CONTEXT equals it;
- *                  aux bit i: qword i - 1 is 1 (an Option's Some tag).  The
- *                  daemon learns where current_task_id lives from these.
+ *                  the program's task; not recorded; 0 if unknown); tid = a
+ *                  thread that runs the pool's work.
+ *  RING_TLS_LEARN  a task is being polled (a wake it sends, a CPU sample the
+ *                  probes saw inside its poll; task_id = it): arg bit i:
+ *                  qword i of Tokio's CONTEXT equals it; aux bit i: qword
+ *                  i - 1 is 1 (an Option's Some tag).  The daemon learns
+ *                  where current_task_id lives from these.
  */
 enum dial9_ring_kind {
 	DIAL9_EV_RING_FIRST = 64,
@@ -133,6 +136,8 @@ enum dial9_ring_kind {
 #define DIAL9_POLL_F_COMPLETE 0x01 /* POLL_END: the task completed in this poll */
 #define DIAL9_POLL_F_INFERRED 0x02 /* POLL_END: placed at the worker's next poll or park
 				    * (an upper bound of the poll's length) */
+#define DIAL9_PARK_F_CURRENT_THREAD 0x01 /* PARK: the current_thread scheduler's park
+					  * (format version 4) */
 #define DIAL9_EXIT_F_SIGNALED 0x01 /* EXIT: arg is the killing signal number */
 #define DIAL9_TERMINATE_F_RELEASED 0x01 /* TERMINATE: seen at deallocation */
 #define DIAL9_STALL_F_SITE 0x01 /* STALL: a site candidate (ring buffer only) */

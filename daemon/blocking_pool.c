@@ -40,11 +40,12 @@ bool blocking_pool__is_future(const char *loc)
 	return loc && (strstr(loc, "BlockingTask<") || strstr(loc, "BlockingSchedule"));
 }
 
-/* The probe set without the per-task copies (raw::poll, complete, dealloc)
- * of the blocking pool, when their futures can be named (v0 symbols or
- * debug info), and without the task id allocations that the debug info
- * places in spawn_blocking: those are not probed at all.  out->points is
- * malloc'd; names are borrowed. */
+/* The probe set without the per-task copies (complete, dealloc) of the
+ * blocking pool, when their futures can be named (v0 symbols or debug
+ * info), and without the task id allocations that the debug info places in
+ * spawn_blocking: those are not probed at all.  Its raw::poll copies become
+ * DIAL9_PROBE_POOL_POLL: they only tell which threads are the pool's (a hit
+ * per spawn_blocking task).  out->points is malloc'd; names are borrowed. */
 int blocking_pool__probe_set(struct tracked *t, const struct dial9_probe_set *ps,
 			      uint64_t text_lo, uint64_t text_hi, uint64_t text_off,
 			      struct dial9_probe_set *out)
@@ -73,6 +74,12 @@ int blocking_pool__probe_set(struct tracked *t, const struct dial9_probe_set *ps
 		    (pt->kind == DIAL9_PROBE_TASK_ID && mapped &&
 		     dial9_symbolizer__inlined_from(t->sym, addr, "spawn_blocking"))) {
 			out->per_kind[pt->kind]--;
+			if (pt->kind != DIAL9_PROBE_RAW_POLL)
+				continue;
+			out->per_kind[DIAL9_PROBE_POOL_POLL]++;
+			out->points[out->count] = *pt;
+			out->points[out->count].kind = DIAL9_PROBE_POOL_POLL;
+			out->points[out->count++].cookie = (pt->cookie & ~0xffULL) | DIAL9_PROBE_POOL_POLL;
 			continue;
 		}
 		out->points[out->count++] = *pt;

@@ -178,10 +178,14 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 		dump.meta.trigger_ns = why->trigger.fired_ns;
 	}
 	dump.strings = t->strings; /* borrowed: not freed here */
-	ret = prepend_mode(t, &dump);
+	dump.threads_known = true;
+	ret = thread_table__snapshot(&t->threads, t->pid, &dump.threads, &dump.nthreads);
+	if (!ret)
+		ret = prepend_mode(t, &dump);
 	if (ret) {
 		snprintf(err, errlen, "%s", strerror(-ret));
 		free(dump.events);
+		free(dump.threads);
 		return ret;
 	}
 
@@ -203,5 +207,6 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 			*events_out = dump.nevents;
 	}
 	free(dump.events);
+	free(dump.threads);
 	return ret;
 }

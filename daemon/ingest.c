@@ -20,9 +20,10 @@
 /*
  * A raw::poll or park call returns to addr, and the BPF side does not know
  * it yet: probe it (DIAL9_PROBE_POLL_RETURN / PARK_RETURN) when a call
- * instruction ends there, so that polls end where they return.
+ * instruction ends there, so that polls end where they return.  Returns
+ * whether it is where the blocking pool polls its own tasks.
  */
-static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, uint64_t task_id)
+static bool learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, uint64_t task_id)
 {
 	uint64_t cookie = called == DIAL9_PROBE_RAW_POLL ? DIAL9_PROBE_POLL_RETURN
 			  : DIAL9_PROBE_PARK_RETURN | (called == DIAL9_PROBE_PARK_CT ? DIAL9_COOKIE_CT : 0);
@@ -43,7 +44,7 @@ static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, ui
 	if (pool && task_id)
 		addr_cache__put(&t->pool_tasks, task_id, 1);
 	if (ret == -EEXIST)
-		return;
+		return pool;
 	if (ret == 0 && ok && !pool)
 		t->ret_sites_probed++;
 	else if (!pool)
@@ -58,6 +59,20 @@ static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, ui
 			: ok ? (ret ? ": cannot probe: " : ": probed") : ": no call before it, not probed",
 			!pool && ok && ret ? strerror(-ret) : "");
 	}
+	return pool;
+}
+
+/* e's thread played role: the thread table learns it (its name on first
+ * sight).  Threads last seen before the window may make room. */
+static void see_thread(struct tracked *t, const struct dial9_event *e, uint8_t role)
+{
+	uint64_t window = t->d->o.window_ns, refused = t->threads.refused;
+
+	thread_table__see(&t->threads, t->pid, e->tid, role, e->ts_ns,
+			  e->ts_ns > window ? e->ts_ns - window : 0);
+	if (!refused && t->threads.refused)
+		fprintf(stderr, "dial9d: %d: more than %u threads in the window: new ones are "
+			"not named in its dumps\n", t->pid, DIAL9D_MAX_THREADS);
 }
 
 /* A task woke another during its poll: which qwords of CONTEXT held its id.
@@ -89,10 +104,13 @@ void ingest__on_event(void *ctx, const struct dial9_event *e)
 
 	switch (ev.kind) {
 	case DIAL9_EV_RING_RET_SITE:
-		learn_ret_site(t, ev.arg, ev.aux, ev.task_id);
+		see_thread(t, &ev, learn_ret_site(t, ev.arg, ev.aux, ev.task_id) ?
+				   DIAL9_THREAD_BLOCKING : DIAL9_THREAD_UNKNOWN);
 		return;
 	case DIAL9_EV_RING_POOL_TASK:
-		addr_cache__put(&t->pool_tasks, ev.task_id, 1);
+		if (ev.task_id)
+			addr_cache__put(&t->pool_tasks, ev.task_id, 1);
+		see_thread(t, &ev, DIAL9_THREAD_BLOCKING);
 		return;
 	case DIAL9_EV_RING_TLS_LEARN:
 		learn_tls_task_slot(t, (uint32_t)ev.arg, ev.aux);
@@ -102,6 +120,7 @@ void ingest__on_event(void *ctx, const struct dial9_event *e)
 							  : locations__sample(t, ev.arg);
 		if (ev.task_id && addr_cache__get(&t->pool_tasks, ev.task_id))
 			ev.task_id = 0; /* the blocking pool's work, not a task of the program */
+		see_thread(t, &ev, DIAL9_THREAD_UNKNOWN);
 		if (!dial9_window__push(t->win, &ev))
 			t->events++; /* the sampler's, not a probe hit */
 		return;
@@ -157,8 +176,12 @@ void ingest__on_event(void *ctx, const struct dial9_event *e)
 	default:
 		break;
 	}
-	if (!blocking_pool__filter(t, &ev, poll_addr))
+	if (!blocking_pool__filter(t, &ev, poll_addr)) {
+		see_thread(t, &ev, thread_role__of(&ev, ev.kind == DIAL9_EV_POLL_START ||
+						       ev.kind == DIAL9_EV_POLL_END));
 		return;
+	}
+	see_thread(t, &ev, thread_role__of(&ev, false));
 	/* an inferred end is an upper bound: it cannot vouch for a long poll
 	 * (a real one is also a stall) */
 	if (ev.kind == DIAL9_EV_POLL_END && !(ev.flags & DIAL9_POLL_F_INFERRED))

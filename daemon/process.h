@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "dump.h"
 #include "recorder.h"
+#include "threads.h"
 #include "tokio_syms.h"
 #include "tls_context.h"
 #include "trigger.h"
@@ -61,6 +62,7 @@ struct tracked {
 	struct addr_cache sample_sites;  /* CPU sample's instruction pointer -> string id */
 	struct tls_learning tls;         /* where CONTEXT.current_task_id lives (tls_context.h) */
 	bool probe_set_has_tls;          /* the binary's CONTEXT was found: samples can learn it */
+	struct thread_table threads;     /* its threads' names and roles */
 	uint64_t text_lo, text_hi, text_off; /* the executable's code mapping */
 	uint32_t ret_sites_probed;       /* return sites learned and probed */
 	uint32_t ret_sites_refused;      /* ... reported but not probed (no call before them) */

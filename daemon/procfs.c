@@ -70,14 +70,13 @@ cleanup:
 	return err;
 }
 
-void procfs__read_comm(pid_t pid, char comm[17])
+/* A comm file (up to 16 bytes and a newline) into comm, "" if unreadable. */
+static void read_comm_file(const char *path, char comm[17])
 {
-	char path[64];
 	ssize_t n;
 	int fd;
 
 	comm[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -87,6 +86,22 @@ void procfs__read_comm(pid_t pid, char comm[17])
 		return;
 	comm[n] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
+}
+
+void procfs__read_comm(pid_t pid, char comm[17])
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	read_comm_file(path, comm);
+}
+
+void procfs__read_thread_comm(pid_t pid, pid_t tid, char comm[17])
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+	read_comm_file(path, comm);
 }
 
 /* Where the executable's code is mapped: its r-x mapping in /proc/PID/maps

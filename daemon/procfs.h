@@ -16,6 +16,8 @@ int procfs__pidfd_open(pid_t pid);
 bool procfs__pidfd_alive(int pidfd);
 /* /proc/PID/comm into comm ("" if unreadable). */
 void procfs__read_comm(pid_t pid, char comm[17]);
+/* /proc/PID/task/TID/comm into comm ("" if unreadable: the thread is gone). */
+void procfs__read_thread_comm(pid_t pid, pid_t tid, char comm[17]);
 /* Where the executable's code is mapped: its r-x mapping in /proc/PID/maps
  * (runtime addresses [lo, hi) holding file offsets from *off); 0s if none. */
 void procfs__exe_text_range(pid_t pid, const char *exe, uint64_t *lo, uint64_t *hi,

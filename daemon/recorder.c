@@ -303,6 +303,7 @@ static int link_of(enum dial9_probe_kind k, bool ret)
 	case DIAL9_PROBE_COMPLETE:
 	case DIAL9_PROBE_RAW_DEALLOC:
 	case DIAL9_PROBE_PANIC:
+	case DIAL9_PROBE_POOL_POLL: /* once per spawn_blocking task and per worker's start */
 		return LINK_LF;
 	default:
 		return -1;

@@ -41,6 +41,7 @@ static const char *const kind_names[DIAL9_PROBE_KIND_MAX] = {
 	[DIAL9_PROBE_TASK_ID] = "task_id",
 	[DIAL9_PROBE_POLL_RETURN] = "poll_return",
 	[DIAL9_PROBE_PARK_RETURN] = "park_return",
+	[DIAL9_PROBE_POOL_POLL] = "pool_poll",
 };
 
 const char *dial9_probe_kind_name(enum dial9_probe_kind kind)

@@ -61,6 +61,7 @@ struct tracked *tracked__new(struct daemon *d, pid_t pid)
 	addr_cache__init(&t->spawn_sites);
 	addr_cache__init(&t->sample_sites);
 	tls_learning__init(&t->tls);
+	thread_table__init(&t->threads);
 	return t;
 }
 
@@ -75,6 +76,7 @@ void tracked__free(struct tracked *t)
 	addr_cache__free(&t->pool_tasks);
 	addr_cache__free(&t->spawn_sites);
 	addr_cache__free(&t->sample_sites);
+	thread_table__free(&t->threads);
 	dial9_symbolizer__free(t->sym);
 	if (t->pidfd >= 0)
 		close(t->pidfd);

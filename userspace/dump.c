@@ -36,7 +36,9 @@ enum dump_section {
 	SEC_META = 1,
 	SEC_STRINGS = 2,
 	SEC_EVENTS = 3,
+	SEC_THREADS = 4, /* version 4 on; optional */
 };
+#define THREAD_ENTRY_MIN 9 /* u32 tid, u8 role, u32 name length */
 
 enum meta_tag {
 	TAG_PID = 1,
@@ -238,6 +240,7 @@ void dial9_dump__free(struct dial9_dump *d)
 	free(d->meta.trigger_rule);
 	dial9_strtab__free(&d->strings);
 	free(d->events);
+	free(d->threads);
 	free(d);
 }
 
@@ -246,6 +249,21 @@ uint64_t dial9_dump_meta__wall_ns(const struct dial9_dump_meta *m)
 	if (m->dump_realtime_ns)
 		return m->dump_realtime_ns;
 	return m->clock_base_ns ? m->clock_base_ns + m->end_ns : 0;
+}
+
+const struct dial9_dump_thread *dial9_dump__thread(const struct dial9_dump *d, uint32_t tid)
+{
+	uint32_t lo = 0, hi = d ? d->nthreads : 0;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->threads[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < (d ? d->nthreads : 0) && d->threads[lo].tid == tid ? &d->threads[lo] : NULL;
 }
 
 /* --- writer ----------------------------------------------------------------- */
@@ -401,6 +419,23 @@ static void write_strings(struct wbuf *b, const struct dial9_strtab *t)
 	section_end(b, at);
 }
 
+static void write_threads(struct wbuf *b, const struct dial9_dump_thread *th, uint32_t n)
+{
+	size_t at = section_begin(b, SEC_THREADS);
+
+	wbuf_u32(b, n);
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len = strnlen(th[i].name, DIAL9_THREAD_NAME_MAX);
+		uint8_t role = th[i].role;
+
+		wbuf_u32(b, th[i].tid);
+		wbuf_bytes(b, &role, 1);
+		wbuf_u32(b, (uint32_t)len);
+		wbuf_bytes(b, th[i].name, len);
+	}
+	section_end(b, at);
+}
+
 static void write_events(struct wbuf *b, const struct dial9_event *ev, uint64_t n)
 {
 	uint64_t nblocks = (n + DIAL9_DUMP_BLOCK_EVENTS - 1) / DIAL9_DUMP_BLOCK_EVENTS;
@@ -475,6 +510,14 @@ static int check_for_write(const struct dial9_dump *d)
 			    DIAL9_DUMP_MAX_STRING_LEN)
 			return -EINVAL;
 	}
+	if (d->nthreads > DIAL9_DUMP_MAX_THREADS || (d->nthreads && !d->threads))
+		return -EINVAL;
+	for (uint32_t i = 0; i < d->nthreads; i++) {
+		const struct dial9_dump_thread *th = &d->threads[i];
+
+		if (!th->tid || (i && th->tid <= th[-1].tid) || th->role >= DIAL9_THREAD_ROLE__COUNT)
+			return -EINVAL;
+	}
 	if ((m->exe && strnlen(m->exe, DIAL9_DUMP_MAX_STRING_LEN + 1) > DIAL9_DUMP_MAX_STRING_LEN) ||
 	    (m->hostname &&
 	     strnlen(m->hostname, DIAL9_DUMP_MAX_STRING_LEN + 1) > DIAL9_DUMP_MAX_STRING_LEN) ||
@@ -504,6 +547,8 @@ int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen
 	}
 	write_meta(&b, &d->meta);
 	write_strings(&b, &d->strings);
+	if (d->threads_known)
+		write_threads(&b, d->threads, d->nthreads);
 	write_events(&b, d->events, d->nevents);
 	p = wbuf_reserve(&b, TRAILER_SIZE);
 	if (!p) {
@@ -596,6 +641,7 @@ static const char *section_name(uint32_t type)
 	case SEC_META: return "metadata";
 	case SEC_STRINGS: return "string table";
 	case SEC_EVENTS: return "events";
+	case SEC_THREADS: return "thread table";
 	default: return "unknown";
 	}
 }
@@ -824,6 +870,60 @@ static int check_block_total(size_t off, size_t len, uint64_t total, uint64_t ne
 	return 0;
 }
 
+/* The thread table: entries sorted by tid (so no tid twice), tid 0 none,
+ * known roles, names as comm is (at most 16 bytes, no NUL). */
+static int read_threads(const struct span *sec, struct dial9_dump *d, char *err, size_t errlen)
+{
+	uint32_t count;
+	size_t off = 4;
+
+	if (sec->len < 4)
+		return fail(err, errlen, -EBADMSG, "thread table: cut short");
+	count = get_u32(sec->p);
+	if (count > DIAL9_DUMP_MAX_THREADS || count > (sec->len - 4) / THREAD_ENTRY_MIN)
+		return fail(err, errlen, -EBADMSG,
+			    "thread table: %u threads cannot fit in %zu bytes (limit %u)", count,
+			    sec->len, DIAL9_DUMP_MAX_THREADS);
+	if (count) {
+		d->threads = calloc(count, sizeof(*d->threads));
+		if (!d->threads)
+			return fail(err, errlen, -ENOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		struct dial9_dump_thread *th = &d->threads[i];
+		uint32_t len;
+
+		if (sec->len - off < THREAD_ENTRY_MIN)
+			return fail(err, errlen, -EBADMSG, "thread table: entry %u cut short", i);
+		th->tid = get_u32(sec->p + off);
+		th->role = sec->p[off + 4];
+		len = get_u32(sec->p + off + 5);
+		off += THREAD_ENTRY_MIN;
+		if (!th->tid || (i && th->tid <= th[-1].tid))
+			return fail(err, errlen, -EBADMSG,
+				    "thread table: entry %u: tid %u %s", i, th->tid,
+				    th->tid ? "out of order (tids ascend, each once)" : "is none");
+		if (th->role >= DIAL9_THREAD_ROLE__COUNT)
+			return fail(err, errlen, -EBADMSG, "thread table: tid %u: unknown role %u",
+				    th->tid, th->role);
+		if (len > DIAL9_THREAD_NAME_MAX || len > sec->len - off)
+			return fail(err, errlen, -EBADMSG,
+				    "thread table: tid %u: name of %u bytes (limit %u, %zu left)",
+				    th->tid, len, DIAL9_THREAD_NAME_MAX, sec->len - off);
+		if (memchr(sec->p + off, 0, len))
+			return fail(err, errlen, -EBADMSG,
+				    "thread table: tid %u: name contains a NUL byte", th->tid);
+		memcpy(th->name, sec->p + off, len);
+		off += len;
+		d->nthreads = i + 1;
+	}
+	if (off != sec->len)
+		return fail(err, errlen, -EBADMSG, "thread table: %zu stray bytes at the end",
+			    sec->len - off);
+	d->threads_known = true;
+	return 0;
+}
+
 static int read_events(const struct span *sec, uint64_t max_events, struct dial9_dump *d,
 		       char *err, size_t errlen)
 {
@@ -991,8 +1091,11 @@ static int check_envelope(const uint8_t *p, size_t len, size_t *body_start, size
  * the body holds one there): its length checked against the body and a
  * known type against the sections seen, noted in secs; *off moves past the
  * section.  Unknown types (a newer writer's) are skipped. */
-static int take_section(struct span *secs, const uint8_t *hdr, size_t *off, size_t end,
-			char *err, size_t errlen)
+/* The section whose header is at hdr (at *off in the file) into secs
+ * (room for SEC_THREADS + 1), past it; the thread table from version 4 on
+ * only, unknown types skipped. */
+static int take_section(struct span *secs, const uint8_t *hdr, uint32_t version, size_t *off,
+			size_t end, char *err, size_t errlen)
 {
 	uint32_t type;
 	uint64_t slen;
@@ -1006,7 +1109,7 @@ static int take_section(struct span *secs, const uint8_t *hdr, size_t *off, size
 		return fail(err, errlen, -EBADMSG,
 			    "section %u at offset %zu: length %llu exceeds the file",
 			    type, *off - SECTION_HDR_SIZE, (unsigned long long)slen);
-	if (type >= SEC_META && type <= SEC_EVENTS) {
+	if ((type >= SEC_META && type <= SEC_EVENTS) || (type == SEC_THREADS && version >= 4)) {
 		if (secs[type].seen)
 			return fail(err, errlen, -EBADMSG, "duplicate %s section",
 				    section_name(type));
@@ -1044,9 +1147,10 @@ int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_re
 			      struct dial9_dump **out, char *err, size_t errlen)
 {
 	const uint8_t *p = buf;
-	struct span secs[SEC_EVENTS + 1] = { { 0 } };
+	struct span secs[SEC_THREADS + 1] = { { 0 } };
 	struct dial9_dump *d = NULL;
 	size_t off = 0, end = 0;
+	uint32_t version;
 	int rc;
 
 	if (err && errlen)
@@ -1060,25 +1164,28 @@ int dial9_dump__read_mem_opts(const void *buf, size_t len, const struct dial9_re
 	rc = check_envelope(p, len, &off, &end, err, errlen);
 	if (rc)
 		return rc;
+	version = get_u32(p + 8);
 
 	while (off < end) {
-		rc = take_section(secs, p + off, &off, end, err, errlen);
+		rc = take_section(secs, p + off, version, &off, end, err, errlen);
 		if (rc)
 			return rc;
 	}
 	rc = check_sections_present(secs, err, errlen);
 	if (rc)
 		return rc;
-	for (uint32_t t = SEC_META; t <= SEC_EVENTS; t++)
+	for (uint32_t t = SEC_META; t <= SEC_THREADS; t++)
 		secs[t].p = p + secs[t].at;
 
 	d = dial9_dump__new();
 	if (!d)
 		return fail(err, errlen, -ENOMEM, "out of memory");
 	rc = read_meta(&secs[SEC_META], &d->meta, err, errlen);
-	d->meta.version = get_u32(p + 8);
+	d->meta.version = version;
 	if (!rc)
 		rc = read_strings(&secs[SEC_STRINGS], &d->strings, err, errlen);
+	if (!rc && secs[SEC_THREADS].seen)
+		rc = read_threads(&secs[SEC_THREADS], d, err, errlen);
 	if (!rc)
 		rc = read_events(&secs[SEC_EVENTS], max_events_of(opts), d, err, errlen);
 	if (!rc)
@@ -1279,7 +1386,7 @@ static int info_events(int fd, const struct span *sec, struct dial9_dump_info *o
 int dial9_dump__read_info_fd(int fd, struct dial9_dump_info *out, char *err, size_t errlen)
 {
 	uint8_t head[HEADER_SIZE] = { 0 }, trailer[TRAILER_SIZE], sec_hdr[SECTION_HDR_SIZE];
-	struct span secs[SEC_EVENTS + 1] = { { 0 } };
+	struct span secs[SEC_THREADS + 1] = { { 0 } };
 	uint8_t *meta = NULL;
 	size_t size, off, end;
 	uint32_t hsize;
@@ -1310,7 +1417,7 @@ int dial9_dump__read_info_fd(int fd, struct dial9_dump_info *out, char *err, siz
 			if (rc)
 				return rc;
 		}
-		rc = take_section(secs, sec_hdr, &off, end, err, errlen);
+		rc = take_section(secs, sec_hdr, get_u32(head + 8), &off, end, err, errlen);
 		if (rc)
 			return rc;
 	}

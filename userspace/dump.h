@@ -39,6 +39,26 @@ enum dial9_trigger_metric {
 	DIAL9_TRIGGER__COUNT
 };
 
+/* The part a thread played in the runtime, as the probes saw it (format
+ * version 4).  Values are part of the file format: never renumber. */
+enum dial9_thread_role {
+	DIAL9_THREAD_UNKNOWN = 0,  /* its records do not tell (a signal, a stall) */
+	DIAL9_THREAD_WORKER = 1,   /* a runtime worker: polled tasks, parked in the scheduler */
+	DIAL9_THREAD_BLOCKING = 2, /* the blocking pool's: ran spawn_blocking work */
+	DIAL9_THREAD_BLOCK_ON = 3, /* a current_thread runtime's thread (its block_on) */
+	DIAL9_THREAD_OTHER = 4,    /* no runtime thread: it only woke or spawned tasks */
+	DIAL9_THREAD_ROLE__COUNT
+};
+
+#define DIAL9_THREAD_NAME_MAX 16 /* bytes of a thread name (comm), without NUL */
+
+/* One thread as the dump names it (the thread table, version 4). */
+struct dial9_dump_thread {
+	uint32_t tid;
+	uint8_t role;                          /* enum dial9_thread_role */
+	char name[DIAL9_THREAD_NAME_MAX + 1];  /* its comm, "" if unknown */
+};
+
 /* String table: id 0 means "none"; ids 1..count index strings[id - 1]. */
 struct dial9_strtab {
 	char **strings;
@@ -58,6 +78,7 @@ struct dial9_strtab {
 #define DIAL9_DUMP_MAX_FILE_SIZE (1ull << 31)    /* bytes */
 #define DIAL9_DUMP_BLOCK_EVENTS 65536u           /* max events per block */
 #define DIAL9_DUMP_MAX_TRIGGER_RULE_LEN 1024u    /* bytes of metadata trigger_rule */
+#define DIAL9_DUMP_MAX_THREADS 65536u            /* entries of the thread table */
 
 struct dial9_dump_meta {
 	uint32_t pid;
@@ -96,6 +117,9 @@ struct dial9_dump {
 	struct dial9_strtab strings;
 	struct dial9_event *events; /* sorted by ts_ns */
 	uint64_t nevents;
+	struct dial9_dump_thread *threads; /* the thread table, sorted by tid (version 4) */
+	uint32_t nthreads;
+	bool threads_known;         /* the dump has a thread table (read: version 4 on) */
 };
 
 /* String table.  Returned ids are stable; add returns the existing id for a
@@ -104,6 +128,9 @@ void dial9_strtab__init(struct dial9_strtab *t);
 void dial9_strtab__free(struct dial9_strtab *t);
 uint32_t dial9_strtab__add(struct dial9_strtab *t, const char *s);
 const char *dial9_strtab__get(const struct dial9_strtab *t, uint32_t id); /* NULL if none */
+
+/* The thread table's entry for tid, NULL if the dump does not name it. */
+const struct dial9_dump_thread *dial9_dump__thread(const struct dial9_dump *d, uint32_t tid);
 
 struct dial9_dump *dial9_dump__new(void);
 void dial9_dump__free(struct dial9_dump *d); /* accepts NULL */
@@ -185,6 +212,7 @@ const char *dial9_mode_name(uint32_t mode);       /* "full", "sampled", "off" */
 const char *dial9_trigger_metric_name(uint32_t metric); /* "poll", "latency-p99", … */
 /* A trigger value in its metric's unit as text: "50.1 ms", "120 tasks", "2.30 %". */
 void dial9_trigger_value_text(uint32_t metric, uint64_t v, char *buf, size_t len);
+const char *dial9_thread_role_name(uint32_t role); /* "worker", "blocking", … */
 /* Does an event of this kind name a task in task_id (the task it is about)? */
 bool dial9_event_kind_names_task(uint32_t kind);
 /* Is arg a string id (of the dump's table) for this kind? */

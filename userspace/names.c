@@ -170,3 +170,19 @@ void dial9_trigger_value_text(uint32_t metric, uint64_t v, char *buf, size_t len
 		break;
 	}
 }
+
+const char *dial9_thread_role_name(uint32_t role)
+{
+	static const char *const names[] = {
+		[DIAL9_THREAD_UNKNOWN] = "unknown",
+		[DIAL9_THREAD_WORKER] = "worker",
+		[DIAL9_THREAD_BLOCKING] = "blocking",
+		[DIAL9_THREAD_BLOCK_ON] = "block_on",
+		[DIAL9_THREAD_OTHER] = "other",
+	};
+
+	_Static_assert(ARRAY_SIZE(names) == DIAL9_THREAD_ROLE__COUNT, "a role has no name");
+	if (role < ARRAY_SIZE(names) && names[role])
+		return names[role];
+	return "unknown";
+}

@@ -141,6 +141,15 @@ int main(int argc, char **argv)
 	d->meta.end_ns = T0 + END;
 	d->meta.dump_realtime_ns = 1764160000ULL * 1000000000ULL;
 	d->meta.lost_ringbuf = 1234;
+	/* the workers named as Tokio names them (format version 4) */
+	d->threads = calloc(NW, sizeof(*d->threads));
+	if (!d->threads)
+		return 1;
+	for (i = 0; i < NW; i++)
+		d->threads[i] = (struct dial9_dump_thread){ 1001 + i, DIAL9_THREAD_WORKER,
+							    "tokio-runtime-w" };
+	d->nthreads = NW;
+	d->threads_known = true;
 	l_accept = dial9_strtab__add(&d->strings, "src/main.rs:31:5");
 	l_conn = dial9_strtab__add(&d->strings, "src/server.rs:58:13");
 	l_cache = dial9_strtab__add(&d->strings, "src/cache.rs:77:9");

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 # dump2raw.py DUMP OUT - a dial9 dump as a "DIAL9RAW" input of fuzz_dump
 # (layout in fuzz_dump.c): its metadata and its events uncompressed, so
-# that mutations reach the analysis and the views.  Keeps the first 256 (all fuzz_dump uses).
+# that mutations reach the analysis and the views (a thread table: how many
+# threads it names).  Keeps the first 256 events (all fuzz_dump uses).
 import struct
 import sys
 import zlib
 
 data = open(sys.argv[1], "rb").read()
-meta, events, nstrings = {}, b"", 0
+meta, events, nstrings, nthreads = {}, b"", 0, 0
 off, end = struct.unpack_from("<I", data, 12)[0], len(data) - 16
 while off < end:
     typ, _, slen = struct.unpack_from("<IIQ", data, off)
@@ -21,6 +22,8 @@ while off < end:
             o += 8 + ln
     elif typ == 2:
         nstrings = struct.unpack_from("<I", body, 0)[0]
+    elif typ == 4:  # the thread table: the raw input names as many threads
+        nthreads = struct.unpack_from("<I", body, 0)[0]
     elif typ == 3:
         nblocks = struct.unpack_from("<I", body, 8)[0]
         o = 16
@@ -39,5 +42,6 @@ def u(tag, size):
 
 hdr = b"DIAL9RAW" + struct.pack(
     "<QQQIIIBBBB", u(11, 8), u(12, 8), u(5, 8), u(4, 4), u(17, 4),
-    u(14, 8) & 0xFFFFFFFF, u(2, 4) & 0xFF, u(3, 4) & 0xFF, min(nstrings, 15), 0)
+    u(14, 8) & 0xFFFFFFFF, u(2, 4) & 0xFF, u(3, 4) & 0xFF, min(nstrings, 15),
+    min(nthreads, 16))
 open(sys.argv[2], "wb").write(hdr + events[: 256 * 32])

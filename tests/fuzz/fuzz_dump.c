@@ -48,8 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* "DIAL9RAW", then little-endian: u64 start_ns, u64 end_ns, u64 reason_task,
  * u32 reason_tid, u32 probes, u32 lost_ringbuf, u8 reason, u8 signal,
- * u8 nstrings, u8 pad; then 32-byte records as in a block, one after the
- * other (FORMAT.md "Event record"), the first RAW_MAX_EVENTS used. */
+ * u8 nstrings, u8 threads (0: no thread table; else the table names the
+ * first threads % 17 tids of the events, names and roles picked by tid);
+ * then 32-byte records as in a block, one after the other (FORMAT.md
+ * "Event record"), the first RAW_MAX_EVENTS used. */
 #define RAW_MAGIC "DIAL9RAW"
 #define RAW_HDR 48
 #define RAW_EVENT 32
@@ -91,6 +93,47 @@ static int cmp_event(const void *pa, const void *pb)
 		return a->ts_ns < b->ts_ns ? -1 : 1;
 	/* ties by content, so the order does not depend on qsort */
 	return memcmp(a, b, sizeof(*a));
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* A thread table naming up to max of d's tids (ascending, tid 0 none). */
+static void name_threads(struct dial9_dump *d, uint32_t max)
+{
+	static const char *const names[] = {
+		"tokio-runtime-w", "tokio-rt-worker", "", "\033[2J\xe2\x82", "0123456789abcdef",
+		"<\"t\">&\n",
+	};
+	uint32_t *tids = calloc(d->nevents + 1, sizeof(*tids));
+	uint64_t i;
+	uint32_t n = 0;
+
+	if (!tids)
+		abort();
+	for (i = 0; i < d->nevents; i++)
+		tids[i] = d->events[i].tid;
+	qsort(tids, d->nevents, sizeof(*tids), cmp_u32);
+	d->threads = calloc(max + 1, sizeof(*d->threads));
+	if (!d->threads)
+		abort();
+	for (i = 0; i < d->nevents && n < max; i++) {
+		struct dial9_dump_thread *th = &d->threads[n];
+
+		if (!tids[i] || (n && th[-1].tid == tids[i]))
+			continue;
+		th->tid = tids[i];
+		th->role = (uint8_t)(tids[i] % DIAL9_THREAD_ROLE__COUNT);
+		snprintf(th->name, sizeof(th->name), "%s", names[tids[i] % 6]);
+		n++;
+	}
+	d->nthreads = n;
+	d->threads_known = true;
+	free(tids);
 }
 
 /* A raw input made into a dump file, into *out (malloc'd).  0, or -1 when
@@ -153,6 +196,8 @@ static int raw_to_dump(const uint8_t *p, size_t len, uint8_t **out, size_t *outl
 	}
 	d->nevents = n;
 	qsort(d->events, n, sizeof(*d->events), cmp_event);
+	if (p[47])
+		name_threads(d, p[47] % 17);
 	if (ftruncate(memfd, 0) || lseek(memfd, 0, SEEK_SET))
 		abort();
 	err = dial9_dump__write_fd(d, memfd);

@@ -16,7 +16,7 @@ mkdir -p "$1"
 out=$(cd "$1" && pwd)
 top=$(dirname "$out")
 cargo=${CARGO:-cargo}
-targets="spawner relay blocker io_pingpong current_thread panicker server storm"
+targets="spawner relay blocker io_pingpong current_thread panicker server storm threads"
 
 if ! command -v "$cargo" >/dev/null 2>&1; then
 	echo "Error: cargo not found (apt-get install cargo librust-tokio-dev)" >&2

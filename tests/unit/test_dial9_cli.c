@@ -32,6 +32,8 @@
 #define V1_SUMMARY DIAL9_SRC_DIR "/tests/fixtures/v1-relay.summary.json"
 #define V2_DUMP DIAL9_SRC_DIR "/tests/fixtures/v2-relay.dial9"
 #define V2_SUMMARY DIAL9_SRC_DIR "/tests/fixtures/v2-relay.summary.json"
+#define V3_DUMP DIAL9_SRC_DIR "/tests/fixtures/v3-relay.dial9"
+#define V3_SUMMARY DIAL9_SRC_DIR "/tests/fixtures/v3-relay.summary.json"
 #define CLASS(c) (1u << DIAL9_CLASS_##c)
 #define MS 1000000ULL
 #define T0 (7000 * MS)
@@ -961,9 +963,38 @@ static void test_v1_fixture(void **state)
 	       "{\"available\":true,\"reason\":null,\"lumped_into_runtime\":null,", NULL);
 }
 
-/* A version 2 recording (the relay target, written by the dial9d of
- * December 2026) says what the version 2 reader said of it. */
-static void test_v2_fixture(void **state)
+/* Does got say everything want says?  Objects may have keys that want has
+ * not (fields added since); arrays hold as many items, each saying the same. */
+static bool json_says(const json_t *want, const json_t *got)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(want)) {
+		if (!json_is_object(got))
+			return false;
+		json_object_foreach((json_t *)want, key, v)
+			if (!json_says(v, json_object_get(got, key)))
+				return false;
+		return true;
+	}
+	if (json_is_array(want)) {
+		if (!json_is_array(got) || json_array_size(want) != json_array_size(got))
+			return false;
+		for (i = 0; i < json_array_size(want); i++)
+			if (!json_says(json_array_get(want, i), json_array_get(got, i)))
+				return false;
+		return true;
+	}
+	return got && json_equal((json_t *)want, (json_t *)got);
+}
+
+/* A recording of an older version says what that version's reader said of
+ * it (summary --json, kept beside it): the same facts (new fields aside),
+ * the same counts per kind (kinds added since then count 0). */
+static void check_fixture(const char *dump, const char *summary, int version,
+			  size_t nkinds)
 {
 	static const char *const facts[] = {
 		"pid", "reason", "spawns", "terminations", "polls", "wakes", "lost", "tasks",
@@ -971,28 +1002,158 @@ static void test_v2_fixture(void **state)
 		"probes_missing", "unknown", "modes", "exit", "long_polls",
 	};
 	json_error_t jerr;
-	json_t *want = json_load_file(V2_SUMMARY, 0, &jerr), *got, *v;
+	json_t *want = json_load_file(summary, 0, &jerr), *got, *v;
 	const char *kind;
 	size_t i;
 
 	assert_non_null(want);
-	got = summary_of(V2_DUMP);
+	got = summary_of(dump);
 	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
-		if (!json_equal(json_object_get(want, facts[i]), json_object_get(got, facts[i])))
-			fail_msg("v2 fixture: \"%s\" differs from the version 2 reader's", facts[i]);
+		if (!json_says(json_object_get(want, facts[i]), json_object_get(got, facts[i])))
+			fail_msg("v%d fixture: \"%s\" differs from the version %d reader's",
+				 version, facts[i], version);
 	}
-	/* the same counts per kind; kinds added since then count 0 */
 	json_object_foreach(json_object_get(got, "event_counts"), kind, v) {
 		json_t *was = json_object_get(json_object_get(want, "event_counts"), kind);
 
 		if (was ? !json_equal(was, v) : json_integer_value(v) != 0)
-			fail_msg("v2 fixture: event_counts.%s differs", kind);
+			fail_msg("v%d fixture: event_counts.%s differs", version, kind);
 	}
-	assert_int_equal(json_object_size(json_object_get(want, "event_counts")), 14);
-	assert_int_equal(json_integer_value(json_object_get(got, "format_version")), 2);
+	assert_int_equal(json_object_size(json_object_get(want, "event_counts")), nkinds);
+	assert_int_equal(json_integer_value(json_object_get(got, "format_version")), version);
 	assert_string_equal(json_string_value(json_object_get(got, "reason")), "exit");
 	json_decref(want);
 	json_decref(got);
+}
+
+/* A version 2 recording (the relay target, written by the dial9d of
+ * December 2026) says what the version 2 reader said of it. */
+static void test_v2_fixture(void **state)
+{
+	check_fixture(V2_DUMP, V2_SUMMARY, 2, 14);
+}
+
+/* A version 3 recording (the relay target, by the dial9d of main at
+ * 480353d) says what the version 3 reader said of it. */
+static void test_v3_fixture(void **state)
+{
+	check_fixture(V3_DUMP, V3_SUMMARY, 3, 15);
+}
+
+/* A dump with a thread table: 4243 a worker, 4244 the blocking pool's
+ * (waking a task from its closure), 4245 a current_thread runtime's thread
+ * with a name holding a terminal escape; 4246 is not in the table. */
+static void write_named_dump(struct fixture *f)
+{
+	static const struct dial9_dump_thread th[] = {
+		{ 4243, DIAL9_THREAD_WORKER, "tokio-runtime-w" },
+		{ 4244, DIAL9_THREAD_BLOCKING, "tokio-runtime-w" },
+		{ 4245, DIAL9_THREAD_BLOCK_ON, "app\033[2J" },
+	};
+	struct dial9_dump *d = v2_dump(DIAL9_CLASSES_ALL);
+	uint32_t loc = dial9_strtab__add(&d->strings, "src/main.rs:9:9");
+
+	d->meta.reason = DIAL9_REASON_PANIC;
+	d->meta.reason_tid = 4245;
+	ev(d, 3 * MS, DIAL9_EV_SPAWN, 2, loc, 4245, 0, 0);
+	ev(d, 4 * MS, DIAL9_EV_WAKE, 1, 0, 4244, DIAL9_WAKER_THREAD, 0);
+	ev(d, 5 * MS, DIAL9_EV_POLL_START, 2, loc, 4245, 0, 0);
+	ev(d, 6 * MS, DIAL9_EV_PANIC, 2, loc, 4245, 0, 0);
+	ev(d, 7 * MS, DIAL9_EV_POLL_END, 2, 2 * MS, 4245, 0, 0);
+	ev(d, 40 * MS, DIAL9_EV_STALL, 1, 20 * MS, 4243, 0, 0);
+	ev(d, 50 * MS, DIAL9_EV_SIGNAL, 0, 0, 4246, 11, 0);
+	d->threads = malloc(sizeof(th));
+	assert_non_null(d->threads);
+	memcpy(d->threads, th, sizeof(th));
+	d->nthreads = 3;
+	d->threads_known = true;
+	write_and_free(d, f);
+}
+
+/* Every view names a thread as the dump does, "name (tid)", with its role
+ * where threads are listed, and JSON beside each tid its thread_name and
+ * thread_role (null when the dump does not say); names are made safe for a
+ * terminal; a version 3 dump's threads are bare tids and nothing is said
+ * of their names or roles. */
+static void test_thread_names(void **state)
+{
+	struct fixture *f = *state;
+	struct run r;
+	json_t *j;
+
+	write_named_dump(f);
+	expect(ARGS("summary", f->path),
+	       "reason     panic  thread app?[2J (4245)\n",
+	       "panic      +6.000ms  thread app?[2J (4245)  task 2",
+	       "signal     +50.000ms  SIGSEGV to thread 4246 from the kernel\n",
+	       "  2.00ms  +5.000ms  app?[2J (4245)  ",
+	       "  20.00ms  +20.000ms  tokio-runtime-w (4243)  ",
+	       "\nThreads\n  THREAD                  ROLE      POLLS",
+	       "  tokio-runtime-w (4243)  worker        1", /* 1 ms before 4243's stall */
+	       "  tokio-runtime-w (4244)  blocking      0",
+	       "  app?[2J (4245)          block_on      1",
+	       "  4246                    ?             0", NULL);
+
+	RUN(&r, "summary", "--json", f->path);
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jint(j, "reason_tid", 4245);
+	assert_jstr(j, "reason_thread_name", "app\033[2J"); /* JSON escapes it */
+	assert_jstr(j, "reason_thread_role", "block_on");
+	assert_jstr(j, "panics[0].thread_name", "app\033[2J");
+	assert_jstr(j, "long_stalls[0].thread_name", "tokio-runtime-w");
+	assert_jstr(j, "long_stalls[0].thread_role", "worker");
+	assert_jint(j, "signal_list[0].tid", 4246);
+	assert_jint(j, "signal_list[0].signal", 11);
+	assert_jnull(j, "signal_list[0].thread_name");
+	assert_jnull(j, "signal_list[0].thread_role");
+	assert_jeq(j, "thread_names_recorded", "true");
+	assert_jint(j, "threads[1].tid", 4244);
+	assert_jstr(j, "threads[1].thread_role", "blocking");
+	assert_jint(j, "threads[1].polls", 0);
+	assert_jint(j, "threads[3].tid", 4246);
+	assert_jnull(j, "threads[3].thread_name");
+	json_decref(j);
+	run_free(&r);
+
+	expect(ARGS("timeline", f->path), "\nthread app?[2J (4245), block_on: 1 polls",
+	       "\nthread tokio-runtime-w (4243), worker: 1 polls", NULL);
+	RUN(&r, "timeline", "--json", f->path);
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jint(j, "threads[0].tid", 4243);
+	assert_jstr(j, "threads[0].thread_name", "tokio-runtime-w");
+	assert_jstr(j, "threads[0].thread_role", "worker");
+	json_decref(j);
+	run_free(&r);
+
+	expect(ARGS("task", f->path, "2"), "spawned    +3.000ms on thread app?[2J (4245) by",
+	       "  app?[2J (4245)  poll start  ", NULL);
+	RUN(&r, "task", "--json", f->path, "2");
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jstr(j, "task.spawn_thread_name", "app\033[2J");
+	assert_jstr(j, "task.spawn_thread_role", "block_on");
+	assert_jstr(j, "events[0].thread_name", "app\033[2J");
+	assert_jstr(j, "events[0].role", "self"); /* the task's part, not the thread's */
+	json_decref(j);
+	run_free(&r);
+
+	/* a version 3 dump: bare tids, names and roles not recorded */
+	expect(ARGS("summary", V3_DUMP),
+	       "\nThreads (not named: a version 3 dump has no thread table)\n",
+	       "\n  17967   ?        39", NULL);
+	RUN(&r, "summary", "--json", V3_DUMP);
+	assert_ok(&r);
+	j = json_of(&r);
+	assert_jeq(j, "thread_names_recorded", "false");
+	assert_jint(j, "threads[0].tid", 17932);
+	assert_jnull(j, "threads[0].thread_name");
+	assert_jnull(j, "threads[0].thread_role");
+	assert_jnull(j, "long_polls[0].thread_name");
+	json_decref(j);
+	run_free(&r);
+	expect(ARGS("timeline", V3_DUMP), "\nthread 17967: 39 polls", NULL);
 }
 
 /* No spawn, wake or park probe: what they would have said is unknown
@@ -1346,6 +1507,8 @@ int main(void)
 		cmocka_unit_test(test_wakegraph_and_timeline),
 		cmocka_unit_test(test_v1_fixture),
 		cmocka_unit_test(test_v2_fixture),
+		cmocka_unit_test(test_v3_fixture),
+		cmocka_unit_test(test_thread_names),
 		cmocka_unit_test(test_missing_spawn_wake),
 		cmocka_unit_test(test_inferred_poll_is_bound),
 		cmocka_unit_test(test_block_on_and_lumped),

@@ -376,6 +376,67 @@ static void test_writer_refuses_invalid(void **state)
 	dial9_dump__free(d);
 }
 
+/* Threads as the dump names them: every field survives, the table is looked
+ * up by tid, a dump without one says so; the writer refuses a table the
+ * reader would. */
+static void test_threads_roundtrip(void **state)
+{
+	static const struct dial9_dump_thread th[] = {
+		{ .tid = 7, .role = DIAL9_THREAD_BLOCK_ON, .name = "current_thread" },
+		{ .tid = 4250, .role = DIAL9_THREAD_WORKER, .name = "tokio-runtime-w" },
+		{ .tid = 4251, .role = DIAL9_THREAD_BLOCKING, .name = "0123456789abcdef" },
+		{ .tid = 4252, .role = DIAL9_THREAD_OTHER, .name = "" },
+		{ .tid = 0xfffffffe, .role = DIAL9_THREAD_UNKNOWN, .name = "x" },
+	};
+	struct dial9_dump *d = dial9_dump__new(), *r;
+	char path[8192];
+
+	assert_non_null(d);
+	fill_meta(d);
+	r = roundtrip(d); /* no table: none read */
+	assert_false(r->threads_known);
+	assert_int_equal(r->nthreads, 0);
+	assert_null(dial9_dump__thread(r, 4250));
+	dial9_dump__free(r);
+
+	d->threads = malloc(sizeof(th));
+	assert_non_null(d->threads);
+	memcpy(d->threads, th, sizeof(th));
+	d->nthreads = 5;
+	d->threads_known = true;
+	r = roundtrip(d);
+	assert_true(r->threads_known);
+	assert_int_equal(r->nthreads, 5);
+	assert_memory_equal(r->threads, th, sizeof(th));
+	assert_string_equal(dial9_dump__thread(r, 4251)->name, "0123456789abcdef");
+	assert_int_equal(dial9_dump__thread(r, 7)->role, DIAL9_THREAD_BLOCK_ON);
+	assert_int_equal(dial9_dump__thread(r, 0xfffffffe)->tid, 0xfffffffe);
+	assert_null(dial9_dump__thread(r, 4253));
+	assert_null(dial9_dump__thread(r, 0));
+	assert_string_equal(dial9_thread_role_name(r->threads[0].role), "block_on");
+	assert_string_equal(dial9_thread_role_name(DIAL9_THREAD_ROLE__COUNT), "unknown");
+	dial9_dump__free(r);
+
+	d->nthreads = 0; /* an empty table is a table */
+	r = roundtrip(d);
+	assert_true(r->threads_known);
+	assert_int_equal(r->nthreads, 0);
+	dial9_dump__free(r);
+
+	path_in_dir(path, sizeof(path), "thr.d9");
+	d->nthreads = 5;
+	d->threads[2].tid = 4250; /* twice */
+	assert_int_equal(dial9_dump__write(d, path, 0600), -EINVAL);
+	d->threads[2].tid = 4251;
+	d->threads[0].tid = 0;
+	assert_int_equal(dial9_dump__write(d, path, 0600), -EINVAL);
+	d->threads[0].tid = 7;
+	d->threads[1].role = DIAL9_THREAD_ROLE__COUNT;
+	assert_int_equal(dial9_dump__write(d, path, 0600), -EINVAL);
+	assert_int_equal(dir_entries(), 0);
+	dial9_dump__free(d);
+}
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -652,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_write_fd_matches_read_mem),
 		cmocka_unit_test(test_write_is_atomic),
 		cmocka_unit_test(test_writer_refuses_invalid),
+		cmocka_unit_test(test_threads_roundtrip),
 		cmocka_unit_test(test_many_events_fast),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_read_info),

@@ -650,6 +650,150 @@ static void test_content_validation(void **state)
 	free(b.p);
 }
 
+/* One thread-table entry (FORMAT.md "Thread table section"). */
+static void fb_thread(struct fb *b, uint32_t tid, uint8_t role, uint32_t namelen, const char *name)
+{
+	fb_u32(b, tid);
+	fb_put(b, &role, 1);
+	fb_u32(b, namelen);
+	fb_put(b, name, strlen(name));
+}
+
+/* A version-v dump: pid, the two strings, three events, and the thread
+ * section body that put() writes (none when put is NULL). */
+static void fb_with_threads(struct fb *b, uint32_t v, void (*put)(struct fb *, int), int variant)
+{
+	struct dial9_event ev[3];
+	size_t at;
+
+	three_events(ev);
+	b->len = 0;
+	fb_header(b, v);
+	fb_meta_pid(b, 1);
+	fb_strings(b, 2, two_strings);
+	if (put) {
+		at = fb_section(b, 4);
+		put(b, variant);
+		fb_section_end(b, at);
+	}
+	fb_events(b, ev, 3);
+	fb_finish(b);
+}
+
+static void put_hostile_threads(struct fb *b, int variant)
+{
+	switch (variant) {
+	case 0: /* a good table */
+		fb_u32(b, 2);
+		fb_thread(b, 10, DIAL9_THREAD_WORKER, 15, "tokio-runtime-w");
+		fb_thread(b, 11, DIAL9_THREAD_BLOCKING, 0, "");
+		break;
+	case 1: /* more entries than the bytes could hold */
+		fb_u32(b, 0xffffffffu);
+		fb_thread(b, 10, DIAL9_THREAD_WORKER, 1, "a");
+		break;
+	case 2: /* a name past the section's end */
+		fb_u32(b, 1);
+		fb_thread(b, 10, DIAL9_THREAD_WORKER, 0x7fffffffu, "abc");
+		break;
+	case 3: /* a name longer than comm can be */
+		fb_u32(b, 1);
+		fb_thread(b, 10, DIAL9_THREAD_WORKER, 17, "0123456789abcdefg");
+		break;
+	case 4: /* NUL in a name */
+		fb_u32(b, 1);
+		fb_u32(b, 10);
+		fb_put(b, "\1", 1);
+		fb_u32(b, 3);
+		fb_put(b, "a\0b", 3);
+		break;
+	case 5: /* tids out of order / twice */
+		fb_u32(b, 2);
+		fb_thread(b, 10, DIAL9_THREAD_WORKER, 1, "a");
+		fb_thread(b, 10, DIAL9_THREAD_WORKER, 1, "b");
+		break;
+	case 6: /* tid 0 */
+		fb_u32(b, 1);
+		fb_thread(b, 0, DIAL9_THREAD_WORKER, 1, "a");
+		break;
+	case 7: /* an unknown role */
+		fb_u32(b, 1);
+		fb_thread(b, 10, DIAL9_THREAD_ROLE__COUNT, 1, "a");
+		break;
+	case 8: /* stray bytes */
+		fb_u32(b, 1);
+		fb_thread(b, 10, DIAL9_THREAD_WORKER, 1, "a");
+		fb_put(b, "zz", 2);
+		break;
+	case 9: /* an entry cut short (the count fits the bytes) */
+		fb_u32(b, 2);
+		fb_thread(b, 10, DIAL9_THREAD_WORKER, 8, "abcdefgh");
+		fb_u32(b, 11);
+		break;
+	case 10: /* no count */
+		fb_put(b, "ab", 2);
+		break;
+	}
+}
+
+/* The thread table (version 4): read when good, refused with a line naming
+ * it when hostile, nothing allocated for what the bytes cannot hold; a
+ * second table is refused; in an older version's file the section meant
+ * nothing and is skipped. */
+static void test_hostile_thread_table(void **state)
+{
+	static const char *const want[] = {
+		NULL, "cannot fit", "name of", "name of 17 bytes", "NUL", "out of order",
+		"is none", "unknown role", "stray", "cut short", "cut short",
+	};
+	struct fb b = { 0 };
+	struct dial9_dump *d;
+	char err[256];
+	size_t at;
+
+	fb_with_threads(&b, 4, put_hostile_threads, 0);
+	assert_int_equal(try_read(b.p, b.len, err, sizeof(err), &d), 0);
+	assert_true(d->threads_known);
+	assert_int_equal(d->nthreads, 2);
+	assert_string_equal(dial9_dump__thread(d, 10)->name, "tokio-runtime-w");
+	assert_int_equal(dial9_dump__thread(d, 11)->role, DIAL9_THREAD_BLOCKING);
+	dial9_dump__free(d);
+	for (int v = 1; v < (int)(sizeof(want) / sizeof(want[0])); v++) {
+		fb_with_threads(&b, 4, put_hostile_threads, v);
+		assert_int_equal(try_read(b.p, b.len, err, sizeof(err), NULL), -EBADMSG);
+		if (!strstr(err, "thread table") || !strstr(err, want[v]))
+			fail_msg("variant %d: \"%s\" does not name \"%s\"", v, err, want[v]);
+	}
+
+	/* version 3: the same bytes (even hostile ones) are an unknown section */
+	fb_with_threads(&b, 3, put_hostile_threads, 1);
+	assert_int_equal(try_read(b.p, b.len, err, sizeof(err), &d), 0);
+	assert_false(d->threads_known);
+	assert_null(dial9_dump__thread(d, 10));
+	dial9_dump__free(d);
+	/* version 4 without one: no names, not an error */
+	fb_with_threads(&b, 4, NULL, 0);
+	assert_int_equal(try_read(b.p, b.len, err, sizeof(err), &d), 0);
+	assert_false(d->threads_known);
+	dial9_dump__free(d);
+
+	/* two tables */
+	b.len = 0;
+	fb_header(&b, 4);
+	fb_meta_pid(&b, 1);
+	fb_strings(&b, 2, two_strings);
+	for (int i = 0; i < 2; i++) {
+		at = fb_section(&b, 4);
+		put_hostile_threads(&b, 0);
+		fb_section_end(&b, at);
+	}
+	fb_events(&b, (struct dial9_event[3]){ { .ts_ns = 1 } }, 1);
+	fb_finish(&b);
+	assert_int_equal(try_read(b.p, b.len, err, sizeof(err), NULL), -EBADMSG);
+	assert_string_equal(err, "duplicate thread table section");
+	free(b.p);
+}
+
 /* zlib data that is corrupt, short or long for the declared count. */
 static void test_bad_compressed_blocks(void **state)
 {
@@ -814,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_every_byte_flip_detected),
 		cmocka_unit_test(test_huge_declared_sizes),
 		cmocka_unit_test(test_content_validation),
+		cmocka_unit_test(test_hostile_thread_table),
 		cmocka_unit_test(test_bad_compressed_blocks),
 		cmocka_unit_test(test_decompression_bomb),
 		cmocka_unit_test(test_not_a_regular_file),

@@ -267,6 +267,47 @@ static void test_counters_instants_meta(void **state)
 	dial9_dump__free(d);
 }
 
+/* The thread_name of each tid's metadata event: a thread track named as
+ * the dump names it; the tid when the dump does not (a version 3 dump, or a
+ * thread outside the table), and the dump reason's thread marked. */
+static void check_thread_names(struct dial9_dump *d, const char *const want[3])
+{
+	json_t *root = export(d, NULL), *evs = events_of(root), *e;
+	size_t i, seen = 0;
+
+	json_array_foreach(evs, i, e) {
+		json_int_t tid = json_integer_value(json_object_get(e, "tid"));
+
+		if (strcmp(s_of(e, "ph"), "M") || strcmp(s_of(e, "name"), "thread_name"))
+			continue;
+		assert_true(tid >= 100 && tid <= 102);
+		assert_string_equal(s_of(json_object_get(e, "args"), "name"), want[tid - 100]);
+		seen++;
+	}
+	assert_int_equal(seen, 3);
+	json_decref(root);
+}
+
+static void test_thread_names(void **state)
+{
+	static const char *const bare[] = { "tid 100", "tid 101 (dump reason)", "tid 102" };
+	static const char *const named[] = {
+		"main-thread (other)", "tokio-runtime-w (worker, dump reason)", "tid 102",
+	};
+	struct dial9_dump *d = known_dump();
+
+	d->meta.reason_tid = 101;
+	check_thread_names(d, bare);
+	d->threads = calloc(2, sizeof(*d->threads));
+	assert_non_null(d->threads);
+	d->threads[0] = (struct dial9_dump_thread){ 100, DIAL9_THREAD_OTHER, "main-thread" };
+	d->threads[1] = (struct dial9_dump_thread){ 101, DIAL9_THREAD_WORKER, "tokio-runtime-w" };
+	d->nthreads = 2;
+	d->threads_known = true;
+	check_thread_names(d, named);
+	dial9_dump__free(d);
+}
+
 /* What the recording cannot vouch for is said in otherData and not drawn:
  * no wake probe, no runnable counter; an inferred poll end is a bound. */
 static void test_known_and_bounds(void **state)
@@ -452,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_slices),
 		cmocka_unit_test(test_flows),
 		cmocka_unit_test(test_counters_instants_meta),
+		cmocka_unit_test(test_thread_names),
 		cmocka_unit_test(test_known_and_bounds),
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_queue_walk_matches_analysis),

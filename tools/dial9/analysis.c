@@ -58,7 +58,7 @@ struct pass {
 	struct dial9_analysis *a;
 	struct dial9_idset tids;
 	struct thread_state *threads;
-	struct vec polls, idle, stalls, modes, lost, panics, lat;
+	struct vec polls, idle, stalls, modes, lost, panics, signals, lat;
 	uint16_t mode;            /* recording mode in force (MODE records) */
 };
 
@@ -384,7 +384,7 @@ static int on_event(struct pass *p, uint64_t idx)
 		err = push_index(&p->panics, idx);
 		break;
 	case DIAL9_EV_SIGNAL:
-		a->nsignals++;
+		err = push_index(&p->signals, idx);
 		break;
 	case DIAL9_EV_LOST:
 		if (e->aux == DIAL9_LOST_RINGBUF)
@@ -610,6 +610,7 @@ static void pass_free(struct pass *p)
 	free(p->modes.data);
 	free(p->lost.data);
 	free(p->panics.data);
+	free(p->signals.data);
 	free(p->lat.data);
 }
 
@@ -623,6 +624,7 @@ struct dial9_analysis *dial9_analysis__new(const struct dial9_dump *d)
 		.modes.elem = sizeof(struct dial9_mode_span),
 		.lost.elem = sizeof(uint64_t),
 		.panics.elem = sizeof(uint64_t),
+		.signals.elem = sizeof(uint64_t),
 		.lat.elem = sizeof(struct lat_sample),
 	};
 	uint64_t i;
@@ -690,6 +692,9 @@ struct dial9_analysis *dial9_analysis__new(const struct dial9_dump *d)
 	a->panic_ev = p.panics.data;
 	a->npanics = p.panics.len;
 	p.panics.data = NULL;
+	a->signal_ev = p.signals.data;
+	a->nsignals = p.signals.len;
+	p.signals.data = NULL;
 	err = thread_totals(a, &p.tids);
 	if (!err)
 		err = dial9_analysis__cpu_runs(a, &p.tids);
@@ -715,6 +720,7 @@ void dial9_analysis__free(struct dial9_analysis *a)
 	free(a->modes);
 	free(a->lost_ev);
 	free(a->panic_ev);
+	free(a->signal_ev);
 	free(a->threads);
 	free(a->cpu_runs);
 	dial9_wakegraph__free(a->graph);
@@ -882,4 +888,18 @@ int dial9_analysis__sorted_tasks(const struct dial9_analysis *a, enum dial9_task
 		qsort_r(v, a->ntasks, sizeof(*v), cmp_task_key, &key);
 	*out = v;
 	return 0;
+}
+
+const char *dial9_analysis__thread_name(const struct dial9_analysis *a, uint32_t tid)
+{
+	const struct dial9_dump_thread *th = tid ? dial9_dump__thread(a->dump, tid) : NULL;
+
+	return th && th->name[0] ? th->name : NULL;
+}
+
+const char *dial9_analysis__thread_role(const struct dial9_analysis *a, uint32_t tid)
+{
+	const struct dial9_dump_thread *th = tid ? dial9_dump__thread(a->dump, tid) : NULL;
+
+	return th && th->role != DIAL9_THREAD_UNKNOWN ? dial9_thread_role_name(th->role) : NULL;
 }

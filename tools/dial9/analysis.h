@@ -200,7 +200,7 @@ struct dial9_analysis {
 	uint64_t *lost_ev;               /* indices of the LOST records */
 
 	uint64_t *panic_ev, npanics;     /* indices of PANIC records */
-	uint64_t nsignals;
+	uint64_t *signal_ev, nsignals;   /* indices of SIGNAL records */
 	bool exit_seen;
 	uint64_t exit_ev;
 	bool oom_seen;           /* the OOM killer chose the process (first record) */
@@ -238,6 +238,11 @@ const struct dial9_task_info *dial9_analysis__task(const struct dial9_analysis *
 						   uint64_t task_id);
 /* The string for a string id (an event arg), NULL if none or out of range. */
 const char *dial9_analysis__string(const struct dial9_analysis *a, uint64_t id);
+/* Thread tid as the dump names it (its thread table, version 4 on): its
+ * name, NULL if none; its role's name ("worker", "blocking", "block_on",
+ * "other"), NULL if not known. */
+const char *dial9_analysis__thread_name(const struct dial9_analysis *a, uint32_t tid);
+const char *dial9_analysis__thread_role(const struct dial9_analysis *a, uint32_t tid);
 /* Spawn location, else future location, else NULL. */
 const char *dial9_analysis__task_location(const struct dial9_analysis *a,
 					  const struct dial9_task_info *t);

@@ -57,6 +57,8 @@ void dump_sanitize(struct dial9_dump *d)
 	sanitize(d->meta.hostname);
 	sanitize(d->meta.comm);
 	sanitize(d->meta.build_id);
+	for (i = 0; i < d->nthreads; i++)
+		sanitize(d->threads[i].name);
 }
 
 int loaded__init(struct loaded *l, struct dial9_dump *d, bool for_text, const char *name)
@@ -373,11 +375,13 @@ void json_task(struct json_writer *w, const struct dial9_analysis *a,
 	if (t->spawn_seen) {
 		json_writer__kv_u64(w, "parent", t->parent);
 		json_writer__kv_u64(w, "spawn_ns", t->spawn_ns);
-		json_writer__kv_u64(w, "spawn_tid", t->spawn_tid);
+		json_thread(w, "spawn_tid", a, t->spawn_tid);
 	} else {
 		json_writer__kv_null(w, "parent");
 		json_writer__kv_null(w, "spawn_ns");
 		json_writer__kv_null(w, "spawn_tid");
+		json_writer__kv_null(w, "spawn_thread_name");
+		json_writer__kv_null(w, "spawn_thread_role");
 	}
 	if (t->end_seen)
 		json_writer__kv_u64(w, "end_ns", t->end_ns);
@@ -406,4 +410,28 @@ void json_task(struct json_writer *w, const struct dial9_analysis *a,
 	json_u64_if(w, "wake_latency_max_ns", queue, t->lat_max_ns);
 	json_u64_if(w, "wake_latency_p99_ns", queue, t->lat_p99_ns);
 	json_writer__end_object(w);
+}
+
+const char *fmt_thread(char *buf, const struct dial9_analysis *a, uint32_t tid)
+{
+	const char *name = dial9_analysis__thread_name(a, tid);
+
+	if (name)
+		snprintf(buf, FMT_LEN, "%s (%" PRIu32 ")", name, tid);
+	else
+		snprintf(buf, FMT_LEN, "%" PRIu32, tid);
+	return buf;
+}
+
+void json_thread(struct json_writer *w, const char *tid_key, const struct dial9_analysis *a,
+		 uint32_t tid)
+{
+	size_t prefix = strlen(tid_key) - strlen("tid"); /* "reason_tid": "reason_" */
+	char key[64];
+
+	json_writer__kv_u64(w, tid_key, tid);
+	snprintf(key, sizeof(key), "%.*sthread_name", (int)prefix, tid_key);
+	json_writer__kv_string(w, key, dial9_analysis__thread_name(a, tid));
+	snprintf(key, sizeof(key), "%.*sthread_role", (int)prefix, tid_key);
+	json_writer__kv_string(w, key, dial9_analysis__thread_role(a, tid));
 }

@@ -103,6 +103,9 @@ const char *fmt_dur_bound(char *buf, uint64_t ns, bool bound); /* "≤40.00ms" i
 const char *fmt_rel(char *buf, const struct dial9_analysis *a, uint64_t ts); /* "+1.234ms" */
 const char *fmt_node(char *buf, const struct dial9_node *n); /* "task 17", "timer" */
 const char *fmt_u64(char *buf, uint64_t v);
+/* A thread as the dump names it, "tokio-runtime-w (4250)"; the bare tid
+ * when the dump does not (no thread table before version 4). */
+const char *fmt_thread(char *buf, const struct dial9_analysis *a, uint32_t tid);
 const char *fmt_u64_if(char *buf, bool known, uint64_t v); /* "?" unless known */
 /* "unknown (no spawn probe: …)" for a figure the recording cannot vouch for,
  * into buf (len bytes; UNKNOWN_LEN holds every reason). */
@@ -137,6 +140,11 @@ bool json_key_if(struct json_writer *w, const char *key, const struct dial9_anal
  * current object. */
 void json_chain(struct json_writer *w, const struct dial9_wakegraph *g);
 void json_node(struct json_writer *w, const char *key, const struct dial9_node *n);
+/* tid_key: tid, and beside it PREFIX"thread_name" and PREFIX"thread_role"
+ * (tid_key "reason_tid": "reason_thread_name", …), null when the dump does
+ * not say. */
+void json_thread(struct json_writer *w, const char *tid_key, const struct dial9_analysis *a,
+		 uint32_t tid);
 void json_task(struct json_writer *w, const struct dial9_analysis *a,
 	       const struct dial9_task_info *t);
 

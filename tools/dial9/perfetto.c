@@ -50,8 +50,21 @@ static void write_meta(struct exporter *x, const uint32_t *tids, uint64_t ntids)
 	json_writer__end_object(w);
 	json_writer__end_object(w);
 	for (i = 0; i < ntids; i++) {
-		snprintf(name, sizeof(name), "tid %" PRIu32 "%s", tids[i],
-			 tids[i] == m->reason_tid && m->reason_tid ? " (dump reason)" : "");
+		const char *tname = dial9_analysis__thread_name(x->a, tids[i]);
+		const char *role = dial9_analysis__thread_role(x->a, tids[i]);
+		char who[32];
+		bool reason;
+
+		/* the viewer shows the tid beside the name: the name as the dump
+		 * has it, else the tid */
+		if (tname)
+			snprintf(who, sizeof(who), "%s", tname);
+		else
+			snprintf(who, sizeof(who), "tid %" PRIu32, tids[i]);
+		reason = tids[i] == m->reason_tid && m->reason_tid;
+		snprintf(name, sizeof(name), "%s%s%s%s%s%s", who, role || reason ? " (" : "",
+			 role ? role : "", role && reason ? ", " : "", reason ? "dump reason" : "",
+			 role || reason ? ")" : "");
 		begin(x, "M", tids[i]);
 		json_writer__kv_string(w, "name", "thread_name");
 		json_writer__key(w, "args");

@@ -252,7 +252,7 @@ static void write_meta(struct rep *r, const char *file)
 	json_writer__kv_string(w, "build_id", m->build_id);
 	json_writer__kv_string(w, "reason", dial9_reason_name(m->reason));
 	json_writer__kv_u64(w, "signal", m->signal);
-	json_writer__kv_u64(w, "reason_tid", m->reason_tid);
+	json_thread(w, "reason_tid", a, m->reason_tid);
 	json_writer__kv_u64(w, "reason_task", m->reason_task);
 	json_writer__kv_u64(w, "window_ns", r->span);
 	json_writer__kv_u64(w, "dump_realtime_ns", m->dump_realtime_ns);
@@ -293,7 +293,7 @@ static void write_lanes(struct rep *r)
 	json_writer__begin_array(w);
 	for (l = 0; l < r->nlanes; l++) {
 		json_writer__begin_object(w);
-		json_writer__kv_u64(w, "tid", r->lanes[l].tid);
+		json_thread(w, "tid", r->a, r->lanes[l].tid);
 		json_writer__kv_u64(w, "polls", r->lanes[l].polls);
 		json_writer__kv_u64(w, "busy_ns", r->lanes[l].busy_ns);
 		json_u64_if(w, "idle_ns", dial9_analysis__knows(r->a, DIAL9_FIG_IDLE),
@@ -455,7 +455,7 @@ static void write_longest(struct rep *r)
 	for (i = 0; i < n; i++) {
 		json_writer__begin_object(w);
 		json_writer__kv_i64(w, "lane", lane_of(r, top[i]->tid));
-		json_writer__kv_u64(w, "tid", top[i]->tid);
+		json_thread(w, "tid", r->a, top[i]->tid);
 		kv_rel(r, "start", top[i]->start_ns);
 		json_writer__kv_u64(w, "dur", top[i]->duration_ns);
 		json_writer__kv_bool(w, "bound", top[i]->duration_is_bound);

@@ -59,7 +59,7 @@ static void write_stalls_json(struct json_writer *w, const struct dial9_analysis
 		const struct dial9_span *s = top[i];
 
 		json_writer__begin_object(w);
-		json_writer__kv_u64(w, "tid", s->tid);
+		json_thread(w, "tid", a, s->tid);
 		json_writer__kv_u64(w, "task_id", s->task_id);
 		json_writer__kv_u64(w, "start_ns", s->start_ns);
 		json_writer__kv_u64(w, "duration_ns", s->end_ns - s->start_ns);
@@ -69,31 +69,44 @@ static void write_stalls_json(struct json_writer *w, const struct dial9_analysis
 	json_writer__end_array(w);
 }
 
+/* Rows of the top-N tables (longest polls, stalls, worst latency, threads). */
+struct top_ctx {
+	const struct dial9_analysis *a;
+	const struct dial9_poll **polls;
+	const struct dial9_task_info **tasks;
+	const struct dial9_span **stalls;
+	const struct dial9_thread *threads;
+	char last[512];
+};
+
+static const char *stall_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
+{
+	const struct top_ctx *c = ctx;
+	const struct dial9_span *s = c->stalls[i];
+	const char *site = dial9_analysis__string(c->a, s->loc);
+
+	fmt_dur(cells[0], s->end_ns - s->start_ns);
+	fmt_rel(cells[1], c->a, s->start_ns);
+	fmt_thread(cells[2], c->a, s->tid);
+	if (s->task_id)
+		fmt_u64(cells[3], s->task_id);
+	else
+		snprintf(cells[3], FMT_LEN, "?");
+	return site ? site : "?";
+}
+
 static void print_stalls(const struct dial9_analysis *a)
 {
+	static const char *const heads[] = { "DURATION", "AT", "THREAD", "TASK", "BLOCKED IN" };
+	static const bool right[] = { true, true, false, true, false };
 	const struct dial9_span *top[TOP_N];
-	uint64_t n = dial9_analysis__longest_stalls(a, top, TOP_N), i;
-	char b1[64], b2[64];
+	struct top_ctx ctx = { .a = a, .stalls = top };
+	uint64_t n = dial9_analysis__longest_stalls(a, top, TOP_N);
 
 	if (!n)
 		return;
-	printf("\nStalls (a worker away from the scheduler for 10 ms or more)\n  ");
-	cell("DURATION", 10, true);
-	cell("AT", 10, true);
-	cell("THREAD", 7, true);
-	cell("TASK", 8, true);
-	printf("BLOCKED IN\n");
-	for (i = 0; i < n; i++) {
-		const struct dial9_span *s = top[i];
-		const char *site = dial9_analysis__string(a, s->loc);
-
-		printf("  ");
-		cell(fmt_dur(b1, s->end_ns - s->start_ns), 10, true);
-		cell(fmt_rel(b2, a, s->start_ns), 10, true);
-		cell(fmt_u64(b1, s->tid), 7, true);
-		cell(s->task_id ? fmt_u64(b2, s->task_id) : "?", 8, true);
-		printf("%s\n", site ? site : "?");
-	}
+	printf("\nStalls (a worker away from the scheduler for 10 ms or more)\n");
+	print_table(heads, right, 5, n, stall_row, &ctx);
 }
 
 static void write_panics_json(struct json_writer *w, const struct dial9_analysis *a)
@@ -108,9 +121,56 @@ static void write_panics_json(struct json_writer *w, const struct dial9_analysis
 
 		json_writer__begin_object(w);
 		json_writer__kv_u64(w, "ts_ns", e->ts_ns);
-		json_writer__kv_u64(w, "tid", e->tid);
+		json_thread(w, "tid", a, e->tid);
 		json_writer__kv_u64(w, "task_id", e->task_id);
 		json_writer__kv_string(w, "location", dial9_analysis__string(a, e->arg));
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+}
+
+/* The first TOP_N signals: when, which, to which thread, from whom. */
+static void write_signals_json(struct json_writer *w, const struct dial9_analysis *a)
+{
+	uint64_t i;
+
+	json_writer__key(w, "signal_list");
+	json_writer__begin_array(w);
+	for (i = 0; i < a->nsignals && i < TOP_N; i++) {
+		const struct dial9_event *e = &a->dump->events[a->signal_ev[i]];
+
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "ts_ns", e->ts_ns);
+		json_writer__kv_u64(w, "signal", e->aux);
+		json_thread(w, "tid", a, e->tid);
+		json_writer__kv_u64(w, "sender_pid", e->arg);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+}
+
+/* Per thread: its name and role when the dump has them, its polls, busy and
+ * idle time (tid 0 holds the daemon's own records: not a thread). */
+static void write_threads_json(struct json_writer *w, const struct dial9_analysis *a)
+{
+	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
+	bool idle = dial9_analysis__knows(a, DIAL9_FIG_IDLE);
+	uint64_t i;
+
+	json_writer__kv_bool(w, "thread_names_recorded", a->dump->threads_known);
+	json_writer__key(w, "threads");
+	json_writer__begin_array(w);
+	for (i = 0; i < a->nthreads; i++) {
+		const struct dial9_thread *th = &a->threads[i];
+
+		if (!th->tid)
+			continue;
+		json_writer__begin_object(w);
+		json_thread(w, "tid", a, th->tid);
+		json_u64_if(w, "polls", polls, th->polls);
+		json_u64_if(w, "busy_ns", polls, th->busy_ns);
+		json_bool_if(w, "busy_ns_is_bound", polls, th->busy_is_bound);
+		json_u64_if(w, "idle_ns", idle, th->idle_ns);
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
@@ -172,7 +232,7 @@ static void write_long_polls_json(struct json_writer *w, const struct dial9_anal
 		json_writer__kv_string(w, "location", t ? dial9_analysis__task_location(a, t) : NULL);
 		json_writer__kv_string(w, "future_location", dial9_analysis__string(a, top[i]->loc));
 		json_writer__kv_u64(w, "start_ns", top[i]->start_ns);
-		json_writer__kv_u64(w, "tid", top[i]->tid);
+		json_thread(w, "tid", a, top[i]->tid);
 		json_writer__kv_bool(w, "open", top[i]->open);
 		json_writer__kv_bool(w, "duration_is_bound", top[i]->duration_is_bound);
 		json_writer__end_object(w);
@@ -251,7 +311,7 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 	json_writer__kv_string(w, "hostname", m->hostname);
 	json_writer__kv_string(w, "reason", dial9_reason_name(m->reason));
 	json_writer__kv_u64(w, "signal", m->signal);
-	json_writer__kv_u64(w, "reason_tid", m->reason_tid);
+	json_thread(w, "reason_tid", a, m->reason_tid);
 	json_writer__kv_u64(w, "reason_task", m->reason_task);
 	json_writer__kv_u64(w, "start_ns", m->start_ns);
 	json_writer__kv_u64(w, "end_ns", m->end_ns);
@@ -319,6 +379,8 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 	json_writer__kv_u64(w, "stalls", a->nstalls);
 	write_stalls_json(w, a);
 	json_writer__kv_u64(w, "signals", a->nsignals);
+	write_signals_json(w, a);
+	write_threads_json(w, a);
 
 	write_panics_json(w, a);
 	if (a->exit_seen) {
@@ -339,7 +401,7 @@ static void summary_json(const struct dial9_analysis *a, struct json_writer *w)
 		json_writer__key(w, "oom_kill");
 		json_writer__begin_object(w);
 		json_writer__kv_u64(w, "ts_ns", e->ts_ns);
-		json_writer__kv_u64(w, "tid", e->tid);
+		json_thread(w, "tid", a, e->tid);
 		if (e->arg)
 			json_writer__kv_u64(w, "memory_limit_bytes", e->arg);
 		else
@@ -438,13 +500,6 @@ static void print_counts(const struct dial9_analysis *a)
 	}
 }
 
-/* Rows of the longest-polls and worst-latency tables. */
-struct top_ctx {
-	const struct dial9_analysis *a;
-	const struct dial9_poll **polls;
-	const struct dial9_task_info **tasks;
-	char last[512];
-};
 
 static const char *long_poll_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 {
@@ -458,7 +513,7 @@ static const char *long_poll_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 	snprintf(cells[1], FMT_LEN, "%s%s", p->open ? ">" : "",
 		 fmt_dur_bound(d, p->duration_ns, p->duration_is_bound));
 	fmt_rel(cells[2], c->a, p->start_ns);
-	fmt_u64(cells[3], p->tid);
+	fmt_thread(cells[3], c->a, p->tid);
 	snprintf(c->last, sizeof(c->last), "%s%s", loc ? loc : "?",
 		 p->open ? "  (still running at the end)" : "");
 	return c->last;
@@ -466,11 +521,9 @@ static const char *long_poll_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 
 /* A top-N table of four numbers and a location, under a title; nothing
  * when it is empty. */
-static void print_top(const char *title, const char *const *heads, uint64_t n,
-		      table_row_fn row, struct top_ctx *ctx)
+static void print_top(const char *title, const char *const *heads, const bool *right,
+		      uint64_t n, table_row_fn row, struct top_ctx *ctx)
 {
-	static const bool right[] = { true, true, true, true, false };
-
 	if (!n)
 		return;
 	printf("\n%s\n", title);
@@ -480,6 +533,7 @@ static void print_top(const char *title, const char *const *heads, uint64_t n,
 static void print_longest_polls(const struct dial9_analysis *a)
 {
 	static const char *const heads[] = { "TASK", "DURATION", "AT", "THREAD", "LOCATION" };
+	static const bool right[] = { true, true, true, false, false };
 	const struct dial9_poll *top[TOP_N];
 	struct top_ctx ctx = { .a = a, .polls = top };
 	uint64_t n = 0;
@@ -487,7 +541,7 @@ static void print_longest_polls(const struct dial9_analysis *a)
 	if (dial9_analysis__knows(a, DIAL9_FIG_POLLS))
 		n = dial9_analysis__longest_polls(a, top, TOP_N);
 	print_top(a->polls_bound ? "Longest polls (≤: an upper bound)" : "Longest polls", heads,
-		  n, long_poll_row, &ctx);
+		  right, n, long_poll_row, &ctx);
 }
 
 static const char *latency_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
@@ -506,13 +560,47 @@ static const char *latency_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 static void print_worst_latency(const struct dial9_analysis *a)
 {
 	static const char *const heads[] = { "TASK", "MAX", "P99", "SAMPLES", "LOCATION" };
+	static const bool right[] = { true, true, true, true, false };
 	const struct dial9_task_info *worst[TOP_N];
 	struct top_ctx ctx = { .a = a, .tasks = worst };
 	uint64_t n = 0;
 
 	if (dial9_analysis__knows(a, DIAL9_FIG_QUEUE))
 		n = dial9_analysis__worst_latency(a, worst, TOP_N);
-	print_top("Worst wake-to-poll latency", heads, n, latency_row, &ctx);
+	print_top("Worst wake-to-poll latency", heads, right, n, latency_row, &ctx);
+}
+
+static const char *thread_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
+{
+	struct top_ctx *c = ctx;
+	const struct dial9_thread *th = &c->threads[i];
+	const char *role = dial9_analysis__thread_role(c->a, th->tid);
+	bool polls = dial9_analysis__knows(c->a, DIAL9_FIG_POLLS);
+
+	fmt_thread(cells[0], c->a, th->tid);
+	snprintf(cells[1], FMT_LEN, "%s", role ? role : "?");
+	fmt_u64_if(cells[2], polls, th->polls);
+	if (polls)
+		fmt_dur_bound(cells[3], th->busy_ns, th->busy_is_bound);
+	else
+		snprintf(cells[3], FMT_LEN, "?");
+	return dial9_analysis__knows(c->a, DIAL9_FIG_IDLE) ? fmt_dur(c->last, th->idle_ns) : "?";
+}
+
+/* Per-thread totals, the threads named as the dump names them. */
+static void print_threads(const struct dial9_analysis *a)
+{
+	static const char *const heads[] = { "THREAD", "ROLE", "POLLS", "BUSY", "IDLE" };
+	static const bool right[] = { false, false, true, true, false };
+	/* by tid: tid 0, the daemon's own records (not a thread), comes first */
+	uint64_t skip = a->nthreads && !a->threads[0].tid;
+	struct top_ctx ctx = { .a = a, .threads = a->threads + skip };
+	char title[96] = "Threads";
+
+	if (!a->dump->threads_known)
+		snprintf(title, sizeof(title), "Threads (not named: a version %" PRIu32
+			 " dump has no thread table)", a->dump->meta.version);
+	print_top(title, heads, right, a->nthreads - skip, thread_row, &ctx);
 }
 
 static void summary_text(const char *path, const struct dial9_analysis *a)
@@ -533,7 +621,7 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 	if (m->signal)
 		printf("  signal %" PRIu32 " (SIG%s)", m->signal, signal_name(m->signal));
 	if (m->reason_tid)
-		printf("  thread %" PRIu32, m->reason_tid);
+		printf("  thread %s", fmt_thread(b1, a, m->reason_tid));
 	if (m->reason_task)
 		printf("  task %" PRIu64, m->reason_task);
 	printf("\n");
@@ -574,14 +662,24 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 		const struct dial9_event *e = &a->dump->events[a->panic_ev[i]];
 		const char *loc = dial9_analysis__string(a, e->arg);
 
-		printf("panic      %s  thread %" PRIu32 "  task %" PRIu64 "%s%s\n",
-		       fmt_rel(b1, a, e->ts_ns), e->tid, (uint64_t)e->task_id,
+		printf("panic      %s  thread %s  task %" PRIu64 "%s%s\n",
+		       fmt_rel(b1, a, e->ts_ns), fmt_thread(b2, a, e->tid), (uint64_t)e->task_id,
 		       loc ? "  at " : "", loc ? loc : "");
+	}
+	for (i = 0; i < a->nsignals && i < TOP_N; i++) {
+		const struct dial9_event *e = &a->dump->events[a->signal_ev[i]];
+
+		printf("signal     %s  SIG%s to thread %s", fmt_rel(b1, a, e->ts_ns),
+		       signal_name(e->aux), fmt_thread(b2, a, e->tid));
+		if (e->arg)
+			printf(" from pid %" PRIu64 "\n", (uint64_t)e->arg);
+		else
+			printf(" from the kernel\n");
 	}
 	if (a->oom_seen) {
 		const struct dial9_event *e = &a->dump->events[a->oom_ev];
 
-		printf("oom kill   %s  thread %" PRIu32 "  ", fmt_rel(b1, a, e->ts_ns), e->tid);
+		printf("oom kill   %s  thread %s  ", fmt_rel(b1, a, e->ts_ns), fmt_thread(b2, a, e->tid));
 		if (e->arg)
 			printf("memory cgroup limit %.1f MiB\n", (double)e->arg / (1 << 20));
 		else
@@ -594,11 +692,14 @@ static void summary_text(const char *path, const struct dial9_analysis *a)
 		       e->flags & DIAL9_EXIT_F_SIGNALED ? "killed by signal" : "code",
 		       (uint64_t)e->arg);
 	}
+	if (a->nsignals > TOP_N)
+		printf("             ... %" PRIu64 " more signals\n", a->nsignals - TOP_N);
 	cpu_summary_text(a);
 	print_longest_polls(a);
 	print_stalls(a);
 	cpu_runs_text(a);
 	print_worst_latency(a);
+	print_threads(a);
 }
 
 int view_summary(const struct options *o, const struct loaded *l)

@@ -201,8 +201,8 @@ static void task_header_text(const struct dial9_analysis *a, const struct dial9_
 	printf("task       %" PRIu64 "\n", t->task_id);
 	printf("location   %s\n", loc ? loc : "?");
 	if (t->spawn_seen)
-		printf("spawned    %s on thread %" PRIu32 " by %s%s\n", fmt_rel(b1, a, t->spawn_ns),
-		       t->spawn_tid, t->parent ? "task " : "no task",
+		printf("spawned    %s on thread %s by %s%s\n", fmt_rel(b1, a, t->spawn_ns),
+		       fmt_thread(b3, a, t->spawn_tid), t->parent ? "task " : "no task",
 		       t->parent ? fmt_u64(b2, t->parent) : "");
 	else if (dial9_analysis__knows(a, DIAL9_FIG_SPAWNS))
 		printf("spawned    before the window\n");
@@ -256,7 +256,7 @@ static const char *lifecycle_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 	const struct dial9_task_event *te = &c->te[i];
 
 	fmt_rel(cells[0], c->a, te->ev->ts_ns);
-	fmt_u64(cells[1], te->ev->tid);
+	fmt_thread(cells[1], c->a, te->ev->tid);
 	snprintf(cells[2], FMT_LEN, "%s", event_label(te));
 	return event_detail(c->a, te, c->detail, sizeof(c->detail));
 }
@@ -282,7 +282,7 @@ int parse_task_id(const char *s, uint64_t *id)
 int view_task(const struct options *o, const struct loaded *l)
 {
 	static const char *const heads[] = { "TIME", "THREAD", "EVENT", "DETAIL" };
-	static const bool right[] = { true, true, false, false };
+	static const bool right[] = { true, false, false, false };
 	struct dial9_task_event *te = NULL;
 	const struct dial9_task_info *t;
 	struct json_writer *w;
@@ -319,7 +319,7 @@ int view_task(const struct options *o, const struct loaded *l)
 
 			json_writer__begin_object(w);
 			json_writer__kv_u64(w, "ts_ns", e->ts_ns);
-			json_writer__kv_u64(w, "tid", e->tid);
+			json_thread(w, "tid", l->a, e->tid);
 			json_writer__kv_string(w, "kind", dial9_event_kind_name(e->kind));
 			json_writer__kv_string(w, "role", role_name(te[i].role));
 			if (e->kind == DIAL9_EV_WAKE || e->kind == DIAL9_EV_SPAWN)

@@ -81,7 +81,7 @@ static void timeline_json(const struct dial9_analysis *a, const struct dial9_tim
 		const struct dial9_thread *th = &tl->threads[i];
 
 		json_writer__begin_object(w);
-		json_writer__kv_u64(w, "tid", th->tid);
+		json_thread(w, "tid", a, th->tid);
 		json_u64_if(w, "polls", polls, th->polls);
 		json_u64_if(w, "busy_ns", polls, th->busy_ns);
 		json_bool_if(w, "busy_ns_is_bound", polls, th->busy_is_bound);
@@ -123,7 +123,7 @@ static void timeline_text(const struct dial9_analysis *a, const struct dial9_tim
 	static const bool right[] = { true, true, true, false };
 	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
 	bool idle = dial9_analysis__knows(a, DIAL9_FIG_IDLE);
-	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN], why[UNKNOWN_LEN];
+	char b1[FMT_LEN], b2[FMT_LEN], b3[FMT_LEN], b4[FMT_LEN], why[UNKNOWN_LEN];
 	struct timeline_ctx ctx = { .a = a };
 	uint64_t i;
 
@@ -137,9 +137,10 @@ static void timeline_text(const struct dial9_analysis *a, const struct dial9_tim
 		printf("nothing %s in this range\n", polls ? "ran" : "recorded");
 	for (i = 0; i < tl->nthreads; i++) {
 		const struct dial9_thread *th = &tl->threads[i];
+		const char *role = dial9_analysis__thread_role(a, th->tid);
 
-		printf("\nthread %" PRIu32 ": %s polls, busy %s, idle %s\n", th->tid,
-		       fmt_u64_if(b1, polls, th->polls),
+		printf("\nthread %s%s%s: %s polls, busy %s, idle %s\n", fmt_thread(b4, a, th->tid),
+		       role ? ", " : "", role ? role : "", fmt_u64_if(b1, polls, th->polls),
 		       polls ? fmt_dur_bound(b2, th->busy_ns, th->busy_is_bound) : "?",
 		       idle ? fmt_dur(b3, th->idle_ns) : "?");
 		ctx.slices = &tl->slices[th->first];

@@ -14,7 +14,8 @@
   const SPAN = Math.max(1, M.window_ns);
   const LONG = M.long_poll_ns;
   const NL = D.lanes.length;
-  const GUTTER = 96, AXIS = 24, RIGHT = 10;
+  // lanes named as the dump names their threads need a wider gutter
+  const GUTTER = D.lanes.some((l) => l.thread_name) ? 150 : 96, AXIS = 24, RIGHT = 10;
   const dpr = window.devicePixelRatio || 1;
 
   // ---- formatting --------------------------------------------------------
@@ -140,6 +141,17 @@
     }
   }
 
+  // A thread as the dump names it, "tokio-runtime-w (4250)"; a dump without
+  // a thread table (before version 4) gives the bare "tid 4250".
+  function threadName(tid, name) { return name ? name + ' (' + tid + ')' : 'tid ' + tid; }
+  function laneName(ln) { return threadName(ln.tid, ln.thread_name) + (ln.thread_role ? ', ' + ln.thread_role : ''); }
+  // text cut to width px with an ellipsis
+  function fitText(ctx, text, width) {
+    if (ctx.measureText(text).width <= width) return text;
+    while (text.length > 1 && ctx.measureText(text + '…').width > width) text = text.slice(0, -1);
+    return text + '…';
+  }
+
   // ---- timeline ------------------------------------------------------------
   function drawTimeline() {
     const g = tl, { ctx, w, h } = g;
@@ -150,7 +162,8 @@
       ctx.fillStyle = l % 2 ? '#f7f8fa' : '#ffffff';
       ctx.fillRect(GUTTER, y, w - GUTTER - RIGHT, laneH);
       ctx.fillStyle = ln.tid === M.reason_tid ? '#d0312d' : '#1d2330';
-      ctx.fillText('tid ' + ln.tid + (ln.tid === M.reason_tid ? ' ⚠' : ''), 6, y + laneH / 2);
+      ctx.fillText(fitText(ctx, threadName(ln.tid, ln.thread_name), GUTTER - 22) +
+        (ln.tid === M.reason_tid ? ' ⚠' : ''), 6, y + laneH / 2);
     }
     if (!NL) { ctx.fillStyle = '#6b7385'; ctx.fillText('no polls recorded', GUTTER + 8, AXIS + 18); }
     drawAxis(g);
@@ -395,11 +408,11 @@
       return 'task ' + task + (loc ? '\n' + loc : '') + (taskLoc(task) && taskLoc(task) !== loc ? '\nspawned at ' + taskLoc(task) : '') +
         '\npoll ' + fmtBound(P.dur[i], P.flags[i] & 8) + (P.dur[i] >= LONG ? '  (long: blocks this worker)' : '') +
         (P.flags[i] & 8 ? '\nan upper bound: the poll\'s return was not seen' : '') +
-        '\nat ' + fmtT(P.start[i]) + ' on tid ' + ln.tid + (P.flags[i] & 1 ? '\nstill running at dump time' : '') +
+        '\nat ' + fmtT(P.start[i]) + ' on ' + laneName(ln) + (P.flags[i] & 1 ? '\nstill running at dump time' : '') +
         '\nclick to select this task';
     }
     const o = OV.lanes[hit.lane], b = hit.b;
-    return 'tid ' + ln.tid + ', ' + fmtT(b * OV.bucket_ns) + ' … ' + fmtT((b + 1) * OV.bucket_ns) +
+    return laneName(ln) + ', ' + fmtT(b * OV.bucket_ns) + ' … ' + fmtT((b + 1) * OV.bucket_ns) +
       '\nbusy ' + (o.busy[b] / 10).toFixed(1) + '% (aggregated: zoom into a green window for single polls)' +
       '\nlongest poll ' + fmtDur(o.max[b]) + ' in task ' + o.task[b];
   }
@@ -670,7 +683,7 @@
       (id ? ' id="' + id + '" data-n="' + (k === 'tasks' ? M.tasks : '') + '"' : '') + '><b>' + esc(v) + '</b><span>' + esc(k) + '</span></div>').join('');
     if (known('polls') && lp && lp.dur >= LONG) {
       const loc = str(lp.loc) || taskLoc(lp.task);
-      $('culprit').innerHTML = 'Worker <b>tid ' + lp.tid + '</b> was blocked for <b>' + esc(fmtBound(lp.dur, lp.bound)) +
+      $('culprit').innerHTML = 'Worker <b>' + esc(threadName(lp.tid, lp.thread_name)) + '</b> was blocked for <b>' + esc(fmtBound(lp.dur, lp.bound)) +
         '</b> polling <b>task ' + lp.task + '</b>' + (loc ? ' (' + esc(loc) + ')' : '') + ' at ' + esc(fmtT(lp.start)) +
         (lp.open ? ', still running when the dump was taken' : '') + '. <a id="show-culprit">show it</a>';
       $('show-culprit').addEventListener('click', zoomLongest);
