@@ -176,7 +176,7 @@ void cpu_summary_json(const struct dial9_analysis *a, struct json_writer *w);
 /* A CPU profile row: a task, or a spawn location (string id), with the
  * functions its samples ran in, most first; key 0: samples outside any task
  * (or, by location, of tasks whose location is unknown). */
-#define CPU_PROFILE_FUNCS 3
+#define CPU_PROFILE_FUNCS 6
 struct cpu_profile_row {
 	uint64_t key;
 	uint64_t samples;

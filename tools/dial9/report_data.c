@@ -592,6 +592,67 @@ static void write_markers(struct rep *r)
 	json_writer__end_array(w);
 }
 
+/* --- the CPU profile (a flame graph: spawn location or task, then where
+ * each sample's thread ran) --------------------------------------------- */
+
+#define PROFILE_ROWS 40
+
+static void write_profile_rows(struct rep *r, bool by_location, const char *key)
+{
+	struct json_writer *w = r->w;
+	struct cpu_profile_row *rows;
+	uint64_t n, i;
+	int f;
+
+	json_writer__key(w, key);
+	if (cpu_profile(r->a, by_location, &rows, &n)) {
+		json_writer__null(w);
+		return;
+	}
+	json_writer__begin_array(w);
+	for (i = 0; i < n && i < PROFILE_ROWS; i++) {
+		const struct dial9_task_info *t = !by_location && rows[i].key
+						  ? dial9_analysis__task(r->a, rows[i].key) : NULL;
+
+		json_writer__begin_object(w);
+		json_writer__kv_u64(w, "key", by_location ? rstr(r, rows[i].key) : rows[i].key);
+		json_writer__kv_u64(w, "loc", t ? rstr(r, t->spawn_loc ? t->spawn_loc : t->future_loc)
+					       : 0);
+		json_writer__kv_u64(w, "n", rows[i].samples);
+		json_writer__key(w, "funcs");
+		json_writer__begin_array(w);
+		for (f = 0; f < CPU_PROFILE_FUNCS && rows[i].func_n[f]; f++) {
+			json_writer__begin_array(w);
+			json_writer__u64(w, rstr(r, rows[i].func[f]));
+			json_writer__u64(w, rows[i].func_n[f]);
+			json_writer__end_array(w);
+		}
+		json_writer__end_array(w);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+	free(rows);
+}
+
+static void write_profile(struct rep *r)
+{
+	const struct dial9_analysis *a = r->a;
+	struct json_writer *w = r->w;
+
+	json_writer__key(w, "profile");
+	json_writer__begin_object(w);
+	json_writer__kv_u64(w, "hz", a->dump->meta.cpu_sample_hz);
+	json_writer__kv_u64(w, "samples", a->cpu_samples);
+	json_writer__kv_u64(w, "with_task", a->cpu_samples_task);
+	json_writer__kv_u64(w, "unattributed", a->cpu_samples_no_id);
+	json_writer__kv_u64(w, "version", a->dump->meta.version);
+	if (a->cpu_samples) {
+		write_profile_rows(r, true, "by_location");
+		write_profile_rows(r, false, "by_task");
+	}
+	json_writer__end_object(w);
+}
+
 static int write_tasks(struct rep *r)
 {
 	static const char *const cols[] = { "id", "loc", "polls", "total", "max", "wakes",
@@ -809,6 +870,7 @@ int report_data__write(struct json_writer *w, const struct dial9_analysis *a,
 		goto cleanup;
 	write_shading(&r);
 	write_markers(&r);
+	write_profile(&r);
 	err = write_tasks(&r);
 	if (!err)
 		err = write_wakes(&r);

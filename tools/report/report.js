@@ -649,7 +649,63 @@
   });
   $('graph').addEventListener('mouseleave', () => showTip(null, ''));
 
+  // ---- CPU profile: a flame graph of the CPU sampler's samples --------------------
+  const PR = D.profile || { samples: 0 };
+  let flameRects = [];
+  function drawFlame() {
+    const c = $('flame'), by = $('profile-by').value;
+    if (!PR.samples) {
+      $('profile-note').textContent = PR.version < 4 ? 'not recorded: a dump older than format version 4'
+        : PR.hz ? 'no CPU samples in the window' : 'not recorded: the CPU sampler was off (dial9d --cpu-sample-hz)';
+      c.hidden = true; $('profile-by').disabled = true;
+      return;
+    }
+    const rows = (by === 'task' ? PR.by_task : PR.by_location) || [];
+    $('profile-note').textContent = fmtN(PR.samples) + ' samples at ' + PR.hz + ' Hz a CPU, ' +
+      Math.round(100 * PR.with_task / PR.samples) + '% of them in a task' +
+      (PR.unattributed ? ' (' + fmtN(PR.unattributed) + ' taken before the task being polled could be read)' : '') +
+      '; the sampler does not unwind stacks: row 3 is each sample\'s innermost frame of the program';
+    const g = setupCanvas(c, 3 * 24 + 8), { ctx } = g, rowH = 24, total = PR.samples;
+    ctx.clearRect(0, 0, g.w, g.h);
+    flameRects = [];
+    const box = (x, y, w, label, colr, tip) => {
+      ctx.fillStyle = colr; ctx.fillRect(x, y, Math.max(1, w - 1), rowH - 2);
+      if (w > 40) { ctx.fillStyle = '#111'; ctx.font = '11px system-ui, sans-serif'; ctx.fillText(fitText(ctx, label, w - 6), x + 3, y + 15); }
+      flameRects.push({ x, y, w, tip });
+    };
+    const pct = (n) => (100 * n / total).toFixed(1) + '%';
+    box(0, 0, g.w, 'all: ' + fmtN(total) + ' samples', 'hsl(30,70%,75%)', 'all samples: ' + fmtN(total));
+    let x = 0;
+    for (const r of rows) {
+      const w = r.n * g.w / total;
+      const name = by === 'task' ? (r.key ? 'task ' + r.key + (str(r.loc) ? ' · ' + str(r.loc) : '') : 'no task (runtime, block_on)')
+        : (str(r.key) || 'no task, or a task of unknown spawn location');
+      box(x, rowH, w, name, 'hsl(' + hue(r.key + 7) + ',60%,70%)', name + ': ' + fmtN(r.n) + ' samples, ' + pct(r.n));
+      let fx = x, rest = r.n;
+      for (const [f, n] of r.funcs) {
+        const fw = n * g.w / total;
+        box(fx, 2 * rowH, fw, str(f) || '?', 'hsl(' + hue(f + 3) + ',55%,80%)', (str(f) || '?') + ': ' + fmtN(n) +
+          ' samples (' + pct(n) + ' of all, ' + (100 * n / r.n).toFixed(1) + '% of ' + name + ')');
+        fx += fw; rest -= n;
+      }
+      if (rest > 0) box(fx, 2 * rowH, rest * g.w / total, 'other', '#ddd', 'other functions: ' + fmtN(rest) + ' samples');
+      x += w;
+    }
+  }
+  $('profile-by').addEventListener('change', drawFlame);
+  $('flame').addEventListener('mousemove', (ev) => {
+    const rc = $('flame').getBoundingClientRect(), mx = ev.clientX - rc.left, my = ev.clientY - rc.top;
+    const hit = flameRects.find((b) => mx >= b.x && mx < b.x + b.w && my >= b.y && my < b.y + 24);
+    showTip(ev, hit ? hit.tip : null);
+  });
+  $('flame').addEventListener('mouseleave', (ev) => showTip(ev, null));
+
   // ---- summary -------------------------------------------------------------------
+  // Queue depth and wake-to-poll latency need every poll and wake: only the
+  // stretches recorded in full (not shaded sampled or off) have them.
+  const FULL_NS = Math.max(0, SPAN - D.shade.filter((x) => x.kind === 'sampled' || x.kind === 'off')
+    .reduce((t, x) => t + Math.max(0, Math.min(x.end, SPAN) - Math.max(0, x.start)), 0));
+  const NOT_FULL = 'not recorded (nothing in full)';
   function facts() {
     const lost = M.lost_ringbuf + M.lost_window + M.lost_other;
     const when = M.dump_realtime_ns ? new Date(M.dump_realtime_ns / 1e6).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '';
@@ -671,8 +727,9 @@
       ['worker threads', String(NL)],
       ['lost events', fmtN(lost) + (lost ? ' (ring ' + fmtN(M.lost_ringbuf) + ', window ' + fmtN(M.lost_window) + ')' : ''), lost > 0],
       ['longest poll', !known('polls') ? 'unknown' : lp ? fmtBound(lp.dur, lp.bound) + ' · task ' + lp.task : '—', lp && lp.dur >= LONG],
-      ['runnable peak', !known('queue') ? 'unknown' : fmtN(M.queue_peak) + ' at ' + fmtT(M.queue_peak_ns)],
-      ['wake→poll p50 / p99 / max', !known('queue') ? 'unknown' : M.lat_count ? fmtDur(M.lat_p50_ns) + ' / ' +
+      ['runnable peak', !known('queue') ? 'unknown' : !FULL_NS ? NOT_FULL : fmtN(M.queue_peak) + ' at ' + fmtT(M.queue_peak_ns) +
+        (FULL_NS < SPAN ? ' (' + Math.round(100 * FULL_NS / SPAN) + '% of the window in full)' : '')],
+      ['wake→poll p50 / p99 / max', !known('queue') ? 'unknown' : !FULL_NS ? NOT_FULL : M.lat_count ? fmtDur(M.lat_p50_ns) + ' / ' +
         fmtDur(M.lat_p99_ns) + ' / ' + fmtDur(M.lat_max_ns) : '—'],
       ['probes', M.probes_missing === null ? 'not recorded (v' + M.format_version + ' dump)' : M.probes_missing.length ?
         M.probes_missing.length + ' missing: ' + M.probes_missing.map((p) => p.class).join(', ') : 'all found',
@@ -729,7 +786,7 @@
   $('zoom-longest').addEventListener('click', zoomLongest);
   $('color-by').addEventListener('change', (ev) => { state.colorBy = ev.target.value; drawGraph(); redraw(); });
   $('links').addEventListener('change', (ev) => { state.links = ev.target.checked; redraw(); });
-  window.addEventListener('resize', () => { layout(); drawAll(); });
+  window.addEventListener('resize', () => { layout(); drawAll(); drawFlame(); });
 
   // ---- start -----------------------------------------------------------------------
   facts();
@@ -737,6 +794,7 @@
   renderTable();
   drawGraph();
   drawAll();
+  drawFlame();
 
   // Self-test for tests/browser/run.sh: open the page with #selftest.
   if (location.hash === '#selftest') {
@@ -769,6 +827,8 @@
     r.graph_nodes = G.nodes.length;
     r.graph_edges = G.edges.length;
     r.wake_links = WK.t.length;
+    r.profile_samples = PR.samples;
+    r.flame_boxes = flameRects.length;
     r.errors = errors;
     $('selftest').textContent = JSON.stringify(r);
   }
