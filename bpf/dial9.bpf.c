@@ -659,48 +659,96 @@ static __always_inline int panic_enter(struct pt_regs *ctx)
 }
 
 /*
- * Two programs serve every probe point: one for function entries (and the
- * learned return sites, plain uprobes too), one for returns.  A process's
- * points are attached with a few multi-uprobe links (see recorder.c) whose
- * per-point cookie holds the point's enum dial9_probe_kind, so attaching and
- * detaching cost a few kernel synchronisations, not one per function.
+ * One program per kind of probe point, so that bpf stats (run_time_ns,
+ * run_cnt) give each its own cost.  A process's points of one kind are
+ * attached with one multi-uprobe link (see recorder.c), whose per-point
+ * cookie holds the point's enum dial9_probe_kind and its details
+ * (DIAL9_COOKIE_*): attaching and detaching cost a few kernel
+ * synchronisations, not one per function.  Names: at most 15 characters
+ * (the kernel's limit), as `bpftool prog show` and `make bench` print them.
  */
 SEC("uprobe")
-int probe_entry(struct pt_regs *ctx)
+int poll_entry(struct pt_regs *ctx)
 {
-	__u64 cookie = bpf_get_attach_cookie(ctx);
+	return poll_enter(ctx);
+}
 
-	switch (DIAL9_COOKIE_KIND(cookie)) {
-	case DIAL9_PROBE_RAW_POLL:
-		return poll_enter(ctx);
-	case DIAL9_PROBE_POLL_RETURN:
-		return poll_return(ctx);
-	case DIAL9_PROBE_WAKE_BY_VAL:
-	case DIAL9_PROBE_WAKE_BY_REF:
-		return wake_enter(ctx);
-	case DIAL9_PROBE_SPAWN:
-		return spawn_enter(ctx);
-	case DIAL9_PROBE_SPAWN_BIND:
-		return spawn_bind(ctx);
-	case DIAL9_PROBE_TASK_ID:
-		return task_id_taken(ctx, cookie);
-	case DIAL9_PROBE_COMPLETE:
-		return complete_enter(ctx);
-	case DIAL9_PROBE_RAW_DEALLOC:
-		return dealloc_enter(ctx);
-	case DIAL9_PROBE_PARK:
-	case DIAL9_PROBE_PARK_CT:
-		return park_enter(ctx, DIAL9_COOKIE_KIND(cookie));
-	case DIAL9_PROBE_PARK_RETURN:
-		return park_return(ctx, cookie);
-	case DIAL9_PROBE_IO_WAKE:
-		return io_wake_enter(ctx);
-	case DIAL9_PROBE_TIMER_FIRE:
-		return timer_enter(ctx);
-	case DIAL9_PROBE_PANIC:
-		return panic_enter(ctx);
-	}
-	return 0;
+SEC("uprobe")
+int poll_ret_site(struct pt_regs *ctx)
+{
+	return poll_return(ctx);
+}
+
+SEC("uprobe")
+int wake(struct pt_regs *ctx)
+{
+	return wake_enter(ctx);
+}
+
+SEC("uprobe")
+int spawn_entry(struct pt_regs *ctx)
+{
+	return spawn_enter(ctx);
+}
+
+SEC("uretprobe")
+int spawn_return(struct pt_regs *ctx)
+{
+	return spawn_exit(ctx);
+}
+
+SEC("uprobe")
+int spawn_bind_at(struct pt_regs *ctx)
+{
+	return spawn_bind(ctx);
+}
+
+SEC("uprobe")
+int task_id_at(struct pt_regs *ctx)
+{
+	return task_id_taken(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("uprobe")
+int task_complete(struct pt_regs *ctx)
+{
+	return complete_enter(ctx);
+}
+
+SEC("uprobe")
+int task_dealloc(struct pt_regs *ctx)
+{
+	return dealloc_enter(ctx);
+}
+
+SEC("uprobe")
+int park_entry(struct pt_regs *ctx)
+{
+	return park_enter(ctx, DIAL9_COOKIE_KIND(bpf_get_attach_cookie(ctx)));
+}
+
+SEC("uprobe")
+int park_ret_site(struct pt_regs *ctx)
+{
+	return park_return(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("uprobe")
+int io_wake(struct pt_regs *ctx)
+{
+	return io_wake_enter(ctx);
+}
+
+SEC("uprobe")
+int timer_fire(struct pt_regs *ctx)
+{
+	return timer_enter(ctx);
+}
+
+SEC("uprobe")
+int panic_entry(struct pt_regs *ctx)
+{
+	return panic_enter(ctx);
 }
 
 /* dial9d --floor: the same probe points with nothing behind them, to
@@ -714,16 +762,6 @@ int probe_floor(struct pt_regs *ctx)
 SEC("uretprobe")
 int probe_floor_return(struct pt_regs *ctx)
 {
-	return 0;
-}
-
-SEC("uretprobe")
-int probe_return(struct pt_regs *ctx)
-{
-	switch (DIAL9_COOKIE_KIND(bpf_get_attach_cookie(ctx))) {
-	case DIAL9_PROBE_SPAWN:
-		return spawn_exit(ctx);
-	}
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * recorder.c - load dial9.bpf.c once; per process: a ring buffer in the
- * `rings` hash-of-maps, a lost counter, and one uprobe link per probe point.
+ * `rings` hash-of-maps, a lost counter, and one multi-uprobe link per kind
+ * of probe point.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -35,20 +36,24 @@ struct recorder {
 	uint32_t nprocs;            /* attached: sched_switch runs only while > 0 */
 };
 
-/* Three links per process: the always-on entries (spawn, completion,
- * panic), the spawn returns, and the high-frequency entries (polls, wakes,
- * parks, driver context) that the overhead governor may take away and put
- * back; plus one small link per return site learned while the
- * high-frequency link is on (merged into it when it is put back). */
-enum { LINK_LF = 0, LINK_RET, LINK_HF, LINK_COUNT };
+/* Three groups of links per process: the always-on entries (spawn,
+ * completion, panic), the spawn returns, and the high-frequency entries
+ * (polls, wakes, parks, driver context) that the overhead governor may take
+ * away and put back.  Within a group, one link per kind of probe point (each
+ * kind has its own program, so bpf stats tell their costs apart); plus one
+ * small link per return site learned while the high-frequency group is on
+ * (merged into its kind's link when the group is put back). */
+enum { LINK_LF = 0, LINK_RET, LINK_HF };
 
 struct recorder_proc {
 	struct recorder *r;
 	pid_t pid;
 	int ring_fd;
 	struct ring_buffer *rb;
-	int link_fds[LINK_COUNT]; /* multi-uprobe links, -1 if none */
-	uint32_t npoints[LINK_COUNT]; /* uprobes behind them */
+	int link_fds[DIAL9_PROBE_KIND_MAX][2]; /* [kind][return probe]: multi-uprobe
+						* links, -1 if none */
+	uint32_t npoints[DIAL9_PROBE_KIND_MAX][2]; /* uprobes behind them */
+	bool hf_on;             /* the high-frequency group is attached */
 	char *exe;              /* path the links were made with */
 	__u64 *hf_off, *hf_cookie; /* the high-frequency link's points, to re-attach;
 				    * room for DIAL9_MAX_RET_SITES more */
@@ -84,6 +89,7 @@ static int handle_exec(void *ctx, void *data, size_t size)
 
 int recorder__new(struct recorder **out, const struct recorder_opts *o)
 {
+	struct bpf_program *prog;
 	struct recorder *r;
 	int err;
 
@@ -111,11 +117,9 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 	r->skel->rodata->discover = o->discover;
 	r->skel->rodata->poll_threshold_ns = o->poll_threshold_ns;
 	r->floor = o->floor;
-	bpf_program__set_expected_attach_type(r->skel->progs.probe_entry, DIAL9_TRACE_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(r->skel->progs.probe_return, DIAL9_TRACE_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(r->skel->progs.probe_floor, DIAL9_TRACE_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(r->skel->progs.probe_floor_return,
-					      DIAL9_TRACE_UPROBE_MULTI);
+	bpf_object__for_each_program(prog, r->skel->obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE) /* the uprobes */
+			bpf_program__set_expected_attach_type(prog, DIAL9_TRACE_UPROBE_MULTI);
 	err = dial9_bpf__load(r->skel);
 	if (err)
 		goto cleanup;
@@ -222,7 +226,7 @@ static int uprobe_multi_attach(int prog_fd, const char *path, const __u64 *offse
 	return fd < 0 ? -errno : fd;
 }
 
-/* Which link a probe point belongs to, or -1. */
+/* Which group of links a probe point belongs to, or -1. */
 static int link_of(enum dial9_probe_kind k, bool ret)
 {
 	if (ret) /* only functions that return soon: see end_poll() in dial9.bpf.c */
@@ -250,29 +254,101 @@ static int link_of(enum dial9_probe_kind k, bool ret)
 	}
 }
 
-static struct bpf_program *link_prog(struct recorder_proc *p, int link)
+/* The program behind the probe points of kind k (ret: their return
+ * probes); NULL for a kind that is not attached. */
+static struct bpf_program *kind_prog(const struct recorder *r, enum dial9_probe_kind k, bool ret)
 {
-	struct dial9_bpf *s = p->r->skel;
+	struct dial9_bpf *s = r->skel;
 
-	if (link == LINK_RET)
-		return p->r->floor ? s->progs.probe_floor_return : s->progs.probe_return;
-	return p->r->floor ? s->progs.probe_floor : s->progs.probe_entry;
+	if (link_of(k, ret) < 0)
+		return NULL;
+	if (r->floor)
+		return ret ? s->progs.probe_floor_return : s->progs.probe_floor;
+	if (ret)
+		return s->progs.spawn_return;
+	switch (k) {
+	case DIAL9_PROBE_RAW_POLL:
+		return s->progs.poll_entry;
+	case DIAL9_PROBE_POLL_RETURN:
+		return s->progs.poll_ret_site;
+	case DIAL9_PROBE_WAKE_BY_VAL:
+	case DIAL9_PROBE_WAKE_BY_REF:
+		return s->progs.wake;
+	case DIAL9_PROBE_SPAWN:
+		return s->progs.spawn_entry;
+	case DIAL9_PROBE_SPAWN_BIND:
+		return s->progs.spawn_bind_at;
+	case DIAL9_PROBE_TASK_ID:
+		return s->progs.task_id_at;
+	case DIAL9_PROBE_COMPLETE:
+		return s->progs.task_complete;
+	case DIAL9_PROBE_RAW_DEALLOC:
+		return s->progs.task_dealloc;
+	case DIAL9_PROBE_PARK:
+	case DIAL9_PROBE_PARK_CT:
+		return s->progs.park_entry;
+	case DIAL9_PROBE_PARK_RETURN:
+		return s->progs.park_ret_site;
+	case DIAL9_PROBE_IO_WAKE:
+		return s->progs.io_wake;
+	case DIAL9_PROBE_TIMER_FIRE:
+		return s->progs.timer_fire;
+	case DIAL9_PROBE_PANIC:
+		return s->progs.panic_entry;
+	default:
+		return NULL;
+	}
 }
 
-static int attach_link(struct recorder_proc *p, int link, const __u64 *off, const __u64 *cookie,
-		       uint32_t n)
+/* Attach the points (off, cookie)[0..n) that are of kind k (by their
+ * cookie) with one link; off and cookie are reused as scratch space. */
+static int attach_kind(struct recorder_proc *p, enum dial9_probe_kind k, bool ret,
+		       const __u64 *off, const __u64 *cookie, uint32_t n, __u64 *koff,
+		       __u64 *kcookie)
 {
+	struct bpf_program *prog = kind_prog(p->r, k, ret);
+	uint32_t i, m = 0;
 	int fd;
 
-	if (!n)
+	for (i = 0; i < n && prog; i++) {
+		if (DIAL9_COOKIE_KIND(cookie[i]) != k)
+			continue;
+		koff[m] = off[i];
+		kcookie[m] = cookie[i];
+		m++;
+	}
+	if (!m)
 		return 0;
-	fd = uprobe_multi_attach(bpf_program__fd(link_prog(p, link)), p->exe, off, cookie, n,
-				 link == LINK_RET, p->pid);
+	fd = uprobe_multi_attach(bpf_program__fd(prog), p->exe, koff, kcookie, m, ret, p->pid);
 	if (fd < 0)
 		return fd;
-	p->link_fds[link] = fd;
-	p->npoints[link] = n;
+	p->link_fds[k][ret] = fd;
+	p->npoints[k][ret] = m;
 	return 0;
+}
+
+/* Attach the points of group `link` among (off, cookie)[0..n), a link per
+ * kind. */
+static int attach_group(struct recorder_proc *p, int link, const __u64 *off, const __u64 *cookie,
+			uint32_t n)
+{
+	bool ret = link == LINK_RET;
+	__u64 *koff, *kcookie;
+	int k, err = 0;
+
+	koff = calloc(n + 1, sizeof(*koff));
+	kcookie = calloc(n + 1, sizeof(*kcookie));
+	if (!koff || !kcookie) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (k = 0; k < DIAL9_PROBE_KIND_MAX && !err; k++)
+		if (link_of(k, ret) == link)
+			err = attach_kind(p, k, ret, off, cookie, n, koff, kcookie);
+cleanup:
+	free(koff);
+	free(kcookie);
+	return err;
 }
 
 static int attach_probes(struct recorder_proc *p, const struct dial9_probe_set *ps)
@@ -290,14 +366,14 @@ static int attach_probes(struct recorder_proc *p, const struct dial9_probe_set *
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	for (link = 0; link < LINK_COUNT; link++) {
+	for (link = LINK_LF; link <= LINK_HF; link++) {
 		for (i = 0, n = 0; i < ps->count; i++) {
 			enum dial9_probe_kind k = ps->points[i].kind;
 
 			if (link_of(k, link == LINK_RET) != link)
 				continue;
 			off[n] = ps->points[i].offset;
-			cookie[n] = ps->points[i].cookie;
+			cookie[n] = ps->points[i].cookie; /* its kind in the low byte */
 			n++;
 			polls += k == DIAL9_PROBE_RAW_POLL;
 		}
@@ -305,8 +381,9 @@ static int attach_probes(struct recorder_proc *p, const struct dial9_probe_set *
 			memcpy(p->hf_off, off, n * sizeof(*off));
 			memcpy(p->hf_cookie, cookie, n * sizeof(*cookie));
 			p->hf_n = n;
+			p->hf_on = true;
 		}
-		err = attach_link(p, link, off, cookie, n);
+		err = attach_group(p, link, off, cookie, n);
 		if (err)
 			goto cleanup;
 	}
@@ -332,8 +409,8 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		return -ENOMEM;
 	p->r = r;
 	p->pid = pid;
-	for (int i = 0; i < LINK_COUNT; i++)
-		p->link_fds[i] = -1;
+	for (int k = 0; k < DIAL9_PROBE_KIND_MAX; k++)
+		p->link_fds[k][0] = p->link_fds[k][1] = -1;
 	for (int i = 0; i < DIAL9_MAX_RET_SITES; i++)
 		p->site_fds[i] = -1;
 	p->exe = strdup(exe);
@@ -412,9 +489,10 @@ void recorder__detach(struct recorder *r, struct recorder_proc *p)
 	if (!p)
 		return;
 	key = p->pid;
-	for (i = 0; i < LINK_COUNT; i++)
-		if (p->link_fds[i] >= 0)
-			close(p->link_fds[i]);
+	for (i = 0; i < DIAL9_PROBE_KIND_MAX; i++)
+		for (int ret = 0; ret < 2; ret++)
+			if (p->link_fds[i][ret] >= 0)
+				close(p->link_fds[i][ret]);
 	for (i = 0; i < p->nsite_fds; i++)
 		if (p->site_fds[i] >= 0)
 			close(p->site_fds[i]);
@@ -463,7 +541,11 @@ uint64_t recorder_proc__lost(const struct recorder_proc *p)
 
 uint32_t recorder_proc__uprobes(const struct recorder_proc *p)
 {
-	return p->npoints[LINK_LF] + p->npoints[LINK_RET] + p->npoints[LINK_HF] + p->nsite_fds;
+	uint32_t n = p->nsite_fds;
+
+	for (int k = 0; k < DIAL9_PROBE_KIND_MAX; k++)
+		n += p->npoints[k][0] + p->npoints[k][1];
+	return n;
 }
 
 static void *close_link(void *arg)
@@ -474,7 +556,7 @@ static void *close_link(void *arg)
 
 bool recorder_proc__hf_on(const struct recorder_proc *p)
 {
-	return p->link_fds[LINK_HF] >= 0;
+	return p->hf_on;
 }
 
 /* Removing uprobes waits for the kernel to quiesce them: not in the event
@@ -512,11 +594,18 @@ int recorder_proc__set_hf(struct recorder_proc *p, bool on)
 	err = update_ctl(p);
 	if (err)
 		return err;
-	if (on) /* one link for all, the learned return sites included */
-		return attach_link(p, LINK_HF, p->hf_off, p->hf_cookie, p->hf_n);
-	close_in_background(p->link_fds[LINK_HF]);
-	p->link_fds[LINK_HF] = -1;
-	p->npoints[LINK_HF] = 0;
+	if (on) { /* a link per kind, the learned return sites included */
+		p->hf_on = true;
+		return attach_group(p, LINK_HF, p->hf_off, p->hf_cookie, p->hf_n);
+	}
+	p->hf_on = false;
+	for (int k = 0; k < DIAL9_PROBE_KIND_MAX; k++) {
+		if (link_of(k, false) != LINK_HF)
+			continue;
+		close_in_background(p->link_fds[k][0]);
+		p->link_fds[k][0] = -1;
+		p->npoints[k][0] = 0;
+	}
 	for (uint32_t i = 0; i < p->nsite_fds; i++)
 		close_in_background(p->site_fds[i]);
 	p->nsite_fds = 0;
@@ -526,9 +615,13 @@ int recorder_proc__set_hf(struct recorder_proc *p, bool on)
 int recorder_proc__add_ret_site(struct recorder_proc *p, uint64_t addr, uint64_t offset,
 				uint64_t cookie, bool probe, bool pool)
 {
+	struct bpf_program *prog = kind_prog(p->r, DIAL9_COOKIE_KIND(cookie), false);
 	__u64 off = offset, ck = cookie;
 	uint32_t i;
 	int fd, err;
+
+	if (probe && !prog)
+		return -EINVAL;
 
 	for (i = 0; i < p->ctl.nsites; i++)
 		if (p->ctl.ret_sites[i] == addr)
@@ -539,8 +632,8 @@ int recorder_proc__add_ret_site(struct recorder_proc *p, uint64_t addr, uint64_t
 		p->hf_off[p->hf_n] = offset;
 		p->hf_cookie[p->hf_n] = cookie;
 		if (recorder_proc__hf_on(p)) {
-			fd = uprobe_multi_attach(bpf_program__fd(link_prog(p, LINK_HF)), p->exe, &off,
-						 &ck, 1, false, p->pid);
+			fd = uprobe_multi_attach(bpf_program__fd(prog), p->exe, &off, &ck, 1, false,
+						 p->pid);
 			if (fd < 0)
 				return fd;
 			p->site_fds[p->nsite_fds++] = fd;
