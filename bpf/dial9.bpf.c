@@ -3,11 +3,12 @@
  * dial9.bpf.c - record what a Tokio runtime does, from uprobes on its
  * runtime functions, into one BPF ring buffer per recorded process.
  *
- * Every event is one struct dial9_event (32 bytes).  Per event the work is:
- * one hash-of-maps lookup (the process's ring), one task-storage lookup (the
- * thread's state), up to three user-memory reads (task id), one reserve and
- * one submit.  Submits do not wake the daemon unless the ring is filling up:
- * the daemon drains on its own clock.
+ * Every event is one struct dial9_event (32 bytes).  Per probe hit the work
+ * is: one task-storage lookup (the thread's state, which caches the
+ * process's slot), the process's control block and ring by that slot (array
+ * lookups the verifier inlines), up to three user-memory reads (task id),
+ * and per record one reserve and one submit.  Submits do not wake the
+ * daemon unless the ring is filling up: the daemon drains on its own clock.
  *
  * Anchors that every Tokio release keeps are preferred to private function
  * names: a poll ends where its raw::poll call returns to (a return site the
@@ -59,12 +60,27 @@ struct ring_map {
 	__uint(max_entries, 1 << 22);
 };
 
+/*
+ * A recorded process has a slot: its ring in rings[slot], its control block
+ * in procs[slot] (whose tgid says whose slot it is), its loss counter in
+ * lost[slot].  Probe hits find the slot in the thread's state; tracepoints
+ * and a thread's first hit through `slots`.  The daemon gives a slot back
+ * only after an RCU grace period (recorder.c): a program that found the
+ * slot its own has finished before the slot can be another process's.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, DIAL9_MAX_PROCS);
-	__type(key, __u32); /* tgid */
+	__type(key, __u32); /* slot */
 	__array(values, struct ring_map);
 } rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DIAL9_MAX_PROCS);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u32); /* slot */
+} slots SEC(".maps");
 
 /* Execs the daemon should look at: a pid per record. */
 struct {
@@ -82,17 +98,19 @@ struct {
 	__type(value, struct dial9_poll_count);
 } poll_counts SEC(".maps");
 
-/* Failed reservations, per CPU, per process. */
+/* Failed reservations, per CPU, per slot. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DIAL9_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* Per-process switches the daemon flips at run time (duty cycling). */
+/* Per-process control blocks, by slot; the daemon writes them in place
+ * through a shared mapping (see struct dial9_proc_ctl for the order). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, DIAL9_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, struct dial9_proc_ctl);
@@ -120,8 +138,8 @@ struct thread_state {
 	__u64 run_since_ns;  /* last passed through the scheduler (poll, park, wakeup) */
 	__u64 site[DIAL9_STALL_SITES]; /* where it last blocked off-CPU (stall site candidates) */
 	__u64 blocked_since_ns; /* asleep outside the park since then */
-	__u16 hdr_vtable_off;   /* the process's task layout (dial9_proc_ctl), */
-	__u16 vtable_id_off;    /* cached here: 0 until first needed */
+	__u32 tgid, tid;        /* this thread's, set with the state */
+	__u32 slot;             /* its process's slot when last looked up */
 };
 
 struct {
@@ -131,45 +149,59 @@ struct {
 	__type(value, struct thread_state);
 } threads SEC(".maps");
 
-static __always_inline struct thread_state *thread_state(bool create)
+/* The current thread's state, created at its first probe hit. */
+static __always_inline struct thread_state *thread_state(void)
 {
-	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	struct thread_state *st;
+	__u64 pid_tgid;
+
+	st = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (st && !st->tgid) {
+		pid_tgid = bpf_get_current_pid_tgid();
+		st->tgid = pid_tgid >> 32;
+		st->tid = (__u32)pid_tgid;
+		st->slot = DIAL9_MAX_PROCS; /* none yet */
+	}
+	return st;
 }
 
-static __always_inline struct dial9_proc_ctl *proc_ctl(void)
+/* The control block of the process in slot, if it is tgid's. */
+static __always_inline struct dial9_proc_ctl *proc_in(__u32 slot, __u32 tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct dial9_proc_ctl *c = bpf_map_lookup_elem(&procs, &slot);
 
-	return bpf_map_lookup_elem(&procs, &tgid);
+	return c && c->tgid == tgid ? c : NULL;
+}
+
+/* The control block of st's process, NULL when it is not recorded: through
+ * the slot st remembers, and when that is not (or no longer) its, through
+ * `slots`. */
+static __always_inline struct dial9_proc_ctl *proc_of(struct thread_state *st)
+{
+	struct dial9_proc_ctl *c = proc_in(st->slot, st->tgid);
+	__u32 *slot;
+
+	if (c)
+		return c;
+	slot = bpf_map_lookup_elem(&slots, &st->tgid);
+	if (!slot)
+		return NULL;
+	st->slot = *slot;
+	return proc_in(st->slot, st->tgid);
 }
 
 /* The id of the task whose Header is at hdr, through the process's task
- * layout (cached in the thread's state st when there is one); 0 if none. */
-static __always_inline __u64 task_id_of(struct thread_state *st, __u64 hdr)
+ * layout; 0 if none. */
+static __always_inline __u64 task_id_of(const struct dial9_proc_ctl *c, __u64 hdr)
 {
-	__u64 hv, vi, vtable = 0, off = 0, id = 0;
+	__u64 vtable = 0, off = 0, id = 0;
 
-	if (!hdr)
+	if (!hdr || !c->vtable_id_off)
 		return 0;
-	if (st && st->vtable_id_off) {
-		hv = st->hdr_vtable_off;
-		vi = st->vtable_id_off;
-	} else {
-		struct dial9_proc_ctl *c = proc_ctl();
-
-		if (!c || !c->vtable_id_off)
-			return 0;
-		hv = c->hdr_vtable_off;
-		vi = c->vtable_id_off;
-		if (st) {
-			st->hdr_vtable_off = c->hdr_vtable_off;
-			st->vtable_id_off = c->vtable_id_off;
-		}
-	}
-	if (bpf_probe_read_user(&vtable, sizeof(vtable), (void *)(hdr + hv)))
+	if (bpf_probe_read_user(&vtable, sizeof(vtable), (void *)(hdr + c->hdr_vtable_off)))
 		return 0;
-	if (bpf_probe_read_user(&off, sizeof(off), (void *)(vtable + vi)))
+	if (bpf_probe_read_user(&off, sizeof(off), (void *)(vtable + c->vtable_id_off)))
 		return 0;
 	if (off < 24 || off > 4096)
 		return 0;
@@ -193,26 +225,28 @@ static __always_inline bool count_short_poll(__u32 tgid, __u64 task_id, __u64 du
 	return bpf_map_update_elem(&poll_counts, &key, &init, BPF_NOEXIST) == 0;
 }
 
-static __always_inline void count_lost(__u32 tgid)
+static __always_inline void count_lost(__u32 slot)
 {
-	__u64 *n = bpf_map_lookup_elem(&lost, &tgid);
+	__u64 *n = bpf_map_lookup_elem(&lost, &slot);
 
 	if (n)
 		*n += 1;
 }
 
-static __always_inline void emit_to(__u32 tgid, __u32 tid, __u64 ts, __u8 kind, __u64 task_id,
-				    __u64 arg, __u8 flags, __u16 aux, bool urgent)
+/* A record into the ring of the process in slot, which the caller found to
+ * be the process's (proc_in, proc_of). */
+static __always_inline void emit_slot(__u32 slot, __u32 tid, __u64 ts, __u8 kind, __u64 task_id,
+				      __u64 arg, __u8 flags, __u16 aux, bool urgent)
 {
 	struct dial9_event *e;
 	void *rb;
 
-	rb = bpf_map_lookup_elem(&rings, &tgid);
+	rb = bpf_map_lookup_elem(&rings, &slot);
 	if (!rb)
 		return;
 	e = bpf_ringbuf_reserve(rb, sizeof(*e), 0);
 	if (!e) {
-		count_lost(tgid);
+		count_lost(slot);
 		return;
 	}
 	e->ts_ns = ts ? ts : bpf_ktime_get_ns();
@@ -228,18 +262,28 @@ static __always_inline void emit_to(__u32 tgid, __u32 tid, __u64 ts, __u8 kind, 
 		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-/* ts 0: now */
-static __always_inline void emit_at(__u64 ts, __u8 kind, __u64 task_id, __u64 arg, __u8 flags,
-				    __u16 aux)
+/* A record for process tgid (a tracepoint's, not the current thread's). */
+static __always_inline void emit_to(__u32 tgid, __u32 tid, __u64 ts, __u8 kind, __u64 task_id,
+				    __u64 arg, __u8 flags, __u16 aux, bool urgent)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 *slot = bpf_map_lookup_elem(&slots, &tgid);
 
-	emit_to(pid_tgid >> 32, (__u32)pid_tgid, ts, kind, task_id, arg, flags, aux, false);
+	if (slot && proc_in(*slot, tgid))
+		emit_slot(*slot, tid, ts, kind, task_id, arg, flags, aux, urgent);
 }
 
-static __always_inline void emit(__u8 kind, __u64 task_id, __u64 arg, __u8 flags, __u16 aux)
+/* A record of the current thread, whose state st proc_of() found recorded;
+ * ts 0: now. */
+static __always_inline void emit_at(struct thread_state *st, __u64 ts, __u8 kind, __u64 task_id,
+				    __u64 arg, __u8 flags, __u16 aux)
 {
-	emit_at(0, kind, task_id, arg, flags, aux);
+	emit_slot(st->slot, st->tid, ts, kind, task_id, arg, flags, aux, false);
+}
+
+static __always_inline void emit(struct thread_state *st, __u8 kind, __u64 task_id, __u64 arg,
+				 __u8 flags, __u16 aux)
+{
+	emit_at(st, 0, kind, task_id, arg, flags, aux);
 }
 
 /*
@@ -255,7 +299,6 @@ static __always_inline void end_poll(struct thread_state *st, __u64 now, __u32 e
 				     __u8 flags)
 {
 	__u64 dur = now - st->poll_start_ns;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	if (!st->poll_start_ns)
 		return;
@@ -266,13 +309,13 @@ static __always_inline void end_poll(struct thread_state *st, __u64 now, __u32 e
 	}
 	if (poll_threshold_ns) {
 		/* sampled: POLL_START was held back until the length was known */
-		if (dur < poll_threshold_ns && count_short_poll(tgid, st->task_id, dur)) {
+		if (dur < poll_threshold_ns && count_short_poll(st->tgid, st->task_id, dur)) {
 			st->task_id = 0;
 			return;
 		}
-		emit_at(now - dur, DIAL9_EV_POLL_START, st->task_id, st->poll_fn, 0, 0);
+		emit_at(st, now - dur, DIAL9_EV_POLL_START, st->task_id, st->poll_fn, 0, 0);
 	}
-	emit_at(now, DIAL9_EV_POLL_END, st->task_id, dur, flags, 0);
+	emit_at(st, now, DIAL9_EV_POLL_END, st->task_id, dur, flags, 0);
 	st->task_id = 0;
 }
 
@@ -282,7 +325,7 @@ static __always_inline void end_park(struct thread_state *st, __u64 now)
 	if (!st->parked)
 		return;
 	st->parked = 0;
-	emit_at(now, DIAL9_EV_UNPARK, 0, 0, 0, 0);
+	emit_at(st, now, DIAL9_EV_UNPARK, 0, 0, 0, 0);
 }
 
 /*
@@ -298,7 +341,7 @@ static __always_inline int learn_ret_site(struct pt_regs *ctx, struct thread_sta
 	__u64 ret = 0;
 	__u32 i, n;
 
-	if (!c || bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)) || !ret)
+	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)) || !ret)
 		return -1;
 	n = c->nsites;
 	for (i = 0; i < DIAL9_MAX_RET_SITES; i++) {
@@ -310,8 +353,8 @@ static __always_inline int learn_ret_site(struct pt_regs *ctx, struct thread_sta
 	if (n >= DIAL9_MAX_RET_SITES || st->reported_site == ret)
 		return -1;
 	st->reported_site = ret;
-	emit_to(bpf_get_current_pid_tgid() >> 32, (__u32)bpf_get_current_pid_tgid(), 0,
-		DIAL9_EV_RING_RET_SITE, task_id, ret, 0, kind, true); /* learn it soon */
+	emit_slot(st->slot, st->tid, 0, DIAL9_EV_RING_RET_SITE, task_id, ret, 0, kind,
+		  true); /* learn it soon */
 	return -1;
 }
 
@@ -336,8 +379,8 @@ static __always_inline void check_stall(struct thread_state *st, __u64 now, __u3
 	if (!st->idle && stretch >= stall_ns) {
 		for (i = 0; i < DIAL9_STALL_SITES; i++)
 			if (st->site[i])
-				emit_at(now, DIAL9_EV_STALL, 0, st->site[i], DIAL9_STALL_F_SITE, i);
-		emit_at(now, DIAL9_EV_STALL,
+				emit_at(st, now, DIAL9_EV_STALL, 0, st->site[i], DIAL9_STALL_F_SITE, i);
+		emit_at(st, now, DIAL9_EV_STALL,
 			st->poll_start_ns && st->epoch == epoch ? st->task_id : 0, stretch, 0, 0);
 	}
 	clear_sites(st);
@@ -345,24 +388,20 @@ static __always_inline void check_stall(struct thread_state *st, __u64 now, __u3
 }
 
 /* tokio::runtime::task::raw::poll::<T, S>(ptr: NonNull<Header>) */
-static __always_inline int poll_enter(struct pt_regs *ctx)
+static __always_inline int poll_enter(struct pt_regs *ctx, struct thread_state *st,
+				      struct dial9_proc_ctl *c)
 {
 	__u64 hdr = PT_REGS_PARM1(ctx), id, now;
-	struct dial9_proc_ctl *c = proc_ctl();
-	struct thread_state *st;
-	__u32 epoch = c ? c->epoch : 0;
+	__u32 epoch = c->epoch;
 	int site;
 
-	st = thread_state(true);
-	if (!st)
-		return 0;
-	id = task_id_of(st, hdr);
+	id = task_id_of(c, hdr);
 	site = learn_ret_site(ctx, st, c, DIAL9_PROBE_RAW_POLL, id);
-	if (c && site >= 0 && site < DIAL9_MAX_RET_SITES && (c->pool_sites >> site) & 1) {
+	if (site >= 0 && site < DIAL9_MAX_RET_SITES && (c->pool_sites >> site) & 1) {
 		/* the blocking pool's own work, not a task of the program: the
 		 * daemon leaves its other records (its end) out */
 		if (id)
-			emit(DIAL9_EV_RING_POOL_TASK, id, 0, 0, 0);
+			emit(st, DIAL9_EV_RING_POOL_TASK, id, 0, 0, 0);
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
@@ -377,51 +416,43 @@ static __always_inline int poll_enter(struct pt_regs *ctx)
 	st->epoch = epoch;
 	st->ctx = CTX_RUNTIME;
 	if (!poll_threshold_ns)
-		emit_at(now, DIAL9_EV_POLL_START, id, st->poll_fn, 0, 0);
+		emit_at(st, now, DIAL9_EV_POLL_START, id, st->poll_fn, 0, 0);
 	return 0;
 }
 
 /* A raw::poll call returned (its return site, DIAL9_PROBE_POLL_RETURN). */
-static __always_inline int poll_return(struct pt_regs *ctx)
+static __always_inline int poll_return(struct pt_regs *ctx, struct thread_state *st,
+				       struct dial9_proc_ctl *c)
 {
-	struct dial9_proc_ctl *c = proc_ctl();
-	struct thread_state *st = thread_state(false);
-	__u32 epoch = c ? c->epoch : 0;
-	__u64 now;
+	__u64 now = bpf_ktime_get_ns();
 
-	if (!st)
-		return 0;
-	now = bpf_ktime_get_ns();
-	check_stall(st, now, epoch);
-	end_poll(st, now, epoch, 0);
+	check_stall(st, now, c->epoch);
+	end_poll(st, now, c->epoch, 0);
 	st->ctx = CTX_RUNTIME;
 	return 0;
 }
 
 /* tokio::runtime::task::waker::wake_by_val / wake_by_ref (ptr: *const ()) */
-static __always_inline int wake_enter(struct pt_regs *ctx)
+static __always_inline int wake_enter(struct pt_regs *ctx, struct thread_state *st,
+				      struct dial9_proc_ctl *c)
 {
 	__u64 hdr = PT_REGS_PARM1(ctx);
-	struct thread_state *st;
 	__u64 waker = 0;
 	__u16 kind = DIAL9_WAKER_THREAD;
 
-	st = thread_state(false);
-	if (st) {
-		if (st->task_id) {
-			kind = DIAL9_WAKER_TASK;
-			waker = st->task_id;
-		} else if (st->ctx == CTX_IO) {
-			kind = DIAL9_WAKER_IO_DRIVER;
-		} else if (st->ctx == CTX_TIMER) {
-			kind = DIAL9_WAKER_TIMER;
-		} else if (st->ctx == CTX_RUNTIME) {
-			kind = DIAL9_WAKER_RUNTIME;
-		} else if (st->ctx == CTX_BLOCK_ON) {
-			kind = DIAL9_WAKER_BLOCK_ON;
-		}
+	if (st->task_id) {
+		kind = DIAL9_WAKER_TASK;
+		waker = st->task_id;
+	} else if (st->ctx == CTX_IO) {
+		kind = DIAL9_WAKER_IO_DRIVER;
+	} else if (st->ctx == CTX_TIMER) {
+		kind = DIAL9_WAKER_TIMER;
+	} else if (st->ctx == CTX_RUNTIME) {
+		kind = DIAL9_WAKER_RUNTIME;
+	} else if (st->ctx == CTX_BLOCK_ON) {
+		kind = DIAL9_WAKER_BLOCK_ON;
 	}
-	emit(DIAL9_EV_WAKE, task_id_of(st, hdr), waker, 0, kind);
+	emit(st, DIAL9_EV_WAKE, task_id_of(c, hdr), waker, 0, kind);
 	return 0;
 }
 
@@ -436,13 +467,10 @@ static __always_inline int wake_enter(struct pt_regs *ctx)
  * JoinHandle, the id allocation inlined into the spawning code; the other
  * sightings of the same spawn are recognised by its id and skipped.
  */
-static __always_inline int spawn_enter(struct pt_regs *ctx)
+static __always_inline int spawn_enter(struct pt_regs *ctx, struct thread_state *st)
 {
-	struct thread_state *st = thread_state(true);
 	__u64 ret = 0;
 
-	if (!st)
-		return 0;
 	if (!st->spawn_site &&
 	    !bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
 		st->spawn_site = ret;
@@ -456,36 +484,34 @@ static __always_inline void emit_spawn(struct thread_state *st, __u64 id, __u64 
 		return;
 	if (st->spawn_site)
 		site = st->spawn_site;
-	emit(DIAL9_EV_SPAWN, id, site, 0, 0);
+	emit(st, DIAL9_EV_SPAWN, id, site, 0, 0);
 	st->spawn_site = 0;
 	st->last_spawn_id = id;
 }
 
 /* Each returns the JoinHandle's Header* first: in rax, or in rax:rdx for
  * OwnedTasks::bind's (JoinHandle, Option<Notified>). */
-static __always_inline int spawn_exit(struct pt_regs *ctx)
+static __always_inline int spawn_exit(struct pt_regs *ctx, struct thread_state *st,
+				      struct dial9_proc_ctl *c)
 {
-	struct thread_state *st = thread_state(true);
-	__u64 id = task_id_of(st, PT_REGS_RC(ctx));
+	__u64 rc = PT_REGS_RC(ctx), rc2 = PT_REGS_RC2(ctx), ip = PT_REGS_IP(ctx);
+	__u64 id = task_id_of(c, rc);
 
 	if (!id)
-		id = task_id_of(st, PT_REGS_RC2(ctx));
-	if (st)
-		emit_spawn(st, id, PT_REGS_IP(ctx));
+		id = task_id_of(c, rc2);
+	emit_spawn(st, id, ip);
 	return 0;
 }
 
 /* OwnedTasks<S>::bind_inner(&self, task: Task<S>, notified: Notified<S>):
  * both hold the new task's Header*. */
-static __always_inline int spawn_bind(struct pt_regs *ctx)
+static __always_inline int spawn_bind(struct pt_regs *ctx, struct thread_state *st,
+				      struct dial9_proc_ctl *c)
 {
-	struct thread_state *st = thread_state(true);
-	__u64 id = task_id_of(st, PT_REGS_PARM2(ctx)), ret = 0;
+	__u64 id = task_id_of(c, PT_REGS_PARM2(ctx)), ret = 0;
 
 	if (!id)
-		id = task_id_of(st, PT_REGS_PARM3(ctx));
-	if (!st)
-		return 0;
+		id = task_id_of(c, PT_REGS_PARM3(ctx));
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx));
 	emit_spawn(st, id, ret);
 	return 0;
@@ -523,46 +549,39 @@ static __always_inline __u64 reg_value(struct pt_regs *ctx, __u32 reg)
 
 /* Just after `lock xadd %reg, NEXT_ID` inlined into a spawn: reg holds the
  * id the new task gets (fetch_add returns the old value). */
-static __always_inline int task_id_taken(struct pt_regs *ctx, __u64 cookie)
+static __always_inline int task_id_taken(struct pt_regs *ctx, struct thread_state *st,
+					 __u64 cookie)
 {
-	struct thread_state *st = thread_state(true);
-
-	if (st)
-		emit_spawn(st, reg_value(ctx, DIAL9_COOKIE_REG(cookie)), PT_REGS_IP(ctx));
+	emit_spawn(st, reg_value(ctx, DIAL9_COOKIE_REG(cookie)), PT_REGS_IP(ctx));
 	return 0;
 }
 
 /* Harness<T, S>::complete(self): the task finished (or was cancelled). */
-static __always_inline int complete_enter(struct pt_regs *ctx)
+static __always_inline int complete_enter(struct pt_regs *ctx, struct thread_state *st,
+					  struct dial9_proc_ctl *c)
 {
-	__u64 hdr = PT_REGS_PARM1(ctx);
-
-	emit(DIAL9_EV_TERMINATE, task_id_of(thread_state(false), hdr), 0, 0, 0);
+	emit(st, DIAL9_EV_TERMINATE, task_id_of(c, PT_REGS_PARM1(ctx)), 0, 0, 0);
 	return 0;
 }
 
 /* raw::dealloc::<T, S>(ptr): the task's memory is released.  This catches
  * the end of tasks whose Harness::complete was inlined. */
-static __always_inline int dealloc_enter(struct pt_regs *ctx)
+static __always_inline int dealloc_enter(struct pt_regs *ctx, struct thread_state *st,
+					 struct dial9_proc_ctl *c)
 {
-	__u64 hdr = PT_REGS_PARM1(ctx);
-
-	emit(DIAL9_EV_TERMINATE, task_id_of(thread_state(false), hdr), 0,
+	emit(st, DIAL9_EV_TERMINATE, task_id_of(c, PT_REGS_PARM1(ctx)), 0,
 	     DIAL9_TERMINATE_F_RELEASED, 0);
 	return 0;
 }
 
 /* Scheduler or driver park: the worker thread goes idle (and runs the
  * drivers).  Parks nest (scheduler, time driver, I/O driver): one PARK. */
-static __always_inline int park_enter(struct pt_regs *ctx, __u16 kind)
+static __always_inline int park_enter(struct pt_regs *ctx, struct thread_state *st,
+				      struct dial9_proc_ctl *c, __u16 kind)
 {
-	struct thread_state *st = thread_state(true);
-	struct dial9_proc_ctl *c = proc_ctl();
 	__u64 now = bpf_ktime_get_ns();
-	__u32 epoch = c ? c->epoch : 0;
+	__u32 epoch = c->epoch;
 
-	if (!st)
-		return 0;
 	st->ctx = CTX_RUNTIME;
 	/* a multi_thread park's return is not probed (it costs a trap per
 	 * park): the driver's return and the next poll end it */
@@ -572,20 +591,18 @@ static __always_inline int park_enter(struct pt_regs *ctx, __u16 kind)
 	end_poll(st, now, epoch, DIAL9_POLL_F_INFERRED);
 	if (!st->parked) {
 		st->parked = 1;
-		emit_at(now, DIAL9_EV_PARK, 0, 0, 0, 0);
+		emit_at(st, now, DIAL9_EV_PARK, 0, 0, 0, 0);
 	}
 	return 0;
 }
 
 /* A park returned (its return site): what runs next on a current_thread
  * runtime's thread, until its next task poll, is block_on's own future. */
-static __always_inline int park_return(struct pt_regs *ctx, __u64 cookie)
+static __always_inline int park_return(struct pt_regs *ctx, struct thread_state *st,
+				       __u64 cookie)
 {
-	struct thread_state *st = thread_state(false);
 	__u64 now = bpf_ktime_get_ns();
 
-	if (!st)
-		return 0;
 	end_park(st, now);
 	st->ctx = cookie & DIAL9_COOKIE_CT ? CTX_BLOCK_ON : CTX_RUNTIME;
 	st->run_since_ns = now;
@@ -593,22 +610,16 @@ static __always_inline int park_return(struct pt_regs *ctx, __u64 cookie)
 }
 
 /* Wakes that follow, until the next poll or park, come from the I/O driver. */
-static __always_inline int io_wake_enter(struct pt_regs *ctx)
+static __always_inline int io_wake_enter(struct pt_regs *ctx, struct thread_state *st)
 {
-	struct thread_state *st = thread_state(true);
-
-	if (st)
-		st->ctx = CTX_IO;
+	st->ctx = CTX_IO;
 	return 0;
 }
 
 /* Wakes that follow, until the next poll or park, come from the timer wheel. */
-static __always_inline int timer_enter(struct pt_regs *ctx)
+static __always_inline int timer_enter(struct pt_regs *ctx, struct thread_state *st)
 {
-	struct thread_state *st = thread_state(true);
-
-	if (st)
-		st->ctx = CTX_TIMER;
+	st->ctx = CTX_TIMER;
 	return 0;
 }
 
@@ -641,10 +652,8 @@ static __always_inline bool is_location(__u64 p)
 /* rust_begin_unwind(info: &PanicInfo): PanicInfo holds a reference to the
  * message and one to the Location, in an order the compiler picks; the
  * Location's address goes in the record and the daemon reads it. */
-static __always_inline int panic_enter(struct pt_regs *ctx)
+static __always_inline int panic_enter(struct pt_regs *ctx, struct thread_state *st)
 {
-	struct thread_state *st = thread_state(false);
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 info = PT_REGS_PARM1(ctx), refs[2] = { 0, 0 }, loc = 0;
 
 	if (info && !bpf_probe_read_user(refs, sizeof(refs), (void *)info)) {
@@ -653,8 +662,7 @@ static __always_inline int panic_enter(struct pt_regs *ctx)
 		else if (is_location(refs[0]))
 			loc = refs[0];
 	}
-	emit_to(pid_tgid >> 32, (__u32)pid_tgid, 0, DIAL9_EV_PANIC, st ? st->task_id : 0, loc, 0, 0,
-		true);
+	emit_slot(st->slot, st->tid, 0, DIAL9_EV_PANIC, st->task_id, loc, 0, 0, true);
 	return 0;
 }
 
@@ -666,89 +674,132 @@ static __always_inline int panic_enter(struct pt_regs *ctx)
  * (DIAL9_COOKIE_*): attaching and detaching cost a few kernel
  * synchronisations, not one per function.  Names: at most 15 characters
  * (the kernel's limit), as `bpftool prog show` and `make bench` print them.
+ * Each works for a thread of a recorded process only (proc_of()).
  */
 SEC("uprobe")
 int poll_entry(struct pt_regs *ctx)
 {
-	return poll_enter(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? poll_enter(ctx, st, c) : 0;
 }
 
 SEC("uprobe")
 int poll_ret_site(struct pt_regs *ctx)
 {
-	return poll_return(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? poll_return(ctx, st, c) : 0;
 }
 
 SEC("uprobe")
 int wake(struct pt_regs *ctx)
 {
-	return wake_enter(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? wake_enter(ctx, st, c) : 0;
 }
 
 SEC("uprobe")
 int spawn_entry(struct pt_regs *ctx)
 {
-	return spawn_enter(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? spawn_enter(ctx, st) : 0;
 }
 
 SEC("uretprobe")
 int spawn_return(struct pt_regs *ctx)
 {
-	return spawn_exit(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? spawn_exit(ctx, st, c) : 0;
 }
 
 SEC("uprobe")
 int spawn_bind_at(struct pt_regs *ctx)
 {
-	return spawn_bind(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? spawn_bind(ctx, st, c) : 0;
 }
 
 SEC("uprobe")
 int task_id_at(struct pt_regs *ctx)
 {
-	return task_id_taken(ctx, bpf_get_attach_cookie(ctx));
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? task_id_taken(ctx, st, bpf_get_attach_cookie(ctx)) : 0;
 }
 
 SEC("uprobe")
 int task_complete(struct pt_regs *ctx)
 {
-	return complete_enter(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? complete_enter(ctx, st, c) : 0;
 }
 
 SEC("uprobe")
 int task_dealloc(struct pt_regs *ctx)
 {
-	return dealloc_enter(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? dealloc_enter(ctx, st, c) : 0;
 }
 
 SEC("uprobe")
 int park_entry(struct pt_regs *ctx)
 {
-	return park_enter(ctx, DIAL9_COOKIE_KIND(bpf_get_attach_cookie(ctx)));
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? park_enter(ctx, st, c, DIAL9_COOKIE_KIND(bpf_get_attach_cookie(ctx))) : 0;
 }
 
 SEC("uprobe")
 int park_ret_site(struct pt_regs *ctx)
 {
-	return park_return(ctx, bpf_get_attach_cookie(ctx));
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? park_return(ctx, st, bpf_get_attach_cookie(ctx)) : 0;
 }
 
 SEC("uprobe")
 int io_wake(struct pt_regs *ctx)
 {
-	return io_wake_enter(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? io_wake_enter(ctx, st) : 0;
 }
 
 SEC("uprobe")
 int timer_fire(struct pt_regs *ctx)
 {
-	return timer_enter(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? timer_enter(ctx, st) : 0;
 }
 
 SEC("uprobe")
 int panic_entry(struct pt_regs *ctx)
 {
-	return panic_enter(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? panic_enter(ctx, st) : 0;
 }
 
 /* dial9d --floor: the same probe points with nothing behind them, to
@@ -853,7 +904,7 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 
 	/* what the thread's state says is of the old image */
 	bpf_task_storage_delete(&threads, p);
-	if (!discover && !bpf_map_lookup_elem(&rings, &tgid))
+	if (!discover && !bpf_map_lookup_elem(&slots, &tgid))
 		return 0;
 	e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
 	if (!e) {
@@ -917,7 +968,6 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	struct thread_state *st;
 	struct dial9_proc_ctl *c;
 	struct pt_regs *regs;
-	__u32 tgid, tid;
 	__u64 now = bpf_ktime_get_ns();
 	int i;
 
@@ -925,8 +975,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	 * of the machine this costs a task-storage check, no map lookup. */
 	if (!preempt && prev_state) { /* going to sleep, not preempted */
 		st = bpf_task_storage_get(&threads, prev, 0, 0);
-		tgid = BPF_CORE_READ(prev, tgid);
-		c = st ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
+		c = st ? proc_of(st) : NULL;
 		regs = c ? (struct pt_regs *)bpf_task_pt_regs(prev) : NULL;
 		if (st && c && regs) {
 			st->idle = parked_syscall(regs);
@@ -938,24 +987,19 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		}
 	}
 	st = bpf_task_storage_get(&threads, next, 0, 0);
-	if (!st)
-		return 0;
-	tgid = BPF_CORE_READ(next, tgid);
-	c = bpf_map_lookup_elem(&procs, &tgid);
+	c = st ? proc_of(st) : NULL;
 	if (!c)
 		return 0;
 	if (st->idle) {
 		st->idle = 0;
 		st->run_since_ns = now;
 	} else if (st->blocked_since_ns && now - st->blocked_since_ns >= stall_ns) {
-		tid = BPF_CORE_READ(next, pid);
 		for (i = 0; i < DIAL9_STALL_SITES; i++)
 			if (st->site[i])
-				emit_to(tgid, tid, now, DIAL9_EV_STALL, 0, st->site[i],
-					DIAL9_STALL_F_SITE, i, false);
-		emit_to(tgid, tid, now, DIAL9_EV_STALL,
+				emit_at(st, now, DIAL9_EV_STALL, 0, st->site[i], DIAL9_STALL_F_SITE, i);
+		emit_at(st, now, DIAL9_EV_STALL,
 			st->poll_start_ns && st->epoch == c->epoch ? st->task_id : 0,
-			now - st->run_since_ns, 0, 0, false);
+			now - st->run_since_ns, 0, 0);
 		clear_sites(st);
 		st->run_since_ns = now; /* reported: not again at the next poll */
 	}

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * recorder.c - load dial9.bpf.c once; per process: a ring buffer in the
- * `rings` hash-of-maps, a lost counter, and one multi-uprobe link per kind
- * of probe point.
+ * recorder.c - load dial9.bpf.c once; per process: a slot (its ring buffer
+ * in the `rings` array of maps, its control block in `procs`, its loss
+ * counter), and one multi-uprobe link per kind of probe point.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <linux/membarrier.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -34,7 +36,15 @@ struct recorder {
 	int ncpus;
 	bool floor;
 	uint32_t nprocs;            /* attached: sched_switch runs only while > 0 */
+	struct dial9_proc_ctl *ctls; /* the procs map, shared with the programs */
+	size_t ctls_bytes;
+	uint8_t slot_state[DIAL9_MAX_PROCS]; /* enum slot_state */
 };
+
+/* A slot given back may still be in use by a program that found it its
+ * process's just before: it is free again after an RCU grace period (the
+ * programs run under rcu_read_lock). */
+enum slot_state { SLOT_FREE = 0, SLOT_USED, SLOT_RELEASED };
 
 /* Three groups of links per process: the always-on entries (spawn,
  * completion, panic), the spawn returns, and the high-frequency entries
@@ -60,7 +70,8 @@ struct recorder_proc {
 	uint32_t hf_n;
 	int site_fds[DIAL9_MAX_RET_SITES]; /* learned return sites' own links, -1 if none */
 	uint32_t nsite_fds;
-	struct dial9_proc_ctl ctl;
+	uint32_t slot;          /* DIAL9_MAX_PROCS: none */
+	struct dial9_proc_ctl *ctl; /* r->ctls[slot] */
 	bool counted;           /* in r->nprocs */
 	recorder_event_fn fn;
 	void *ctx;
@@ -123,6 +134,15 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 	err = dial9_bpf__load(r->skel);
 	if (err)
 		goto cleanup;
+	r->ctls_bytes = (size_t)DIAL9_MAX_PROCS * sizeof(*r->ctls);
+	r->ctls_bytes = (r->ctls_bytes + 4095) & ~(size_t)4095;
+	r->ctls = mmap(NULL, r->ctls_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(r->skel->maps.procs), 0);
+	if (r->ctls == MAP_FAILED) {
+		r->ctls = NULL;
+		err = -errno;
+		goto cleanup;
+	}
 
 	/* System-wide tracepoints; they record only for processes in `rings`. */
 	r->skel->links.signal_generate = bpf_program__attach(r->skel->progs.signal_generate);
@@ -163,6 +183,8 @@ void recorder__free(struct recorder *r)
 	if (!r)
 		return;
 	ring_buffer__free(r->execs);
+	if (r->ctls)
+		munmap(r->ctls, r->ctls_bytes);
 	dial9_bpf__destroy(r->skel);
 	free(r);
 }
@@ -395,6 +417,54 @@ cleanup:
 	return err;
 }
 
+/* A free slot, waiting for a grace period first when only released ones
+ * are left; 0 or a negative errno. */
+static int slot_take(struct recorder *r, uint32_t *slot)
+{
+	uint32_t i, released = 0;
+
+	for (i = 0; i < DIAL9_MAX_PROCS; i++) {
+		if (r->slot_state[i] == SLOT_FREE) {
+			r->slot_state[i] = SLOT_USED;
+			*slot = i;
+			return 0;
+		}
+		released += r->slot_state[i] == SLOT_RELEASED;
+	}
+	if (!released)
+		return -ENOSPC;
+	/* synchronize_rcu(): a program still running with a released slot
+	 * started before the slot was emptied, and is done after this */
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
+		return -errno;
+	for (i = 0; i < DIAL9_MAX_PROCS; i++)
+		if (r->slot_state[i] == SLOT_RELEASED)
+			r->slot_state[i] = SLOT_FREE;
+	return slot_take(r, slot);
+}
+
+/* Fill p's control block, its owner last (see struct dial9_proc_ctl). */
+static void ctl_fill(struct recorder_proc *p, const struct dial9_probe_set *ps, uint64_t text_lo,
+		     uint64_t text_hi, uint64_t text_off)
+{
+	struct dial9_proc_ctl *c = p->ctl;
+
+	memset(c, 0, sizeof(*c));
+	c->text_lo = text_lo;
+	c->text_hi = text_hi;
+	c->hdr_vtable_off = ps->hdr_vtable_off;
+	c->vtable_id_off = ps->vtable_id_off;
+	/* return sites found in the file: the BPF side need not report them */
+	for (size_t i = 0; i < ps->count && text_lo; i++) {
+		const struct dial9_probe_point *pt = &ps->points[i];
+
+		if ((pt->kind == DIAL9_PROBE_PARK_RETURN || pt->kind == DIAL9_PROBE_POLL_RETURN) &&
+		    pt->site_offset >= text_off && c->nsites < DIAL9_MAX_RET_SITES)
+			c->ret_sites[c->nsites++] = text_lo + (pt->site_offset - text_off);
+	}
+	__atomic_store_n(&c->tgid, (__u32)p->pid, __ATOMIC_RELEASE);
+}
+
 int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		     const struct dial9_probe_set *ps, uint64_t text_lo, uint64_t text_hi,
 		     uint64_t text_off, recorder_event_fn fn, void *ctx, struct recorder_proc **out)
@@ -409,6 +479,8 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		return -ENOMEM;
 	p->r = r;
 	p->pid = pid;
+	p->ring_fd = -1;
+	p->slot = DIAL9_MAX_PROCS;
 	for (int k = 0; k < DIAL9_PROBE_KIND_MAX; k++)
 		p->link_fds[k][0] = p->link_fds[k][1] = -1;
 	for (int i = 0; i < DIAL9_MAX_RET_SITES; i++)
@@ -420,18 +492,6 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 	}
 	p->fn = fn;
 	p->ctx = ctx;
-	p->ctl.text_lo = text_lo;
-	p->ctl.text_hi = text_hi;
-	p->ctl.hdr_vtable_off = ps->hdr_vtable_off;
-	p->ctl.vtable_id_off = ps->vtable_id_off;
-	/* return sites found in the file: the BPF side need not report them */
-	for (size_t i = 0; i < ps->count && text_lo; i++) {
-		const struct dial9_probe_point *pt = &ps->points[i];
-
-		if ((pt->kind == DIAL9_PROBE_PARK_RETURN || pt->kind == DIAL9_PROBE_POLL_RETURN) &&
-		    pt->site_offset >= text_off && p->ctl.nsites < DIAL9_MAX_RET_SITES)
-			p->ctl.ret_sites[p->ctl.nsites++] = text_lo + (pt->site_offset - text_off);
-	}
 	p->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "dial9_ring", 0, 0, r->ring_bytes, NULL);
 	if (p->ring_fd < 0) {
 		err = -errno;
@@ -448,12 +508,22 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	if (bpf_map__update_elem(r->skel->maps.lost, &key, sizeof(key), zeros,
+	err = slot_take(r, &p->slot);
+	if (err)
+		goto cleanup;
+	p->ctl = &r->ctls[p->slot];
+	/* the slot's ring and counter, then its owner, then how the owner
+	 * finds it: a program that finds the slot finds it complete */
+	if (bpf_map__update_elem(r->skel->maps.lost, &p->slot, sizeof(p->slot), zeros,
 				 sizeof(__u64) * r->ncpus, BPF_ANY) ||
-	    bpf_map__update_elem(r->skel->maps.procs, &key, sizeof(key), &p->ctl,
-				 sizeof(p->ctl), BPF_ANY) ||
-	    bpf_map__update_elem(r->skel->maps.rings, &key, sizeof(key), &p->ring_fd,
+	    bpf_map__update_elem(r->skel->maps.rings, &p->slot, sizeof(p->slot), &p->ring_fd,
 				 sizeof(p->ring_fd), BPF_ANY)) {
+		err = -errno;
+		goto cleanup;
+	}
+	ctl_fill(p, ps, text_lo, text_hi, text_off);
+	if (bpf_map__update_elem(r->skel->maps.slots, &key, sizeof(key), &p->slot,
+				 sizeof(p->slot), BPF_ANY)) {
 		err = -errno;
 		goto cleanup;
 	}
@@ -499,13 +569,16 @@ void recorder__detach(struct recorder *r, struct recorder_proc *p)
 	free(p->exe);
 	free(p->hf_off);
 	free(p->hf_cookie);
-	bpf_map__delete_elem(r->skel->maps.rings, &key, sizeof(key), 0);
-	bpf_map__delete_elem(r->skel->maps.procs, &key, sizeof(key), 0);
+	if (p->slot < DIAL9_MAX_PROCS) { /* emptied in the reverse order of attach */
+		bpf_map__delete_elem(r->skel->maps.slots, &key, sizeof(key), 0);
+		__atomic_store_n(&p->ctl->tgid, 0, __ATOMIC_RELEASE);
+		bpf_map__delete_elem(r->skel->maps.rings, &p->slot, sizeof(p->slot), 0);
+		r->slot_state[p->slot] = SLOT_RELEASED;
+	}
 	if (p->rb) {
 		ring_buffer__consume(p->rb);
 		ring_buffer__free(p->rb);
 	}
-	bpf_map__delete_elem(r->skel->maps.lost, &key, sizeof(key), 0);
 	if (p->ring_fd >= 0)
 		close(p->ring_fd);
 	if (p->counted && --r->nprocs == 0) {
@@ -528,11 +601,11 @@ int recorder_proc__drain(struct recorder_proc *p)
 uint64_t recorder_proc__lost(const struct recorder_proc *p)
 {
 	__u64 vals[p->r->ncpus];
-	__u32 key = p->pid;
 	uint64_t sum = 0;
 	int i;
 
-	if (bpf_map__lookup_elem(p->r->skel->maps.lost, &key, sizeof(key), vals, sizeof(vals), 0))
+	if (bpf_map__lookup_elem(p->r->skel->maps.lost, &p->slot, sizeof(p->slot), vals,
+				 sizeof(vals), 0))
 		return 0;
 	for (i = 0; i < p->r->ncpus; i++)
 		sum += vals[i];
@@ -573,27 +646,12 @@ static void close_in_background(int fd)
 		close(fd);
 }
 
-static int update_ctl(struct recorder_proc *p)
-{
-	__u32 key = p->pid;
-
-	if (bpf_map__update_elem(p->r->skel->maps.procs, &key, sizeof(key), &p->ctl,
-				 sizeof(p->ctl), BPF_ANY))
-		return -errno;
-	return 0;
-}
-
 int recorder_proc__set_hf(struct recorder_proc *p, bool on)
 {
-	int err;
-
 	if (on == recorder_proc__hf_on(p))
 		return 0;
 	/* A poll begun before the switch must not be ended after it. */
-	p->ctl.epoch++;
-	err = update_ctl(p);
-	if (err)
-		return err;
+	__atomic_store_n(&p->ctl->epoch, p->ctl->epoch + 1, __ATOMIC_RELEASE);
 	if (on) { /* a link per kind, the learned return sites included */
 		p->hf_on = true;
 		return attach_group(p, LINK_HF, p->hf_off, p->hf_cookie, p->hf_n);
@@ -618,15 +676,15 @@ int recorder_proc__add_ret_site(struct recorder_proc *p, uint64_t addr, uint64_t
 	struct bpf_program *prog = kind_prog(p->r, DIAL9_COOKIE_KIND(cookie), false);
 	__u64 off = offset, ck = cookie;
 	uint32_t i;
-	int fd, err;
+	int fd;
 
 	if (probe && !prog)
 		return -EINVAL;
 
-	for (i = 0; i < p->ctl.nsites; i++)
-		if (p->ctl.ret_sites[i] == addr)
+	for (i = 0; i < p->ctl->nsites; i++)
+		if (p->ctl->ret_sites[i] == addr)
 			return -EEXIST;
-	if (p->ctl.nsites >= DIAL9_MAX_RET_SITES)
+	if (p->ctl->nsites >= DIAL9_MAX_RET_SITES)
 		return -ENOSPC;
 	if (probe) {
 		p->hf_off[p->hf_n] = offset;
@@ -640,12 +698,14 @@ int recorder_proc__add_ret_site(struct recorder_proc *p, uint64_t addr, uint64_t
 		}
 		p->hf_n++;
 	}
-	/* known from now on, probed or not: the BPF side stops reporting it */
+	/* known from now on, probed or not: the BPF side stops reporting it
+	 * (the site before the count that takes it in, see dial9_proc_ctl) */
+	i = p->ctl->nsites;
 	if (pool)
-		p->ctl.pool_sites |= 1u << p->ctl.nsites;
-	p->ctl.ret_sites[p->ctl.nsites++] = addr;
-	err = update_ctl(p);
-	return err;
+		__atomic_or_fetch(&p->ctl->pool_sites, 1u << i, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->ctl->ret_sites[i], addr, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->ctl->nsites, i + 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 int recorder__drain_poll_counts(struct recorder *r, recorder_count_fn fn, void *ctx)
