@@ -124,8 +124,14 @@ enum thread_ctx {
 	CTX_BLOCK_ON,  /* current_thread: back from park, polling block_on's future */
 };
 
+/* Vtables whose Vtable.id_offset a thread remembers: a task id then takes
+ * one user-memory read (the Header and the id together), not three. */
+#define ID_CACHE 2
+
 struct thread_state {
 	__u64 task_id;       /* task being polled on this thread, 0 if none */
+	__u64 poll_hdr;      /* its Header*, when the poll's return is probed: until
+			      * then a Header* equal to it is that task's */
 	__u64 poll_start_ns;
 	__u64 spawn_site;    /* where the spawn in progress was called from */
 	__u64 reported_site; /* last unknown return site reported (once, not per hit) */
@@ -140,6 +146,9 @@ struct thread_state {
 	__u64 blocked_since_ns; /* asleep outside the park since then */
 	__u32 tgid, tid;        /* this thread's, set with the state */
 	__u32 slot;             /* its process's slot when last looked up */
+	__u32 id_next;          /* the id cache's entry to replace next */
+	__u64 id_vtable[ID_CACHE]; /* vtables seen, */
+	__u64 id_off[ID_CACHE];    /* and their id_offset */
 };
 
 struct {
@@ -191,20 +200,60 @@ static __always_inline struct dial9_proc_ctl *proc_of(struct thread_state *st)
 	return proc_in(st->slot, st->tgid);
 }
 
-/* The id of the task whose Header is at hdr, through the process's task
- * layout; 0 if none. */
-static __always_inline __u64 task_id_of(const struct dial9_proc_ctl *c, __u64 hdr)
-{
-	__u64 vtable = 0, off = 0, id = 0;
+/* The first bytes of a task: its Header and, in every layout seen, the
+ * start of its Core with the id (a task's memory is always longer: Header,
+ * Core with scheduler, id and future, Trailer). */
+#define TASK_HEAD_WORDS 8
 
-	if (!hdr || !c->vtable_id_off)
-		return 0;
-	if (bpf_probe_read_user(&vtable, sizeof(vtable), (void *)(hdr + c->hdr_vtable_off)))
-		return 0;
+/* The id_offset of vtable, from the thread's cache or the vtable itself;
+ * 0 if unreadable or implausible. */
+static __always_inline __u64 id_offset_of(struct thread_state *st,
+					  const struct dial9_proc_ctl *c, __u64 vtable)
+{
+	__u64 off = 0;
+	__u32 i;
+
+	for (i = 0; i < ID_CACHE; i++)
+		if (st->id_vtable[i] == vtable)
+			return st->id_off[i];
 	if (bpf_probe_read_user(&off, sizeof(off), (void *)(vtable + c->vtable_id_off)))
 		return 0;
 	if (off < 24 || off > 4096)
 		return 0;
+	i = st->id_next++ % ID_CACHE;
+	st->id_vtable[i] = vtable;
+	st->id_off[i] = off;
+	return off;
+}
+
+/* The id of the task whose Header is at hdr, through the process's task
+ * layout; 0 if none.  The task being polled is known without a read. */
+static __always_inline __u64 task_id_of(struct thread_state *st, const struct dial9_proc_ctl *c,
+					__u64 hdr)
+{
+	__u64 head[TASK_HEAD_WORDS] = {}, vtable, off, i, id = 0;
+	__u32 hv = c->hdr_vtable_off;
+
+	if (!hdr || !c->vtable_id_off)
+		return 0;
+	if (hdr == st->poll_hdr && st->task_id && st->epoch == c->epoch)
+		return st->task_id;
+	if (hv > sizeof(head) - 8 || hv & 7)
+		return 0;
+	if (bpf_probe_read_user(head, sizeof(head), (void *)hdr)) {
+		/* at the very end of a mapping: word by word */
+		if (bpf_probe_read_user(&head[(hv / 8) & (TASK_HEAD_WORDS - 1)], 8,
+					(void *)(hdr + hv)))
+			return 0;
+	}
+	vtable = head[(hv / 8) & (TASK_HEAD_WORDS - 1)];
+	off = vtable ? id_offset_of(st, c, vtable) : 0;
+	if (!off)
+		return 0;
+	i = off / 8;
+	asm volatile("" : "+r"(i)); /* the bound checked is the index used (verifier) */
+	if (!(off & 7) && i < TASK_HEAD_WORDS)
+		return head[i];
 	if (bpf_probe_read_user(&id, sizeof(id), (void *)(hdr + off)))
 		return 0;
 	return id;
@@ -305,18 +354,21 @@ static __always_inline void end_poll(struct thread_state *st, __u64 now, __u32 e
 	st->poll_start_ns = 0;
 	if (st->epoch != epoch) { /* the probes were off meanwhile */
 		st->task_id = 0;
+		st->poll_hdr = 0;
 		return;
 	}
 	if (poll_threshold_ns) {
 		/* sampled: POLL_START was held back until the length was known */
 		if (dur < poll_threshold_ns && count_short_poll(st->tgid, st->task_id, dur)) {
 			st->task_id = 0;
+		st->poll_hdr = 0;
 			return;
 		}
 		emit_at(st, now - dur, DIAL9_EV_POLL_START, st->task_id, st->poll_fn, 0, 0);
 	}
 	emit_at(st, now, DIAL9_EV_POLL_END, st->task_id, dur, flags, 0);
 	st->task_id = 0;
+	st->poll_hdr = 0;
 }
 
 /* A park ends at its return site, or else when the worker polls again. */
@@ -395,7 +447,7 @@ static __always_inline int poll_enter(struct pt_regs *ctx, struct thread_state *
 	__u32 epoch = c->epoch;
 	int site;
 
-	id = task_id_of(c, hdr);
+	id = task_id_of(st, c, hdr);
 	site = learn_ret_site(ctx, st, c, DIAL9_PROBE_RAW_POLL, id);
 	if (site >= 0 && site < DIAL9_MAX_RET_SITES && (c->pool_sites >> site) & 1) {
 		/* the blocking pool's own work, not a task of the program: the
@@ -411,6 +463,9 @@ static __always_inline int poll_enter(struct pt_regs *ctx, struct thread_state *
 	end_park(st, now);
 	st->spawn_site = 0; /* a spawn that never completed */
 	st->task_id = id;
+	/* a known, probed return site ends the poll where it ends */
+	st->poll_hdr = site >= 0 && site < DIAL9_MAX_RET_SITES && (c->probed_sites >> site) & 1 ?
+			       hdr : 0;
 	st->poll_start_ns = now;
 	st->poll_fn = PT_REGS_IP(ctx);
 	st->epoch = epoch;
@@ -452,7 +507,7 @@ static __always_inline int wake_enter(struct pt_regs *ctx, struct thread_state *
 	} else if (st->ctx == CTX_BLOCK_ON) {
 		kind = DIAL9_WAKER_BLOCK_ON;
 	}
-	emit(st, DIAL9_EV_WAKE, task_id_of(c, hdr), waker, 0, kind);
+	emit(st, DIAL9_EV_WAKE, task_id_of(st, c, hdr), waker, 0, kind);
 	return 0;
 }
 
@@ -495,10 +550,10 @@ static __always_inline int spawn_exit(struct pt_regs *ctx, struct thread_state *
 				      struct dial9_proc_ctl *c)
 {
 	__u64 rc = PT_REGS_RC(ctx), rc2 = PT_REGS_RC2(ctx), ip = PT_REGS_IP(ctx);
-	__u64 id = task_id_of(c, rc);
+	__u64 id = task_id_of(st, c, rc);
 
 	if (!id)
-		id = task_id_of(c, rc2);
+		id = task_id_of(st, c, rc2);
 	emit_spawn(st, id, ip);
 	return 0;
 }
@@ -508,10 +563,10 @@ static __always_inline int spawn_exit(struct pt_regs *ctx, struct thread_state *
 static __always_inline int spawn_bind(struct pt_regs *ctx, struct thread_state *st,
 				      struct dial9_proc_ctl *c)
 {
-	__u64 id = task_id_of(c, PT_REGS_PARM2(ctx)), ret = 0;
+	__u64 id = task_id_of(st, c, PT_REGS_PARM2(ctx)), ret = 0;
 
 	if (!id)
-		id = task_id_of(c, PT_REGS_PARM3(ctx));
+		id = task_id_of(st, c, PT_REGS_PARM3(ctx));
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx));
 	emit_spawn(st, id, ret);
 	return 0;
@@ -560,7 +615,7 @@ static __always_inline int task_id_taken(struct pt_regs *ctx, struct thread_stat
 static __always_inline int complete_enter(struct pt_regs *ctx, struct thread_state *st,
 					  struct dial9_proc_ctl *c)
 {
-	emit(st, DIAL9_EV_TERMINATE, task_id_of(c, PT_REGS_PARM1(ctx)), 0, 0, 0);
+	emit(st, DIAL9_EV_TERMINATE, task_id_of(st, c, PT_REGS_PARM1(ctx)), 0, 0, 0);
 	return 0;
 }
 
@@ -569,7 +624,7 @@ static __always_inline int complete_enter(struct pt_regs *ctx, struct thread_sta
 static __always_inline int dealloc_enter(struct pt_regs *ctx, struct thread_state *st,
 					 struct dial9_proc_ctl *c)
 {
-	emit(st, DIAL9_EV_TERMINATE, task_id_of(c, PT_REGS_PARM1(ctx)), 0,
+	emit(st, DIAL9_EV_TERMINATE, task_id_of(st, c, PT_REGS_PARM1(ctx)), 0,
 	     DIAL9_TERMINATE_F_RELEASED, 0);
 	return 0;
 }

@@ -73,7 +73,7 @@ enum dial9_probe_kind {
  * each field the programs read is written whole (aligned, at most 8 bytes)
  * and in an order that keeps it consistent: tgid last when a slot is filled
  * and first (to 0) when it is emptied; a return site before the nsites that
- * counts it, its pool_sites bit before either. */
+ * counts it, its pool_sites and probed_sites bits before either. */
 struct dial9_proc_ctl {
 	__u32 epoch; /* bumped when the poll/wake probes go off or on: a poll
 		      * begun in another epoch is not ended (its end was not seen) */
@@ -82,6 +82,8 @@ struct dial9_proc_ctl {
 			   * own tasks (spawn_blocking work, the workers' launch):
 			   * those are not the program's tasks, and are not recorded */
 	__u32 tgid;   /* the process this slot is for; 0: none */
+	__u32 probed_sites; /* bit i: a uprobe is on ret_sites[i] (with the
+			     * high-frequency probes) */
 	__u16 hdr_vtable_off; /* this binary's Tokio task layout: Header.vtable, */
 	__u16 vtable_id_off;  /* and Vtable.id_offset (0: no task ids) */
 	__u64 text_lo, text_hi; /* the executable's code, runtime addresses:

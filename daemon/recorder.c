@@ -459,8 +459,10 @@ static void ctl_fill(struct recorder_proc *p, const struct dial9_probe_set *ps, 
 		const struct dial9_probe_point *pt = &ps->points[i];
 
 		if ((pt->kind == DIAL9_PROBE_PARK_RETURN || pt->kind == DIAL9_PROBE_POLL_RETURN) &&
-		    pt->site_offset >= text_off && c->nsites < DIAL9_MAX_RET_SITES)
+		    pt->site_offset >= text_off && c->nsites < DIAL9_MAX_RET_SITES) {
+			c->probed_sites |= 1u << c->nsites;
 			c->ret_sites[c->nsites++] = text_lo + (pt->site_offset - text_off);
+		}
 	}
 	__atomic_store_n(&c->tgid, (__u32)p->pid, __ATOMIC_RELEASE);
 }
@@ -703,6 +705,8 @@ int recorder_proc__add_ret_site(struct recorder_proc *p, uint64_t addr, uint64_t
 	i = p->ctl->nsites;
 	if (pool)
 		__atomic_or_fetch(&p->ctl->pool_sites, 1u << i, __ATOMIC_RELEASE);
+	if (probe)
+		__atomic_or_fetch(&p->ctl->probed_sites, 1u << i, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->ctl->ret_sites[i], addr, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->ctl->nsites, i + 1, __ATOMIC_RELEASE);
 	return 0;
