@@ -6,9 +6,9 @@
  * Every event is one struct dial9_event (32 bytes).  Per probe hit the work
  * is: one task-storage lookup (the thread's state, which caches the
  * process's slot), the process's control block and ring by that slot (array
- * lookups the verifier inlines), up to three user-memory reads (task id),
- * and per record one reserve and one submit.  Submits do not wake the
- * daemon unless the ring is filling up: the daemon drains on its own clock.
+ * lookups the verifier inlines), usually one user-memory read (task id),
+ * and per record one bpf_ringbuf_output.  Records do not wake the daemon
+ * unless the ring is filling up: the daemon drains on its own clock.
  *
  * Anchors that every Tokio release keeps are preferred to private function
  * names: a poll ends where its raw::poll call returns to (a return site the
@@ -147,6 +147,7 @@ struct thread_state {
 	__u32 tgid, tid;        /* this thread's, set with the state */
 	__u32 slot;             /* its process's slot when last looked up */
 	__u32 id_next;          /* the id cache's entry to replace next */
+	__u32 records;          /* emitted (emit_at), for FILL_CHECK_EVERY */
 	__u64 id_vtable[ID_CACHE]; /* vtables seen, */
 	__u64 id_off[ID_CACHE];    /* and their id_offset */
 };
@@ -283,32 +284,32 @@ static __always_inline void count_lost(__u32 slot)
 }
 
 /* A record into the ring of the process in slot, which the caller found to
- * be the process's (proc_in, proc_of). */
+ * be the process's (proc_in, proc_of), written with one helper call.  The
+ * daemon is woken for an urgent record, or when a record finds the ring
+ * past wakeup_bytes; check_fill says whether this one looks. */
 static __always_inline void emit_slot(__u32 slot, __u32 tid, __u64 ts, __u8 kind, __u64 task_id,
-				      __u64 arg, __u8 flags, __u16 aux, bool urgent)
+				      __u64 arg, __u8 flags, __u16 aux, bool urgent,
+				      bool check_fill)
 {
-	struct dial9_event *e;
+	struct dial9_event e = {
+		.ts_ns = ts ? ts : bpf_ktime_get_ns(),
+		.task_id = task_id,
+		.arg = arg,
+		.tid = tid,
+		.kind = kind,
+		.flags = flags,
+		.aux = aux,
+	};
+	__u64 wake = BPF_RB_NO_WAKEUP;
 	void *rb;
 
 	rb = bpf_map_lookup_elem(&rings, &slot);
 	if (!rb)
 		return;
-	e = bpf_ringbuf_reserve(rb, sizeof(*e), 0);
-	if (!e) {
+	if (urgent || (check_fill && bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes))
+		wake = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(rb, &e, sizeof(e), wake))
 		count_lost(slot);
-		return;
-	}
-	e->ts_ns = ts ? ts : bpf_ktime_get_ns();
-	e->task_id = task_id;
-	e->arg = arg;
-	e->tid = tid;
-	e->kind = kind;
-	e->flags = flags;
-	e->aux = aux;
-	if (urgent || bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-	else
-		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 /* A record for process tgid (a tracepoint's, not the current thread's). */
@@ -318,15 +319,21 @@ static __always_inline void emit_to(__u32 tgid, __u32 tid, __u64 ts, __u8 kind, 
 	__u32 *slot = bpf_map_lookup_elem(&slots, &tgid);
 
 	if (slot && proc_in(*slot, tgid))
-		emit_slot(*slot, tid, ts, kind, task_id, arg, flags, aux, urgent);
+		emit_slot(*slot, tid, ts, kind, task_id, arg, flags, aux, urgent, true);
 }
+
+/* Records of one thread between two looks at how full its ring is: the
+ * daemon is woken at most this many records late (it drains on its own
+ * clock anyway). */
+#define FILL_CHECK_EVERY 64
 
 /* A record of the current thread, whose state st proc_of() found recorded;
  * ts 0: now. */
 static __always_inline void emit_at(struct thread_state *st, __u64 ts, __u8 kind, __u64 task_id,
 				    __u64 arg, __u8 flags, __u16 aux)
 {
-	emit_slot(st->slot, st->tid, ts, kind, task_id, arg, flags, aux, false);
+	emit_slot(st->slot, st->tid, ts, kind, task_id, arg, flags, aux, false,
+		  ++st->records % FILL_CHECK_EVERY == 0);
 }
 
 static __always_inline void emit(struct thread_state *st, __u8 kind, __u64 task_id, __u64 arg,
@@ -405,7 +412,7 @@ static __always_inline int learn_ret_site(struct pt_regs *ctx, struct thread_sta
 	if (n >= DIAL9_MAX_RET_SITES || st->reported_site == ret)
 		return -1;
 	st->reported_site = ret;
-	emit_slot(st->slot, st->tid, 0, DIAL9_EV_RING_RET_SITE, task_id, ret, 0, kind,
+	emit_slot(st->slot, st->tid, 0, DIAL9_EV_RING_RET_SITE, task_id, ret, 0, kind, true,
 		  true); /* learn it soon */
 	return -1;
 }
@@ -717,7 +724,7 @@ static __always_inline int panic_enter(struct pt_regs *ctx, struct thread_state 
 		else if (is_location(refs[0]))
 			loc = refs[0];
 	}
-	emit_slot(st->slot, st->tid, 0, DIAL9_EV_PANIC, st->task_id, loc, 0, 0, true);
+	emit_slot(st->slot, st->tid, 0, DIAL9_EV_PANIC, st->task_id, loc, 0, 0, true, true);
 	return 0;
 }
 
