@@ -102,6 +102,7 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 {
 	struct bpf_program *prog;
 	struct recorder *r;
+	size_t page;
 	int err;
 
 	verbose_libbpf = o->verbose;
@@ -134,8 +135,8 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 	err = dial9_bpf__load(r->skel);
 	if (err)
 		goto cleanup;
-	r->ctls_bytes = (size_t)DIAL9_MAX_PROCS * sizeof(*r->ctls);
-	r->ctls_bytes = (r->ctls_bytes + 4095) & ~(size_t)4095;
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	r->ctls_bytes = ((size_t)DIAL9_MAX_PROCS * sizeof(*r->ctls) + page - 1) / page * page;
 	r->ctls = mmap(NULL, r->ctls_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       bpf_map__fd(r->skel->maps.procs), 0);
 	if (r->ctls == MAP_FAILED) {
@@ -144,7 +145,7 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 		goto cleanup;
 	}
 
-	/* System-wide tracepoints; they record only for processes in `rings`. */
+	/* System-wide tracepoints; they record only for processes in `slots`. */
 	r->skel->links.signal_generate = bpf_program__attach(r->skel->progs.signal_generate);
 	if (!r->skel->links.signal_generate) {
 		err = -errno;
