@@ -234,6 +234,7 @@ static __always_inline __u64 task_id_of(struct thread_state *st, const struct di
 {
 	__u64 head[TASK_HEAD_WORDS] = {}, vtable, off, i, id = 0;
 	__u32 hv = c->hdr_vtable_off;
+	bool whole;
 
 	if (!hdr || !c->vtable_id_off)
 		return 0;
@@ -241,19 +242,18 @@ static __always_inline __u64 task_id_of(struct thread_state *st, const struct di
 		return st->task_id;
 	if (hv > sizeof(head) - 8 || hv & 7)
 		return 0;
-	if (bpf_probe_read_user(head, sizeof(head), (void *)hdr)) {
-		/* at the very end of a mapping: word by word */
-		if (bpf_probe_read_user(&head[(hv / 8) & (TASK_HEAD_WORDS - 1)], 8,
-					(void *)(hdr + hv)))
-			return 0;
-	}
+	whole = !bpf_probe_read_user(head, sizeof(head), (void *)hdr);
+	/* at the very end of a mapping: word by word */
+	if (!whole && bpf_probe_read_user(&head[(hv / 8) & (TASK_HEAD_WORDS - 1)], 8,
+					  (void *)(hdr + hv)))
+		return 0;
 	vtable = head[(hv / 8) & (TASK_HEAD_WORDS - 1)];
 	off = vtable ? id_offset_of(st, c, vtable) : 0;
 	if (!off)
 		return 0;
 	i = off / 8;
 	asm volatile("" : "+r"(i)); /* the bound checked is the index used (verifier) */
-	if (!(off & 7) && i < TASK_HEAD_WORDS)
+	if (whole && !(off & 7) && i < TASK_HEAD_WORDS)
 		return head[i];
 	if (bpf_probe_read_user(&id, sizeof(id), (void *)(hdr + off)))
 		return 0;
