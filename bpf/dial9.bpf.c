@@ -3,11 +3,12 @@
  * dial9.bpf.c - record what a Tokio runtime does, from uprobes on its
  * runtime functions, into one BPF ring buffer per recorded process.
  *
- * Every event is one struct dial9_event (32 bytes).  Per event the work is:
- * one hash-of-maps lookup (the process's ring), one task-storage lookup (the
- * thread's state), up to three user-memory reads (task id), one reserve and
- * one submit.  Submits do not wake the daemon unless the ring is filling up:
- * the daemon drains on its own clock.
+ * Every event is one struct dial9_event (32 bytes).  Per probe hit the work
+ * is: one task-storage lookup (the thread's state, which caches the
+ * process's slot), the process's control block and ring by that slot (array
+ * lookups the verifier inlines), usually one user-memory read (task id),
+ * and per record one bpf_ringbuf_output.  Records do not wake the daemon
+ * unless the ring is filling up: the daemon drains on its own clock.
  *
  * Anchors that every Tokio release keeps are preferred to private function
  * names: a poll ends where its raw::poll call returns to (a return site the
@@ -59,12 +60,27 @@ struct ring_map {
 	__uint(max_entries, 1 << 22);
 };
 
+/*
+ * A recorded process has a slot: its ring in rings[slot], its control block
+ * in procs[slot] (whose tgid says whose slot it is), its loss counter in
+ * lost[slot].  Probe hits find the slot in the thread's state; tracepoints
+ * and a thread's first hit through `slots`.  The daemon gives a slot back
+ * only after an RCU grace period (recorder.c): a program that found the
+ * slot its own has finished before the slot can be another process's.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, DIAL9_MAX_PROCS);
-	__type(key, __u32); /* tgid */
+	__type(key, __u32); /* slot */
 	__array(values, struct ring_map);
 } rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DIAL9_MAX_PROCS);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u32); /* slot */
+} slots SEC(".maps");
 
 /* Execs the daemon should look at: a pid per record. */
 struct {
@@ -82,17 +98,19 @@ struct {
 	__type(value, struct dial9_poll_count);
 } poll_counts SEC(".maps");
 
-/* Failed reservations, per CPU, per process. */
+/* Failed reservations, per CPU, per slot. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DIAL9_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* Per-process switches the daemon flips at run time (duty cycling). */
+/* Per-process control blocks, by slot; the daemon writes them in place
+ * through a shared mapping (see struct dial9_proc_ctl for the order). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, DIAL9_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, struct dial9_proc_ctl);
@@ -106,8 +124,14 @@ enum thread_ctx {
 	CTX_BLOCK_ON,  /* current_thread: back from park, polling block_on's future */
 };
 
+/* Vtables whose Vtable.id_offset a thread remembers: a task id then takes
+ * one user-memory read (the Header and the id together), not three. */
+#define ID_CACHE 2
+
 struct thread_state {
 	__u64 task_id;       /* task being polled on this thread, 0 if none */
+	__u64 poll_hdr;      /* its Header*, when the poll's return is probed: until
+			      * then a Header* equal to it is that task's */
 	__u64 poll_start_ns;
 	__u64 spawn_site;    /* where the spawn in progress was called from */
 	__u64 reported_site; /* last unknown return site reported (once, not per hit) */
@@ -120,8 +144,12 @@ struct thread_state {
 	__u64 run_since_ns;  /* last passed through the scheduler (poll, park, wakeup) */
 	__u64 site[DIAL9_STALL_SITES]; /* where it last blocked off-CPU (stall site candidates) */
 	__u64 blocked_since_ns; /* asleep outside the park since then */
-	__u16 hdr_vtable_off;   /* the process's task layout (dial9_proc_ctl), */
-	__u16 vtable_id_off;    /* cached here: 0 until first needed */
+	__u32 tgid, tid;        /* this thread's, set with the state */
+	__u32 slot;             /* its process's slot when last looked up */
+	__u32 id_next;          /* the id cache's entry to replace next */
+	__u32 records;          /* emitted (emit_at), for FILL_CHECK_EVERY */
+	__u64 id_vtable[ID_CACHE]; /* vtables seen, */
+	__u64 id_off[ID_CACHE];    /* and their id_offset */
 };
 
 struct {
@@ -131,48 +159,102 @@ struct {
 	__type(value, struct thread_state);
 } threads SEC(".maps");
 
-static __always_inline struct thread_state *thread_state(bool create)
+/* The current thread's state, created at its first probe hit. */
+static __always_inline struct thread_state *thread_state(void)
 {
-	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-}
+	struct thread_state *st;
+	__u64 pid_tgid;
 
-static __always_inline struct dial9_proc_ctl *proc_ctl(void)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	return bpf_map_lookup_elem(&procs, &tgid);
-}
-
-/* The id of the task whose Header is at hdr, through the process's task
- * layout (cached in the thread's state st when there is one); 0 if none. */
-static __always_inline __u64 task_id_of(struct thread_state *st, __u64 hdr)
-{
-	__u64 hv, vi, vtable = 0, off = 0, id = 0;
-
-	if (!hdr)
-		return 0;
-	if (st && st->vtable_id_off) {
-		hv = st->hdr_vtable_off;
-		vi = st->vtable_id_off;
-	} else {
-		struct dial9_proc_ctl *c = proc_ctl();
-
-		if (!c || !c->vtable_id_off)
-			return 0;
-		hv = c->hdr_vtable_off;
-		vi = c->vtable_id_off;
-		if (st) {
-			st->hdr_vtable_off = c->hdr_vtable_off;
-			st->vtable_id_off = c->vtable_id_off;
-		}
+	st = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (st && !st->tgid) {
+		pid_tgid = bpf_get_current_pid_tgid();
+		st->tgid = pid_tgid >> 32;
+		st->tid = (__u32)pid_tgid;
+		st->slot = DIAL9_MAX_PROCS; /* none yet */
 	}
-	if (bpf_probe_read_user(&vtable, sizeof(vtable), (void *)(hdr + hv)))
-		return 0;
-	if (bpf_probe_read_user(&off, sizeof(off), (void *)(vtable + vi)))
+	return st;
+}
+
+/* The control block of the process in slot, if it is tgid's. */
+static __always_inline struct dial9_proc_ctl *proc_in(__u32 slot, __u32 tgid)
+{
+	struct dial9_proc_ctl *c = bpf_map_lookup_elem(&procs, &slot);
+
+	return c && c->tgid == tgid ? c : NULL;
+}
+
+/* The control block of st's process, NULL when it is not recorded: through
+ * the slot st remembers, and when that is not (or no longer) its, through
+ * `slots`. */
+static __always_inline struct dial9_proc_ctl *proc_of(struct thread_state *st)
+{
+	struct dial9_proc_ctl *c = proc_in(st->slot, st->tgid);
+	__u32 *slot;
+
+	if (c)
+		return c;
+	slot = bpf_map_lookup_elem(&slots, &st->tgid);
+	if (!slot)
+		return NULL;
+	st->slot = *slot;
+	return proc_in(st->slot, st->tgid);
+}
+
+/* The first bytes of a task: its Header and, in every layout seen, the
+ * start of its Core with the id (a task's memory is always longer: Header,
+ * Core with scheduler, id and future, Trailer). */
+#define TASK_HEAD_WORDS 8
+
+/* The id_offset of vtable, from the thread's cache or the vtable itself;
+ * 0 if unreadable or implausible. */
+static __always_inline __u64 id_offset_of(struct thread_state *st,
+					  const struct dial9_proc_ctl *c, __u64 vtable)
+{
+	__u64 off = 0;
+	__u32 i;
+
+	for (i = 0; i < ID_CACHE; i++)
+		if (st->id_vtable[i] == vtable)
+			return st->id_off[i];
+	if (bpf_probe_read_user(&off, sizeof(off), (void *)(vtable + c->vtable_id_off)))
 		return 0;
 	if (off < 24 || off > 4096)
 		return 0;
+	i = st->id_next++ % ID_CACHE;
+	st->id_vtable[i] = vtable;
+	st->id_off[i] = off;
+	return off;
+}
+
+/* The id of the task whose Header is at hdr, through the process's task
+ * layout; 0 if none.  The task being polled is known without a read. */
+static __always_inline __u64 task_id_of(struct thread_state *st, const struct dial9_proc_ctl *c,
+					__u64 hdr)
+{
+	__u64 head[TASK_HEAD_WORDS] = {}, vtable, off, i, id = 0;
+	__u32 hv = c->hdr_vtable_off;
+	bool whole;
+
+	if (!hdr || !c->vtable_id_off)
+		return 0;
+	if (hdr == st->poll_hdr && st->task_id && st->epoch == c->epoch)
+		return st->task_id;
+	if (hv > sizeof(head) - 8 || hv & 7)
+		return 0;
+	whole = !bpf_probe_read_user(head, sizeof(head), (void *)hdr);
+	/* at the very end of a mapping: word by word */
+	if (!whole && bpf_probe_read_user(&head[(hv / 8) & (TASK_HEAD_WORDS - 1)], 8,
+					  (void *)(hdr + hv)))
+		return 0;
+	vtable = head[(hv / 8) & (TASK_HEAD_WORDS - 1)];
+	off = vtable ? id_offset_of(st, c, vtable) : 0;
+	if (!off)
+		return 0;
+	i = off / 8;
+	asm volatile("" : "+r"(i)); /* the bound checked is the index used (verifier) */
+	if (whole && !(off & 7) && i < TASK_HEAD_WORDS)
+		return head[i];
 	if (bpf_probe_read_user(&id, sizeof(id), (void *)(hdr + off)))
 		return 0;
 	return id;
@@ -193,53 +275,71 @@ static __always_inline bool count_short_poll(__u32 tgid, __u64 task_id, __u64 du
 	return bpf_map_update_elem(&poll_counts, &key, &init, BPF_NOEXIST) == 0;
 }
 
-static __always_inline void count_lost(__u32 tgid)
+static __always_inline void count_lost(__u32 slot)
 {
-	__u64 *n = bpf_map_lookup_elem(&lost, &tgid);
+	__u64 *n = bpf_map_lookup_elem(&lost, &slot);
 
 	if (n)
 		*n += 1;
 }
 
+/* A record into the ring of the process in slot, which the caller found to
+ * be the process's (proc_in, proc_of), written with one helper call.  The
+ * daemon is woken for an urgent record, or when a record finds the ring
+ * past wakeup_bytes; check_fill says whether this one looks. */
+static __always_inline void emit_slot(__u32 slot, __u32 tid, __u64 ts, __u8 kind, __u64 task_id,
+				      __u64 arg, __u8 flags, __u16 aux, bool urgent,
+				      bool check_fill)
+{
+	struct dial9_event e = {
+		.ts_ns = ts ? ts : bpf_ktime_get_ns(),
+		.task_id = task_id,
+		.arg = arg,
+		.tid = tid,
+		.kind = kind,
+		.flags = flags,
+		.aux = aux,
+	};
+	__u64 wake = BPF_RB_NO_WAKEUP;
+	void *rb;
+
+	rb = bpf_map_lookup_elem(&rings, &slot);
+	if (!rb)
+		return;
+	if (urgent || (check_fill && bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes))
+		wake = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(rb, &e, sizeof(e), wake))
+		count_lost(slot);
+}
+
+/* A record for process tgid (a tracepoint's, not the current thread's). */
 static __always_inline void emit_to(__u32 tgid, __u32 tid, __u64 ts, __u8 kind, __u64 task_id,
 				    __u64 arg, __u8 flags, __u16 aux, bool urgent)
 {
-	struct dial9_event *e;
-	void *rb;
+	__u32 *slot = bpf_map_lookup_elem(&slots, &tgid);
 
-	rb = bpf_map_lookup_elem(&rings, &tgid);
-	if (!rb)
-		return;
-	e = bpf_ringbuf_reserve(rb, sizeof(*e), 0);
-	if (!e) {
-		count_lost(tgid);
-		return;
-	}
-	e->ts_ns = ts ? ts : bpf_ktime_get_ns();
-	e->task_id = task_id;
-	e->arg = arg;
-	e->tid = tid;
-	e->kind = kind;
-	e->flags = flags;
-	e->aux = aux;
-	if (urgent || bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-	else
-		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	if (slot && proc_in(*slot, tgid))
+		emit_slot(*slot, tid, ts, kind, task_id, arg, flags, aux, urgent, true);
 }
 
-/* ts 0: now */
-static __always_inline void emit_at(__u64 ts, __u8 kind, __u64 task_id, __u64 arg, __u8 flags,
-				    __u16 aux)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+/* Records of one thread between two looks at how full its ring is: the
+ * daemon is woken at most this many records late (it drains on its own
+ * clock anyway). */
+#define FILL_CHECK_EVERY 64
 
-	emit_to(pid_tgid >> 32, (__u32)pid_tgid, ts, kind, task_id, arg, flags, aux, false);
+/* A record of the current thread, whose state st proc_of() found recorded;
+ * ts 0: now. */
+static __always_inline void emit_at(struct thread_state *st, __u64 ts, __u8 kind, __u64 task_id,
+				    __u64 arg, __u8 flags, __u16 aux)
+{
+	emit_slot(st->slot, st->tid, ts, kind, task_id, arg, flags, aux, false,
+		  ++st->records % FILL_CHECK_EVERY == 0);
 }
 
-static __always_inline void emit(__u8 kind, __u64 task_id, __u64 arg, __u8 flags, __u16 aux)
+static __always_inline void emit(struct thread_state *st, __u8 kind, __u64 task_id, __u64 arg,
+				 __u8 flags, __u16 aux)
 {
-	emit_at(0, kind, task_id, arg, flags, aux);
+	emit_at(st, 0, kind, task_id, arg, flags, aux);
 }
 
 /*
@@ -255,25 +355,27 @@ static __always_inline void end_poll(struct thread_state *st, __u64 now, __u32 e
 				     __u8 flags)
 {
 	__u64 dur = now - st->poll_start_ns;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	if (!st->poll_start_ns)
 		return;
 	st->poll_start_ns = 0;
 	if (st->epoch != epoch) { /* the probes were off meanwhile */
 		st->task_id = 0;
+		st->poll_hdr = 0;
 		return;
 	}
 	if (poll_threshold_ns) {
 		/* sampled: POLL_START was held back until the length was known */
-		if (dur < poll_threshold_ns && count_short_poll(tgid, st->task_id, dur)) {
+		if (dur < poll_threshold_ns && count_short_poll(st->tgid, st->task_id, dur)) {
 			st->task_id = 0;
+		st->poll_hdr = 0;
 			return;
 		}
-		emit_at(now - dur, DIAL9_EV_POLL_START, st->task_id, st->poll_fn, 0, 0);
+		emit_at(st, now - dur, DIAL9_EV_POLL_START, st->task_id, st->poll_fn, 0, 0);
 	}
-	emit_at(now, DIAL9_EV_POLL_END, st->task_id, dur, flags, 0);
+	emit_at(st, now, DIAL9_EV_POLL_END, st->task_id, dur, flags, 0);
 	st->task_id = 0;
+	st->poll_hdr = 0;
 }
 
 /* A park ends at its return site, or else when the worker polls again. */
@@ -282,7 +384,7 @@ static __always_inline void end_park(struct thread_state *st, __u64 now)
 	if (!st->parked)
 		return;
 	st->parked = 0;
-	emit_at(now, DIAL9_EV_UNPARK, 0, 0, 0, 0);
+	emit_at(st, now, DIAL9_EV_UNPARK, 0, 0, 0, 0);
 }
 
 /*
@@ -298,7 +400,7 @@ static __always_inline int learn_ret_site(struct pt_regs *ctx, struct thread_sta
 	__u64 ret = 0;
 	__u32 i, n;
 
-	if (!c || bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)) || !ret)
+	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)) || !ret)
 		return -1;
 	n = c->nsites;
 	for (i = 0; i < DIAL9_MAX_RET_SITES; i++) {
@@ -310,8 +412,8 @@ static __always_inline int learn_ret_site(struct pt_regs *ctx, struct thread_sta
 	if (n >= DIAL9_MAX_RET_SITES || st->reported_site == ret)
 		return -1;
 	st->reported_site = ret;
-	emit_to(bpf_get_current_pid_tgid() >> 32, (__u32)bpf_get_current_pid_tgid(), 0,
-		DIAL9_EV_RING_RET_SITE, task_id, ret, 0, kind, true); /* learn it soon */
+	emit_slot(st->slot, st->tid, 0, DIAL9_EV_RING_RET_SITE, task_id, ret, 0, kind, true,
+		  true); /* learn it soon */
 	return -1;
 }
 
@@ -336,8 +438,8 @@ static __always_inline void check_stall(struct thread_state *st, __u64 now, __u3
 	if (!st->idle && stretch >= stall_ns) {
 		for (i = 0; i < DIAL9_STALL_SITES; i++)
 			if (st->site[i])
-				emit_at(now, DIAL9_EV_STALL, 0, st->site[i], DIAL9_STALL_F_SITE, i);
-		emit_at(now, DIAL9_EV_STALL,
+				emit_at(st, now, DIAL9_EV_STALL, 0, st->site[i], DIAL9_STALL_F_SITE, i);
+		emit_at(st, now, DIAL9_EV_STALL,
 			st->poll_start_ns && st->epoch == epoch ? st->task_id : 0, stretch, 0, 0);
 	}
 	clear_sites(st);
@@ -345,24 +447,20 @@ static __always_inline void check_stall(struct thread_state *st, __u64 now, __u3
 }
 
 /* tokio::runtime::task::raw::poll::<T, S>(ptr: NonNull<Header>) */
-static __always_inline int poll_enter(struct pt_regs *ctx)
+static __always_inline int poll_enter(struct pt_regs *ctx, struct thread_state *st,
+				      struct dial9_proc_ctl *c)
 {
 	__u64 hdr = PT_REGS_PARM1(ctx), id, now;
-	struct dial9_proc_ctl *c = proc_ctl();
-	struct thread_state *st;
-	__u32 epoch = c ? c->epoch : 0;
+	__u32 epoch = c->epoch;
 	int site;
 
-	st = thread_state(true);
-	if (!st)
-		return 0;
-	id = task_id_of(st, hdr);
+	id = task_id_of(st, c, hdr);
 	site = learn_ret_site(ctx, st, c, DIAL9_PROBE_RAW_POLL, id);
-	if (c && site >= 0 && site < DIAL9_MAX_RET_SITES && (c->pool_sites >> site) & 1) {
+	if (site >= 0 && site < DIAL9_MAX_RET_SITES && (c->pool_sites >> site) & 1) {
 		/* the blocking pool's own work, not a task of the program: the
 		 * daemon leaves its other records (its end) out */
 		if (id)
-			emit(DIAL9_EV_RING_POOL_TASK, id, 0, 0, 0);
+			emit(st, DIAL9_EV_RING_POOL_TASK, id, 0, 0, 0);
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
@@ -372,38 +470,36 @@ static __always_inline int poll_enter(struct pt_regs *ctx)
 	end_park(st, now);
 	st->spawn_site = 0; /* a spawn that never completed */
 	st->task_id = id;
+	/* a known, probed return site ends the poll where it ends */
+	st->poll_hdr = site >= 0 && site < DIAL9_MAX_RET_SITES && (c->probed_sites >> site) & 1 ?
+			       hdr : 0;
 	st->poll_start_ns = now;
 	st->poll_fn = PT_REGS_IP(ctx);
 	st->epoch = epoch;
 	st->ctx = CTX_RUNTIME;
 	if (!poll_threshold_ns)
-		emit_at(now, DIAL9_EV_POLL_START, id, st->poll_fn, 0, 0);
+		emit_at(st, now, DIAL9_EV_POLL_START, id, st->poll_fn, 0, 0);
 	return 0;
 }
 
 /* A raw::poll copy of the blocking pool's own tasks: nothing of the poll is
  * recorded (the pool's work is not the program's task), only that this
  * thread runs the pool's work. */
-static __always_inline int pool_poll_enter(struct pt_regs *ctx)
+static __always_inline int pool_poll_enter(struct pt_regs *ctx, struct thread_state *st,
+					   struct dial9_proc_ctl *c)
 {
-	emit(DIAL9_EV_RING_POOL_TASK, task_id_of(thread_state(false), PT_REGS_PARM1(ctx)), 0, 0,
-	     0);
+	emit(st, DIAL9_EV_RING_POOL_TASK, task_id_of(st, c, PT_REGS_PARM1(ctx)), 0, 0, 0);
 	return 0;
 }
 
 /* A raw::poll call returned (its return site, DIAL9_PROBE_POLL_RETURN). */
-static __always_inline int poll_return(struct pt_regs *ctx)
+static __always_inline int poll_return(struct pt_regs *ctx, struct thread_state *st,
+				       struct dial9_proc_ctl *c)
 {
-	struct dial9_proc_ctl *c = proc_ctl();
-	struct thread_state *st = thread_state(false);
-	__u32 epoch = c ? c->epoch : 0;
-	__u64 now;
+	__u64 now = bpf_ktime_get_ns();
 
-	if (!st)
-		return 0;
-	now = bpf_ktime_get_ns();
-	check_stall(st, now, epoch);
-	end_poll(st, now, epoch, 0);
+	check_stall(st, now, c->epoch);
+	end_poll(st, now, c->epoch, 0);
 	st->ctx = CTX_RUNTIME;
 	return 0;
 }
@@ -427,14 +523,14 @@ static __always_inline __u64 tls_context(const struct dial9_proc_ctl *c, struct 
  * tag); so does a CPU sample inside a poll the probes saw.  The daemon
  * takes the qword most reports agree on.
  */
-static __always_inline void learn_tls_task_slot(__u64 task_id)
+static __always_inline void learn_tls_task_slot(struct thread_state *st,
+						const struct dial9_proc_ctl *c, __u64 task_id)
 {
-	struct dial9_proc_ctl *c = proc_ctl();
 	__u64 ctx, q[DIAL9_TLS_SCAN_QWORDS];
 	__u32 eq = 0, tagged = 0;
 	int i;
 
-	if (!c || !c->tls_learn || c->tls_task_slot)
+	if (!c->tls_learn || c->tls_task_slot)
 		return;
 	ctx = tls_context(c, bpf_get_current_task_btf());
 	if (!ctx || bpf_probe_read_user(q, sizeof(q), (void *)ctx))
@@ -448,35 +544,32 @@ static __always_inline void learn_tls_task_slot(__u64 task_id)
 				tagged |= 1u << i;
 		}
 	}
-	emit(DIAL9_EV_RING_TLS_LEARN, task_id, eq, 0, (__u16)tagged);
+	emit(st, DIAL9_EV_RING_TLS_LEARN, task_id, eq, 0, (__u16)tagged);
 }
 
 /* tokio::runtime::task::waker::wake_by_val / wake_by_ref (ptr: *const ()) */
-static __always_inline int wake_enter(struct pt_regs *ctx)
+static __always_inline int wake_enter(struct pt_regs *ctx, struct thread_state *st,
+				      struct dial9_proc_ctl *c)
 {
 	__u64 hdr = PT_REGS_PARM1(ctx);
-	struct thread_state *st;
 	__u64 waker = 0;
 	__u16 kind = DIAL9_WAKER_THREAD;
 
-	st = thread_state(false);
-	if (st) {
-		if (st->task_id) {
-			kind = DIAL9_WAKER_TASK;
-			waker = st->task_id;
-		} else if (st->ctx == CTX_IO) {
-			kind = DIAL9_WAKER_IO_DRIVER;
-		} else if (st->ctx == CTX_TIMER) {
-			kind = DIAL9_WAKER_TIMER;
-		} else if (st->ctx == CTX_RUNTIME) {
-			kind = DIAL9_WAKER_RUNTIME;
-		} else if (st->ctx == CTX_BLOCK_ON) {
-			kind = DIAL9_WAKER_BLOCK_ON;
-		}
+	if (st->task_id) {
+		kind = DIAL9_WAKER_TASK;
+		waker = st->task_id;
+	} else if (st->ctx == CTX_IO) {
+		kind = DIAL9_WAKER_IO_DRIVER;
+	} else if (st->ctx == CTX_TIMER) {
+		kind = DIAL9_WAKER_TIMER;
+	} else if (st->ctx == CTX_RUNTIME) {
+		kind = DIAL9_WAKER_RUNTIME;
+	} else if (st->ctx == CTX_BLOCK_ON) {
+		kind = DIAL9_WAKER_BLOCK_ON;
 	}
-	emit(DIAL9_EV_WAKE, task_id_of(st, hdr), waker, 0, kind);
+	emit(st, DIAL9_EV_WAKE, task_id_of(st, c, hdr), waker, 0, kind);
 	if (waker)
-		learn_tls_task_slot(waker);
+		learn_tls_task_slot(st, c, waker);
 	return 0;
 }
 
@@ -491,13 +584,10 @@ static __always_inline int wake_enter(struct pt_regs *ctx)
  * JoinHandle, the id allocation inlined into the spawning code; the other
  * sightings of the same spawn are recognised by its id and skipped.
  */
-static __always_inline int spawn_enter(struct pt_regs *ctx)
+static __always_inline int spawn_enter(struct pt_regs *ctx, struct thread_state *st)
 {
-	struct thread_state *st = thread_state(true);
 	__u64 ret = 0;
 
-	if (!st)
-		return 0;
 	if (!st->spawn_site &&
 	    !bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
 		st->spawn_site = ret;
@@ -511,36 +601,34 @@ static __always_inline void emit_spawn(struct thread_state *st, __u64 id, __u64 
 		return;
 	if (st->spawn_site)
 		site = st->spawn_site;
-	emit(DIAL9_EV_SPAWN, id, site, 0, 0);
+	emit(st, DIAL9_EV_SPAWN, id, site, 0, 0);
 	st->spawn_site = 0;
 	st->last_spawn_id = id;
 }
 
 /* Each returns the JoinHandle's Header* first: in rax, or in rax:rdx for
  * OwnedTasks::bind's (JoinHandle, Option<Notified>). */
-static __always_inline int spawn_exit(struct pt_regs *ctx)
+static __always_inline int spawn_exit(struct pt_regs *ctx, struct thread_state *st,
+				      struct dial9_proc_ctl *c)
 {
-	struct thread_state *st = thread_state(true);
-	__u64 id = task_id_of(st, PT_REGS_RC(ctx));
+	__u64 rc = PT_REGS_RC(ctx), rc2 = PT_REGS_RC2(ctx), ip = PT_REGS_IP(ctx);
+	__u64 id = task_id_of(st, c, rc);
 
 	if (!id)
-		id = task_id_of(st, PT_REGS_RC2(ctx));
-	if (st)
-		emit_spawn(st, id, PT_REGS_IP(ctx));
+		id = task_id_of(st, c, rc2);
+	emit_spawn(st, id, ip);
 	return 0;
 }
 
 /* OwnedTasks<S>::bind_inner(&self, task: Task<S>, notified: Notified<S>):
  * both hold the new task's Header*. */
-static __always_inline int spawn_bind(struct pt_regs *ctx)
+static __always_inline int spawn_bind(struct pt_regs *ctx, struct thread_state *st,
+				      struct dial9_proc_ctl *c)
 {
-	struct thread_state *st = thread_state(true);
-	__u64 id = task_id_of(st, PT_REGS_PARM2(ctx)), ret = 0;
+	__u64 id = task_id_of(st, c, PT_REGS_PARM2(ctx)), ret = 0;
 
 	if (!id)
-		id = task_id_of(st, PT_REGS_PARM3(ctx));
-	if (!st)
-		return 0;
+		id = task_id_of(st, c, PT_REGS_PARM3(ctx));
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx));
 	emit_spawn(st, id, ret);
 	return 0;
@@ -578,46 +666,39 @@ static __always_inline __u64 reg_value(struct pt_regs *ctx, __u32 reg)
 
 /* Just after `lock xadd %reg, NEXT_ID` inlined into a spawn: reg holds the
  * id the new task gets (fetch_add returns the old value). */
-static __always_inline int task_id_taken(struct pt_regs *ctx, __u64 cookie)
+static __always_inline int task_id_taken(struct pt_regs *ctx, struct thread_state *st,
+					 __u64 cookie)
 {
-	struct thread_state *st = thread_state(true);
-
-	if (st)
-		emit_spawn(st, reg_value(ctx, DIAL9_COOKIE_REG(cookie)), PT_REGS_IP(ctx));
+	emit_spawn(st, reg_value(ctx, DIAL9_COOKIE_REG(cookie)), PT_REGS_IP(ctx));
 	return 0;
 }
 
 /* Harness<T, S>::complete(self): the task finished (or was cancelled). */
-static __always_inline int complete_enter(struct pt_regs *ctx)
+static __always_inline int complete_enter(struct pt_regs *ctx, struct thread_state *st,
+					  struct dial9_proc_ctl *c)
 {
-	__u64 hdr = PT_REGS_PARM1(ctx);
-
-	emit(DIAL9_EV_TERMINATE, task_id_of(thread_state(false), hdr), 0, 0, 0);
+	emit(st, DIAL9_EV_TERMINATE, task_id_of(st, c, PT_REGS_PARM1(ctx)), 0, 0, 0);
 	return 0;
 }
 
 /* raw::dealloc::<T, S>(ptr): the task's memory is released.  This catches
  * the end of tasks whose Harness::complete was inlined. */
-static __always_inline int dealloc_enter(struct pt_regs *ctx)
+static __always_inline int dealloc_enter(struct pt_regs *ctx, struct thread_state *st,
+					 struct dial9_proc_ctl *c)
 {
-	__u64 hdr = PT_REGS_PARM1(ctx);
-
-	emit(DIAL9_EV_TERMINATE, task_id_of(thread_state(false), hdr), 0,
+	emit(st, DIAL9_EV_TERMINATE, task_id_of(st, c, PT_REGS_PARM1(ctx)), 0,
 	     DIAL9_TERMINATE_F_RELEASED, 0);
 	return 0;
 }
 
 /* Scheduler or driver park: the worker thread goes idle (and runs the
  * drivers).  Parks nest (scheduler, time driver, I/O driver): one PARK. */
-static __always_inline int park_enter(struct pt_regs *ctx, __u16 kind)
+static __always_inline int park_enter(struct pt_regs *ctx, struct thread_state *st,
+				      struct dial9_proc_ctl *c, __u16 kind)
 {
-	struct thread_state *st = thread_state(true);
-	struct dial9_proc_ctl *c = proc_ctl();
 	__u64 now = bpf_ktime_get_ns();
-	__u32 epoch = c ? c->epoch : 0;
+	__u32 epoch = c->epoch;
 
-	if (!st)
-		return 0;
 	st->ctx = CTX_RUNTIME;
 	/* a multi_thread park's return is not probed (it costs a trap per
 	 * park): the driver's return and the next poll end it */
@@ -627,7 +708,7 @@ static __always_inline int park_enter(struct pt_regs *ctx, __u16 kind)
 	end_poll(st, now, epoch, DIAL9_POLL_F_INFERRED);
 	if (!st->parked) {
 		st->parked = 1;
-		emit_at(now, DIAL9_EV_PARK, 0, 0,
+		emit_at(st, now, DIAL9_EV_PARK, 0, 0,
 			kind == DIAL9_PROBE_PARK_CT ? DIAL9_PARK_F_CURRENT_THREAD : 0, 0);
 	}
 	return 0;
@@ -635,13 +716,11 @@ static __always_inline int park_enter(struct pt_regs *ctx, __u16 kind)
 
 /* A park returned (its return site): what runs next on a current_thread
  * runtime's thread, until its next task poll, is block_on's own future. */
-static __always_inline int park_return(struct pt_regs *ctx, __u64 cookie)
+static __always_inline int park_return(struct pt_regs *ctx, struct thread_state *st,
+				       __u64 cookie)
 {
-	struct thread_state *st = thread_state(false);
 	__u64 now = bpf_ktime_get_ns();
 
-	if (!st)
-		return 0;
 	end_park(st, now);
 	st->ctx = cookie & DIAL9_COOKIE_CT ? CTX_BLOCK_ON : CTX_RUNTIME;
 	st->run_since_ns = now;
@@ -649,22 +728,16 @@ static __always_inline int park_return(struct pt_regs *ctx, __u64 cookie)
 }
 
 /* Wakes that follow, until the next poll or park, come from the I/O driver. */
-static __always_inline int io_wake_enter(struct pt_regs *ctx)
+static __always_inline int io_wake_enter(struct pt_regs *ctx, struct thread_state *st)
 {
-	struct thread_state *st = thread_state(true);
-
-	if (st)
-		st->ctx = CTX_IO;
+	st->ctx = CTX_IO;
 	return 0;
 }
 
 /* Wakes that follow, until the next poll or park, come from the timer wheel. */
-static __always_inline int timer_enter(struct pt_regs *ctx)
+static __always_inline int timer_enter(struct pt_regs *ctx, struct thread_state *st)
 {
-	struct thread_state *st = thread_state(true);
-
-	if (st)
-		st->ctx = CTX_TIMER;
+	st->ctx = CTX_TIMER;
 	return 0;
 }
 
@@ -697,10 +770,8 @@ static __always_inline bool is_location(__u64 p)
 /* rust_begin_unwind(info: &PanicInfo): PanicInfo holds a reference to the
  * message and one to the Location, in an order the compiler picks; the
  * Location's address goes in the record and the daemon reads it. */
-static __always_inline int panic_enter(struct pt_regs *ctx)
+static __always_inline int panic_enter(struct pt_regs *ctx, struct thread_state *st)
 {
-	struct thread_state *st = thread_state(false);
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 info = PT_REGS_PARM1(ctx), refs[2] = { 0, 0 }, loc = 0;
 
 	if (info && !bpf_probe_read_user(refs, sizeof(refs), (void *)info)) {
@@ -709,56 +780,153 @@ static __always_inline int panic_enter(struct pt_regs *ctx)
 		else if (is_location(refs[0]))
 			loc = refs[0];
 	}
-	emit_to(pid_tgid >> 32, (__u32)pid_tgid, 0, DIAL9_EV_PANIC, st ? st->task_id : 0, loc, 0, 0,
-		true);
+	emit_slot(st->slot, st->tid, 0, DIAL9_EV_PANIC, st->task_id, loc, 0, 0, true, true);
 	return 0;
 }
 
 /*
- * Two programs serve every probe point: one for function entries (and the
- * learned return sites, plain uprobes too), one for returns.  A process's
- * points are attached with a few multi-uprobe links (see recorder.c) whose
- * per-point cookie holds the point's enum dial9_probe_kind, so attaching and
- * detaching cost a few kernel synchronisations, not one per function.
+ * One program per kind of probe point, so that bpf stats (run_time_ns,
+ * run_cnt) give each its own cost.  A process's points of one kind are
+ * attached with one multi-uprobe link (see recorder.c), whose per-point
+ * cookie holds the point's enum dial9_probe_kind and its details
+ * (DIAL9_COOKIE_*): attaching and detaching cost a few kernel
+ * synchronisations, not one per function.  Names: at most 15 characters
+ * (the kernel's limit), as `bpftool prog show` and `make bench` print them.
+ * Each works for a thread of a recorded process only (proc_of()).
  */
 SEC("uprobe")
-int probe_entry(struct pt_regs *ctx)
+int poll_entry(struct pt_regs *ctx)
 {
-	__u64 cookie = bpf_get_attach_cookie(ctx);
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
 
-	switch (DIAL9_COOKIE_KIND(cookie)) {
-	case DIAL9_PROBE_RAW_POLL:
-		return poll_enter(ctx);
-	case DIAL9_PROBE_POLL_RETURN:
-		return poll_return(ctx);
-	case DIAL9_PROBE_POOL_POLL:
-		return pool_poll_enter(ctx);
-	case DIAL9_PROBE_WAKE_BY_VAL:
-	case DIAL9_PROBE_WAKE_BY_REF:
-		return wake_enter(ctx);
-	case DIAL9_PROBE_SPAWN:
-		return spawn_enter(ctx);
-	case DIAL9_PROBE_SPAWN_BIND:
-		return spawn_bind(ctx);
-	case DIAL9_PROBE_TASK_ID:
-		return task_id_taken(ctx, cookie);
-	case DIAL9_PROBE_COMPLETE:
-		return complete_enter(ctx);
-	case DIAL9_PROBE_RAW_DEALLOC:
-		return dealloc_enter(ctx);
-	case DIAL9_PROBE_PARK:
-	case DIAL9_PROBE_PARK_CT:
-		return park_enter(ctx, DIAL9_COOKIE_KIND(cookie));
-	case DIAL9_PROBE_PARK_RETURN:
-		return park_return(ctx, cookie);
-	case DIAL9_PROBE_IO_WAKE:
-		return io_wake_enter(ctx);
-	case DIAL9_PROBE_TIMER_FIRE:
-		return timer_enter(ctx);
-	case DIAL9_PROBE_PANIC:
-		return panic_enter(ctx);
-	}
-	return 0;
+	return c ? poll_enter(ctx, st, c) : 0;
+}
+
+SEC("uprobe")
+int pool_poll(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? pool_poll_enter(ctx, st, c) : 0;
+}
+
+SEC("uprobe")
+int poll_ret_site(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? poll_return(ctx, st, c) : 0;
+}
+
+SEC("uprobe")
+int wake(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? wake_enter(ctx, st, c) : 0;
+}
+
+SEC("uprobe")
+int spawn_entry(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? spawn_enter(ctx, st) : 0;
+}
+
+SEC("uretprobe")
+int spawn_return(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? spawn_exit(ctx, st, c) : 0;
+}
+
+SEC("uprobe")
+int spawn_bind_at(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? spawn_bind(ctx, st, c) : 0;
+}
+
+SEC("uprobe")
+int task_id_at(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? task_id_taken(ctx, st, bpf_get_attach_cookie(ctx)) : 0;
+}
+
+SEC("uprobe")
+int task_complete(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? complete_enter(ctx, st, c) : 0;
+}
+
+SEC("uprobe")
+int task_dealloc(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? dealloc_enter(ctx, st, c) : 0;
+}
+
+SEC("uprobe")
+int park_entry(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? park_enter(ctx, st, c, DIAL9_COOKIE_KIND(bpf_get_attach_cookie(ctx))) : 0;
+}
+
+SEC("uprobe")
+int park_ret_site(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? park_return(ctx, st, bpf_get_attach_cookie(ctx)) : 0;
+}
+
+SEC("uprobe")
+int io_wake(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? io_wake_enter(ctx, st) : 0;
+}
+
+SEC("uprobe")
+int timer_fire(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? timer_enter(ctx, st) : 0;
+}
+
+SEC("uprobe")
+int panic_entry(struct pt_regs *ctx)
+{
+	struct thread_state *st = thread_state();
+	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+
+	return c ? panic_enter(ctx, st) : 0;
 }
 
 /* dial9d --floor: the same probe points with nothing behind them, to
@@ -772,16 +940,6 @@ int probe_floor(struct pt_regs *ctx)
 SEC("uretprobe")
 int probe_floor_return(struct pt_regs *ctx)
 {
-	return 0;
-}
-
-SEC("uretprobe")
-int probe_return(struct pt_regs *ctx)
-{
-	switch (DIAL9_COOKIE_KIND(bpf_get_attach_cookie(ctx))) {
-	case DIAL9_PROBE_SPAWN:
-		return spawn_exit(ctx);
-	}
 	return 0;
 }
 
@@ -873,7 +1031,7 @@ int BPF_PROG(process_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 
 	/* what the thread's state says is of the old image */
 	bpf_task_storage_delete(&threads, p);
-	if (!discover && !bpf_map_lookup_elem(&rings, &tgid))
+	if (!discover && !bpf_map_lookup_elem(&slots, &tgid))
 		return 0;
 	e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
 	if (!e) {
@@ -937,7 +1095,6 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	struct thread_state *st;
 	struct dial9_proc_ctl *c;
 	struct pt_regs *regs;
-	__u32 tgid, tid;
 	__u64 now = bpf_ktime_get_ns();
 	int i;
 
@@ -945,8 +1102,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	 * of the machine this costs a task-storage check, no map lookup. */
 	if (!preempt && prev_state) { /* going to sleep, not preempted */
 		st = bpf_task_storage_get(&threads, prev, 0, 0);
-		tgid = BPF_CORE_READ(prev, tgid);
-		c = st ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
+		c = st ? proc_of(st) : NULL;
 		regs = c ? (struct pt_regs *)bpf_task_pt_regs(prev) : NULL;
 		if (st && c && regs) {
 			st->idle = parked_syscall(regs);
@@ -958,24 +1114,19 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		}
 	}
 	st = bpf_task_storage_get(&threads, next, 0, 0);
-	if (!st)
-		return 0;
-	tgid = BPF_CORE_READ(next, tgid);
-	c = bpf_map_lookup_elem(&procs, &tgid);
+	c = st ? proc_of(st) : NULL;
 	if (!c)
 		return 0;
 	if (st->idle) {
 		st->idle = 0;
 		st->run_since_ns = now;
 	} else if (st->blocked_since_ns && now - st->blocked_since_ns >= stall_ns) {
-		tid = BPF_CORE_READ(next, pid);
 		for (i = 0; i < DIAL9_STALL_SITES; i++)
 			if (st->site[i])
-				emit_to(tgid, tid, now, DIAL9_EV_STALL, 0, st->site[i],
-					DIAL9_STALL_F_SITE, i, false);
-		emit_to(tgid, tid, now, DIAL9_EV_STALL,
+				emit_at(st, now, DIAL9_EV_STALL, 0, st->site[i], DIAL9_STALL_F_SITE, i);
+		emit_at(st, now, DIAL9_EV_STALL,
 			st->poll_start_ns && st->epoch == c->epoch ? st->task_id : 0,
-			now - st->run_since_ns, 0, 0, false);
+			now - st->run_since_ns, 0, 0);
 		clear_sites(st);
 		st->run_since_ns = now; /* reported: not again at the next poll */
 	}
@@ -1005,12 +1156,16 @@ static __always_inline bool follows_call(__u64 ret)
 	       b[1] == 0xff;
 }
 
+/* Words of a sampled thread's stack looked at for the program's call into
+ * a library (the BPF stack is 512 bytes). */
+#define STACK_SCAN_WORDS 16
+
 SEC("perf_event")
 int cpu_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), ip, sp, q[2] = { 0, 0 }, task_id = 0, at;
-	__u64 words[32];
-	__u32 tgid = pid_tgid >> 32;
+	__u64 words[STACK_SCAN_WORDS];
+	__u32 tgid = pid_tgid >> 32, *slot;
 	struct task_struct *task;
 	struct thread_state *st;
 	struct dial9_proc_ctl *c;
@@ -1020,10 +1175,17 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 
 	if (!tgid)
 		return 0;
-	c = bpf_map_lookup_elem(&procs, &tgid);
-	if (!c)
-		return 0;
+	/* through the thread's slot when it has a state, else `slots` */
 	task = bpf_get_current_task_btf();
+	st = bpf_task_storage_get(&threads, task, 0, 0);
+	c = st && st->tgid == tgid ? proc_of(st) : NULL;
+	if (!c) {
+		slot = bpf_map_lookup_elem(&slots, &tgid);
+		c = slot ? proc_in(*slot, tgid) : NULL;
+		if (!c)
+			return 0;
+		st = NULL;
+	}
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs)
 		return 0;
@@ -1036,7 +1198,7 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 		if (sp && !bpf_probe_read_user(words, sizeof(words), (void *)sp)) {
 			int tried = 0;
 
-			for (i = 0; i < 32 && tried < 4; i++) {
+			for (i = 0; i < STACK_SCAN_WORDS && tried < 4; i++) {
 				if (words[i] < c->text_lo + 8 || words[i] >= c->text_hi)
 					continue;
 				tried++;
@@ -1048,11 +1210,10 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 			}
 		}
 	}
-	st = bpf_task_storage_get(&threads, task, 0, 0);
 	if (st && st->poll_start_ns && st->epoch == c->epoch) {
 		flags |= DIAL9_SAMPLE_F_PROBED;
 		if (st->task_id)
-			learn_tls_task_slot(st->task_id);
+			learn_tls_task_slot(st, c, st->task_id);
 	}
 	at = tls_context(c, task);
 	if (!c->tls_task_slot || !at) {
@@ -1068,6 +1229,9 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 			flags |= DIAL9_SAMPLE_F_NO_TASK_ID;
 		}
 	}
-	emit_to(tgid, (__u32)pid_tgid, 0, DIAL9_EV_CPU_SAMPLE, task_id, ip, flags, 0, false);
+	if (st)
+		emit(st, DIAL9_EV_CPU_SAMPLE, task_id, ip, flags, 0);
+	else
+		emit_to(tgid, (__u32)pid_tgid, 0, DIAL9_EV_CPU_SAMPLE, task_id, ip, flags, 0, false);
 	return 0;
 }

@@ -81,7 +81,12 @@ enum dial9_probe_kind {
  * learned. */
 #define DIAL9_TLS_SCAN_QWORDS 16
 
-/* procs map value: per-process state the daemon changes at run time. */
+/* procs map value, one per slot: per-process state the daemon changes at
+ * run time, in place (a shared mapping) while the programs read it.  So
+ * each field the programs read is written whole (aligned, at most 8 bytes)
+ * and in an order that keeps it consistent: tgid last when a slot is filled
+ * and first (to 0) when it is emptied; a return site before the nsites that
+ * counts it, its pool_sites and probed_sites bits before either. */
 struct dial9_proc_ctl {
 	__u32 epoch; /* bumped when the poll/wake probes go off or on: a poll
 		      * begun in another epoch is not ended (its end was not seen) */
@@ -89,6 +94,9 @@ struct dial9_proc_ctl {
 	__u32 pool_sites; /* bit i: ret_sites[i] is where the blocking pool polls its
 			   * own tasks (spawn_blocking work, the workers' launch):
 			   * those are not the program's tasks, and are not recorded */
+	__u32 tgid;   /* the process this slot is for; 0: none */
+	__u32 probed_sites; /* bit i: a uprobe is on ret_sites[i] (with the
+			     * high-frequency probes) */
 	__u16 hdr_vtable_off; /* this binary's Tokio task layout: Header.vtable, */
 	__u16 vtable_id_off;  /* and Vtable.id_offset (0: no task ids) */
 	__u64 text_lo, text_hi; /* the executable's code, runtime addresses:
@@ -105,6 +113,8 @@ struct dial9_proc_ctl {
 };
 
 _Static_assert(DIAL9_MAX_RET_SITES <= 32, "pool_sites has a bit per return site");
+_Static_assert(sizeof(struct dial9_proc_ctl) % 8 == 0,
+	       "the daemon indexes the shared procs map by sizeof (an array's stride)");
 
 /* poll_counts map: short polls counted per task instead of recorded. */
 struct dial9_poll_key {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * recorder.c - load dial9.bpf.c once; per process: a ring buffer in the
- * `rings` hash-of-maps, a lost counter, and one uprobe link per probe point.
+ * recorder.c - load dial9.bpf.c once; per process: a slot (its ring buffer
+ * in the `rings` array of maps, its control block in `procs`, its loss
+ * counter), and one multi-uprobe link per kind of probe point.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <pthread.h>
 #include <linux/perf_event.h>
+#include <linux/membarrier.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -37,29 +40,42 @@ struct recorder {
 	uint32_t sample_hz;         /* CPU sampler rate (0: off) */
 	struct bpf_link **samplers; /* one per CPU while nprocs > 0, NULL where none */
 	uint32_t nsamplers;         /* opened */
+	struct dial9_proc_ctl *ctls; /* the procs map, shared with the programs */
+	size_t ctls_bytes;
+	uint8_t slot_state[DIAL9_MAX_PROCS]; /* enum slot_state */
 };
 
-/* Three links per process: the always-on entries (spawn, completion,
- * panic), the spawn returns, and the high-frequency entries (polls, wakes,
- * parks, driver context) that the overhead governor may take away and put
- * back; plus one small link per return site learned while the
- * high-frequency link is on (merged into it when it is put back). */
-enum { LINK_LF = 0, LINK_RET, LINK_HF, LINK_COUNT };
+/* A slot given back may still be in use by a program that found it its
+ * process's just before: it is free again after an RCU grace period (the
+ * programs run under rcu_read_lock). */
+enum slot_state { SLOT_FREE = 0, SLOT_USED, SLOT_RELEASED };
+
+/* Three groups of links per process: the always-on entries (spawn,
+ * completion, panic), the spawn returns, and the high-frequency entries
+ * (polls, wakes, parks, driver context) that the overhead governor may take
+ * away and put back.  Within a group, one link per kind of probe point (each
+ * kind has its own program, so bpf stats tell their costs apart); plus one
+ * small link per return site learned while the high-frequency group is on
+ * (merged into its kind's link when the group is put back). */
+enum { LINK_LF = 0, LINK_RET, LINK_HF };
 
 struct recorder_proc {
 	struct recorder *r;
 	pid_t pid;
 	int ring_fd;
 	struct ring_buffer *rb;
-	int link_fds[LINK_COUNT]; /* multi-uprobe links, -1 if none */
-	uint32_t npoints[LINK_COUNT]; /* uprobes behind them */
+	int link_fds[DIAL9_PROBE_KIND_MAX][2]; /* [kind][return probe]: multi-uprobe
+						* links, -1 if none */
+	uint32_t npoints[DIAL9_PROBE_KIND_MAX][2]; /* uprobes behind them */
+	bool hf_on;             /* the high-frequency group is attached */
 	char *exe;              /* path the links were made with */
 	__u64 *hf_off, *hf_cookie; /* the high-frequency link's points, to re-attach;
 				    * room for DIAL9_MAX_RET_SITES more */
 	uint32_t hf_n;
 	int site_fds[DIAL9_MAX_RET_SITES]; /* learned return sites' own links, -1 if none */
 	uint32_t nsite_fds;
-	struct dial9_proc_ctl ctl;
+	uint32_t slot;          /* DIAL9_MAX_PROCS: none */
+	struct dial9_proc_ctl *ctl; /* r->ctls[slot] */
 	bool counted;           /* in r->nprocs */
 	recorder_event_fn fn;
 	void *ctx;
@@ -88,7 +104,9 @@ static int handle_exec(void *ctx, void *data, size_t size)
 
 int recorder__new(struct recorder **out, const struct recorder_opts *o)
 {
+	struct bpf_program *prog;
 	struct recorder *r;
+	size_t page;
 	int err;
 
 	verbose_libbpf = o->verbose;
@@ -116,16 +134,23 @@ int recorder__new(struct recorder **out, const struct recorder_opts *o)
 	r->skel->rodata->discover = o->discover;
 	r->skel->rodata->poll_threshold_ns = o->poll_threshold_ns;
 	r->floor = o->floor;
-	bpf_program__set_expected_attach_type(r->skel->progs.probe_entry, DIAL9_TRACE_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(r->skel->progs.probe_return, DIAL9_TRACE_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(r->skel->progs.probe_floor, DIAL9_TRACE_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(r->skel->progs.probe_floor_return,
-					      DIAL9_TRACE_UPROBE_MULTI);
+	bpf_object__for_each_program(prog, r->skel->obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE) /* the uprobes */
+			bpf_program__set_expected_attach_type(prog, DIAL9_TRACE_UPROBE_MULTI);
 	err = dial9_bpf__load(r->skel);
 	if (err)
 		goto cleanup;
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	r->ctls_bytes = ((size_t)DIAL9_MAX_PROCS * sizeof(*r->ctls) + page - 1) / page * page;
+	r->ctls = mmap(NULL, r->ctls_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(r->skel->maps.procs), 0);
+	if (r->ctls == MAP_FAILED) {
+		r->ctls = NULL;
+		err = -errno;
+		goto cleanup;
+	}
 
-	/* System-wide tracepoints; they record only for processes in `rings`. */
+	/* System-wide tracepoints; they record only for processes in `slots`. */
 	r->skel->links.signal_generate = bpf_program__attach(r->skel->progs.signal_generate);
 	if (!r->skel->links.signal_generate) {
 		err = -errno;
@@ -218,6 +243,8 @@ void recorder__free(struct recorder *r)
 		return;
 	sampler_stop(r);
 	ring_buffer__free(r->execs);
+	if (r->ctls)
+		munmap(r->ctls, r->ctls_bytes);
 	dial9_bpf__destroy(r->skel);
 	free(r);
 }
@@ -281,7 +308,7 @@ static int uprobe_multi_attach(int prog_fd, const char *path, const __u64 *offse
 	return fd < 0 ? -errno : fd;
 }
 
-/* Which link a probe point belongs to, or -1. */
+/* Which group of links a probe point belongs to, or -1. */
 static int link_of(enum dial9_probe_kind k, bool ret)
 {
 	if (ret) /* only functions that return soon: see end_poll() in dial9.bpf.c */
@@ -310,29 +337,103 @@ static int link_of(enum dial9_probe_kind k, bool ret)
 	}
 }
 
-static struct bpf_program *link_prog(struct recorder_proc *p, int link)
+/* The program behind the probe points of kind k (ret: their return
+ * probes); NULL for a kind that is not attached. */
+static struct bpf_program *kind_prog(const struct recorder *r, enum dial9_probe_kind k, bool ret)
 {
-	struct dial9_bpf *s = p->r->skel;
+	struct dial9_bpf *s = r->skel;
 
-	if (link == LINK_RET)
-		return p->r->floor ? s->progs.probe_floor_return : s->progs.probe_return;
-	return p->r->floor ? s->progs.probe_floor : s->progs.probe_entry;
+	if (link_of(k, ret) < 0)
+		return NULL;
+	if (r->floor)
+		return ret ? s->progs.probe_floor_return : s->progs.probe_floor;
+	if (ret)
+		return s->progs.spawn_return;
+	switch (k) {
+	case DIAL9_PROBE_RAW_POLL:
+		return s->progs.poll_entry;
+	case DIAL9_PROBE_POLL_RETURN:
+		return s->progs.poll_ret_site;
+	case DIAL9_PROBE_POOL_POLL:
+		return s->progs.pool_poll;
+	case DIAL9_PROBE_WAKE_BY_VAL:
+	case DIAL9_PROBE_WAKE_BY_REF:
+		return s->progs.wake;
+	case DIAL9_PROBE_SPAWN:
+		return s->progs.spawn_entry;
+	case DIAL9_PROBE_SPAWN_BIND:
+		return s->progs.spawn_bind_at;
+	case DIAL9_PROBE_TASK_ID:
+		return s->progs.task_id_at;
+	case DIAL9_PROBE_COMPLETE:
+		return s->progs.task_complete;
+	case DIAL9_PROBE_RAW_DEALLOC:
+		return s->progs.task_dealloc;
+	case DIAL9_PROBE_PARK:
+	case DIAL9_PROBE_PARK_CT:
+		return s->progs.park_entry;
+	case DIAL9_PROBE_PARK_RETURN:
+		return s->progs.park_ret_site;
+	case DIAL9_PROBE_IO_WAKE:
+		return s->progs.io_wake;
+	case DIAL9_PROBE_TIMER_FIRE:
+		return s->progs.timer_fire;
+	case DIAL9_PROBE_PANIC:
+		return s->progs.panic_entry;
+	default:
+		return NULL;
+	}
 }
 
-static int attach_link(struct recorder_proc *p, int link, const __u64 *off, const __u64 *cookie,
-		       uint32_t n)
+/* Attach the points (off, cookie)[0..n) that are of kind k (by their
+ * cookie) with one link; off and cookie are reused as scratch space. */
+static int attach_kind(struct recorder_proc *p, enum dial9_probe_kind k, bool ret,
+		       const __u64 *off, const __u64 *cookie, uint32_t n, __u64 *koff,
+		       __u64 *kcookie)
 {
+	struct bpf_program *prog = kind_prog(p->r, k, ret);
+	uint32_t i, m = 0;
 	int fd;
 
-	if (!n)
+	for (i = 0; i < n && prog; i++) {
+		if (DIAL9_COOKIE_KIND(cookie[i]) != k)
+			continue;
+		koff[m] = off[i];
+		kcookie[m] = cookie[i];
+		m++;
+	}
+	if (!m)
 		return 0;
-	fd = uprobe_multi_attach(bpf_program__fd(link_prog(p, link)), p->exe, off, cookie, n,
-				 link == LINK_RET, p->pid);
+	fd = uprobe_multi_attach(bpf_program__fd(prog), p->exe, koff, kcookie, m, ret, p->pid);
 	if (fd < 0)
 		return fd;
-	p->link_fds[link] = fd;
-	p->npoints[link] = n;
+	p->link_fds[k][ret] = fd;
+	p->npoints[k][ret] = m;
 	return 0;
+}
+
+/* Attach the points of group `link` among (off, cookie)[0..n), a link per
+ * kind. */
+static int attach_group(struct recorder_proc *p, int link, const __u64 *off, const __u64 *cookie,
+			uint32_t n)
+{
+	bool ret = link == LINK_RET;
+	__u64 *koff, *kcookie;
+	int k, err = 0;
+
+	koff = calloc(n + 1, sizeof(*koff));
+	kcookie = calloc(n + 1, sizeof(*kcookie));
+	if (!koff || !kcookie) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (k = 0; k < DIAL9_PROBE_KIND_MAX && !err; k++)
+		if (link_of(k, ret) == link)
+			err = attach_kind(p, k, ret, off, cookie, n, koff, kcookie);
+cleanup:
+	free(koff);
+	free(kcookie);
+	return err;
 }
 
 static int attach_probes(struct recorder_proc *p, const struct dial9_probe_set *ps)
@@ -350,14 +451,14 @@ static int attach_probes(struct recorder_proc *p, const struct dial9_probe_set *
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	for (link = 0; link < LINK_COUNT; link++) {
+	for (link = LINK_LF; link <= LINK_HF; link++) {
 		for (i = 0, n = 0; i < ps->count; i++) {
 			enum dial9_probe_kind k = ps->points[i].kind;
 
 			if (link_of(k, link == LINK_RET) != link)
 				continue;
 			off[n] = ps->points[i].offset;
-			cookie[n] = ps->points[i].cookie;
+			cookie[n] = ps->points[i].cookie; /* its kind in the low byte */
 			n++;
 			polls += k == DIAL9_PROBE_RAW_POLL;
 		}
@@ -365,8 +466,9 @@ static int attach_probes(struct recorder_proc *p, const struct dial9_probe_set *
 			memcpy(p->hf_off, off, n * sizeof(*off));
 			memcpy(p->hf_cookie, cookie, n * sizeof(*cookie));
 			p->hf_n = n;
+			p->hf_on = true;
 		}
-		err = attach_link(p, link, off, cookie, n);
+		err = attach_group(p, link, off, cookie, n);
 		if (err)
 			goto cleanup;
 	}
@@ -376,6 +478,60 @@ cleanup:
 	free(off);
 	free(cookie);
 	return err;
+}
+
+/* A free slot, waiting for a grace period first when only released ones
+ * are left; 0 or a negative errno. */
+static int slot_take(struct recorder *r, uint32_t *slot)
+{
+	uint32_t i, released = 0;
+
+	for (i = 0; i < DIAL9_MAX_PROCS; i++) {
+		if (r->slot_state[i] == SLOT_FREE) {
+			r->slot_state[i] = SLOT_USED;
+			*slot = i;
+			return 0;
+		}
+		released += r->slot_state[i] == SLOT_RELEASED;
+	}
+	if (!released)
+		return -ENOSPC;
+	/* synchronize_rcu(): a program still running with a released slot
+	 * started before the slot was emptied, and is done after this */
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
+		return -errno;
+	for (i = 0; i < DIAL9_MAX_PROCS; i++)
+		if (r->slot_state[i] == SLOT_RELEASED)
+			r->slot_state[i] = SLOT_FREE;
+	return slot_take(r, slot);
+}
+
+/* Fill p's control block, its owner last (see struct dial9_proc_ctl). */
+static void ctl_fill(struct recorder_proc *p, const struct dial9_probe_set *ps, uint64_t text_lo,
+		     uint64_t text_hi, uint64_t text_off)
+{
+	struct dial9_proc_ctl *c = p->ctl;
+
+	memset(c, 0, sizeof(*c));
+	c->text_lo = text_lo;
+	c->text_hi = text_hi;
+	c->hdr_vtable_off = ps->hdr_vtable_off;
+	c->vtable_id_off = ps->vtable_id_off;
+	c->tls_context_off = ps->tls_context_off;
+	c->tls_context_qwords = (__u16)(ps->tls_context_size / 8 < DIAL9_TLS_SCAN_QWORDS
+					? ps->tls_context_size / 8 : DIAL9_TLS_SCAN_QWORDS);
+	c->tls_learn = ps->tls_context_off && c->tls_context_qwords;
+	/* return sites found in the file: the BPF side need not report them */
+	for (size_t i = 0; i < ps->count && text_lo; i++) {
+		const struct dial9_probe_point *pt = &ps->points[i];
+
+		if ((pt->kind == DIAL9_PROBE_PARK_RETURN || pt->kind == DIAL9_PROBE_POLL_RETURN) &&
+		    pt->site_offset >= text_off && c->nsites < DIAL9_MAX_RET_SITES) {
+			c->probed_sites |= 1u << c->nsites;
+			c->ret_sites[c->nsites++] = text_lo + (pt->site_offset - text_off);
+		}
+	}
+	__atomic_store_n(&c->tgid, (__u32)p->pid, __ATOMIC_RELEASE);
 }
 
 int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
@@ -392,8 +548,10 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		return -ENOMEM;
 	p->r = r;
 	p->pid = pid;
-	for (int i = 0; i < LINK_COUNT; i++)
-		p->link_fds[i] = -1;
+	p->ring_fd = -1;
+	p->slot = DIAL9_MAX_PROCS;
+	for (int k = 0; k < DIAL9_PROBE_KIND_MAX; k++)
+		p->link_fds[k][0] = p->link_fds[k][1] = -1;
 	for (int i = 0; i < DIAL9_MAX_RET_SITES; i++)
 		p->site_fds[i] = -1;
 	p->exe = strdup(exe);
@@ -403,22 +561,6 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 	}
 	p->fn = fn;
 	p->ctx = ctx;
-	p->ctl.text_lo = text_lo;
-	p->ctl.text_hi = text_hi;
-	p->ctl.hdr_vtable_off = ps->hdr_vtable_off;
-	p->ctl.vtable_id_off = ps->vtable_id_off;
-	p->ctl.tls_context_off = ps->tls_context_off;
-	p->ctl.tls_context_qwords = (__u16)(ps->tls_context_size / 8 < DIAL9_TLS_SCAN_QWORDS
-					    ? ps->tls_context_size / 8 : DIAL9_TLS_SCAN_QWORDS);
-	p->ctl.tls_learn = ps->tls_context_off && p->ctl.tls_context_qwords;
-	/* return sites found in the file: the BPF side need not report them */
-	for (size_t i = 0; i < ps->count && text_lo; i++) {
-		const struct dial9_probe_point *pt = &ps->points[i];
-
-		if ((pt->kind == DIAL9_PROBE_PARK_RETURN || pt->kind == DIAL9_PROBE_POLL_RETURN) &&
-		    pt->site_offset >= text_off && p->ctl.nsites < DIAL9_MAX_RET_SITES)
-			p->ctl.ret_sites[p->ctl.nsites++] = text_lo + (pt->site_offset - text_off);
-	}
 	p->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "dial9_ring", 0, 0, r->ring_bytes, NULL);
 	if (p->ring_fd < 0) {
 		err = -errno;
@@ -435,12 +577,22 @@ int recorder__attach(struct recorder *r, pid_t pid, const char *exe,
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	if (bpf_map__update_elem(r->skel->maps.lost, &key, sizeof(key), zeros,
+	err = slot_take(r, &p->slot);
+	if (err)
+		goto cleanup;
+	p->ctl = &r->ctls[p->slot];
+	/* the slot's ring and counter, then its owner, then how the owner
+	 * finds it: a program that finds the slot finds it complete */
+	if (bpf_map__update_elem(r->skel->maps.lost, &p->slot, sizeof(p->slot), zeros,
 				 sizeof(__u64) * r->ncpus, BPF_ANY) ||
-	    bpf_map__update_elem(r->skel->maps.procs, &key, sizeof(key), &p->ctl,
-				 sizeof(p->ctl), BPF_ANY) ||
-	    bpf_map__update_elem(r->skel->maps.rings, &key, sizeof(key), &p->ring_fd,
+	    bpf_map__update_elem(r->skel->maps.rings, &p->slot, sizeof(p->slot), &p->ring_fd,
 				 sizeof(p->ring_fd), BPF_ANY)) {
+		err = -errno;
+		goto cleanup;
+	}
+	ctl_fill(p, ps, text_lo, text_hi, text_off);
+	if (bpf_map__update_elem(r->skel->maps.slots, &key, sizeof(key), &p->slot,
+				 sizeof(p->slot), BPF_ANY)) {
 		err = -errno;
 		goto cleanup;
 	}
@@ -477,22 +629,26 @@ void recorder__detach(struct recorder *r, struct recorder_proc *p)
 	if (!p)
 		return;
 	key = p->pid;
-	for (i = 0; i < LINK_COUNT; i++)
-		if (p->link_fds[i] >= 0)
-			close(p->link_fds[i]);
+	for (i = 0; i < DIAL9_PROBE_KIND_MAX; i++)
+		for (int ret = 0; ret < 2; ret++)
+			if (p->link_fds[i][ret] >= 0)
+				close(p->link_fds[i][ret]);
 	for (i = 0; i < p->nsite_fds; i++)
 		if (p->site_fds[i] >= 0)
 			close(p->site_fds[i]);
 	free(p->exe);
 	free(p->hf_off);
 	free(p->hf_cookie);
-	bpf_map__delete_elem(r->skel->maps.rings, &key, sizeof(key), 0);
-	bpf_map__delete_elem(r->skel->maps.procs, &key, sizeof(key), 0);
+	if (p->slot < DIAL9_MAX_PROCS) { /* emptied in the reverse order of attach */
+		bpf_map__delete_elem(r->skel->maps.slots, &key, sizeof(key), 0);
+		__atomic_store_n(&p->ctl->tgid, 0, __ATOMIC_RELEASE);
+		bpf_map__delete_elem(r->skel->maps.rings, &p->slot, sizeof(p->slot), 0);
+		r->slot_state[p->slot] = SLOT_RELEASED;
+	}
 	if (p->rb) {
 		ring_buffer__consume(p->rb);
 		ring_buffer__free(p->rb);
 	}
-	bpf_map__delete_elem(r->skel->maps.lost, &key, sizeof(key), 0);
 	if (p->ring_fd >= 0)
 		close(p->ring_fd);
 	if (p->counted && --r->nprocs == 0) {
@@ -516,11 +672,11 @@ int recorder_proc__drain(struct recorder_proc *p)
 uint64_t recorder_proc__lost(const struct recorder_proc *p)
 {
 	__u64 vals[p->r->ncpus];
-	__u32 key = p->pid;
 	uint64_t sum = 0;
 	int i;
 
-	if (bpf_map__lookup_elem(p->r->skel->maps.lost, &key, sizeof(key), vals, sizeof(vals), 0))
+	if (bpf_map__lookup_elem(p->r->skel->maps.lost, &p->slot, sizeof(p->slot), vals,
+				 sizeof(vals), 0))
 		return 0;
 	for (i = 0; i < p->r->ncpus; i++)
 		sum += vals[i];
@@ -529,7 +685,11 @@ uint64_t recorder_proc__lost(const struct recorder_proc *p)
 
 uint32_t recorder_proc__uprobes(const struct recorder_proc *p)
 {
-	return p->npoints[LINK_LF] + p->npoints[LINK_RET] + p->npoints[LINK_HF] + p->nsite_fds;
+	uint32_t n = p->nsite_fds;
+
+	for (int k = 0; k < DIAL9_PROBE_KIND_MAX; k++)
+		n += p->npoints[k][0] + p->npoints[k][1];
+	return n;
 }
 
 static void *close_link(void *arg)
@@ -540,7 +700,7 @@ static void *close_link(void *arg)
 
 bool recorder_proc__hf_on(const struct recorder_proc *p)
 {
-	return p->link_fds[LINK_HF] >= 0;
+	return p->hf_on;
 }
 
 /* Removing uprobes waits for the kernel to quiesce them: not in the event
@@ -557,42 +717,37 @@ static void close_in_background(int fd)
 		close(fd);
 }
 
-static int update_ctl(struct recorder_proc *p)
-{
-	__u32 key = p->pid;
-
-	if (bpf_map__update_elem(p->r->skel->maps.procs, &key, sizeof(key), &p->ctl,
-				 sizeof(p->ctl), BPF_ANY))
-		return -errno;
-	return 0;
-}
-
 int recorder_proc__set_tls_task_slot(struct recorder_proc *p, int slot, bool tagged)
 {
-	p->ctl.tls_learn = 0;
+	struct dial9_proc_ctl *c = p->ctl;
+
+	/* the tag before the slot that makes the sampler read it */
 	if (slot >= 0 && slot < DIAL9_TLS_SCAN_QWORDS && (!tagged || slot > 0)) {
-		p->ctl.tls_task_slot = (__u16)(slot + 1);
-		p->ctl.tls_task_tagged = tagged;
+		__atomic_store_n(&c->tls_task_tagged, (__u16)tagged, __ATOMIC_RELEASE);
+		__atomic_store_n(&c->tls_task_slot, (__u16)(slot + 1), __ATOMIC_RELEASE);
 	}
-	return update_ctl(p);
+	__atomic_store_n(&c->tls_learn, 0, __ATOMIC_RELEASE);
+	return 0;
 }
 
 int recorder_proc__set_hf(struct recorder_proc *p, bool on)
 {
-	int err;
-
 	if (on == recorder_proc__hf_on(p))
 		return 0;
 	/* A poll begun before the switch must not be ended after it. */
-	p->ctl.epoch++;
-	err = update_ctl(p);
-	if (err)
-		return err;
-	if (on) /* one link for all, the learned return sites included */
-		return attach_link(p, LINK_HF, p->hf_off, p->hf_cookie, p->hf_n);
-	close_in_background(p->link_fds[LINK_HF]);
-	p->link_fds[LINK_HF] = -1;
-	p->npoints[LINK_HF] = 0;
+	__atomic_store_n(&p->ctl->epoch, p->ctl->epoch + 1, __ATOMIC_RELEASE);
+	if (on) { /* a link per kind, the learned return sites included */
+		p->hf_on = true;
+		return attach_group(p, LINK_HF, p->hf_off, p->hf_cookie, p->hf_n);
+	}
+	p->hf_on = false;
+	for (int k = 0; k < DIAL9_PROBE_KIND_MAX; k++) {
+		if (link_of(k, false) != LINK_HF)
+			continue;
+		close_in_background(p->link_fds[k][0]);
+		p->link_fds[k][0] = -1;
+		p->npoints[k][0] = 0;
+	}
 	for (uint32_t i = 0; i < p->nsite_fds; i++)
 		close_in_background(p->site_fds[i]);
 	p->nsite_fds = 0;
@@ -602,33 +757,41 @@ int recorder_proc__set_hf(struct recorder_proc *p, bool on)
 int recorder_proc__add_ret_site(struct recorder_proc *p, uint64_t addr, uint64_t offset,
 				uint64_t cookie, bool probe, bool pool)
 {
+	struct bpf_program *prog = kind_prog(p->r, DIAL9_COOKIE_KIND(cookie), false);
 	__u64 off = offset, ck = cookie;
 	uint32_t i;
-	int fd, err;
+	int fd;
 
-	for (i = 0; i < p->ctl.nsites; i++)
-		if (p->ctl.ret_sites[i] == addr)
+	if (probe && !prog)
+		return -EINVAL;
+
+	for (i = 0; i < p->ctl->nsites; i++)
+		if (p->ctl->ret_sites[i] == addr)
 			return -EEXIST;
-	if (p->ctl.nsites >= DIAL9_MAX_RET_SITES)
+	if (p->ctl->nsites >= DIAL9_MAX_RET_SITES)
 		return -ENOSPC;
 	if (probe) {
 		p->hf_off[p->hf_n] = offset;
 		p->hf_cookie[p->hf_n] = cookie;
 		if (recorder_proc__hf_on(p)) {
-			fd = uprobe_multi_attach(bpf_program__fd(link_prog(p, LINK_HF)), p->exe, &off,
-						 &ck, 1, false, p->pid);
+			fd = uprobe_multi_attach(bpf_program__fd(prog), p->exe, &off, &ck, 1, false,
+						 p->pid);
 			if (fd < 0)
 				return fd;
 			p->site_fds[p->nsite_fds++] = fd;
 		}
 		p->hf_n++;
 	}
-	/* known from now on, probed or not: the BPF side stops reporting it */
+	/* known from now on, probed or not: the BPF side stops reporting it
+	 * (the site before the count that takes it in, see dial9_proc_ctl) */
+	i = p->ctl->nsites;
 	if (pool)
-		p->ctl.pool_sites |= 1u << p->ctl.nsites;
-	p->ctl.ret_sites[p->ctl.nsites++] = addr;
-	err = update_ctl(p);
-	return err;
+		__atomic_or_fetch(&p->ctl->pool_sites, 1u << i, __ATOMIC_RELEASE);
+	if (probe)
+		__atomic_or_fetch(&p->ctl->probed_sites, 1u << i, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->ctl->ret_sites[i], addr, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->ctl->nsites, i + 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 int recorder__drain_poll_counts(struct recorder *r, recorder_count_fn fn, void *ctx)
