@@ -1210,7 +1210,9 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 			}
 		}
 	}
-	if (st && st->poll_start_ns && st->epoch == c->epoch) {
+	/* the probes are on (an even epoch), and saw this poll begin: a poll
+	 * whose end they missed while they were being taken away is not one */
+	if (st && st->poll_start_ns && st->epoch == c->epoch && !(c->epoch & 1)) {
 		flags |= DIAL9_SAMPLE_F_PROBED;
 		if (st->task_id)
 			learn_tls_task_slot(st, c, st->task_id);

@@ -89,7 +89,8 @@ enum dial9_probe_kind {
  * counts it, its pool_sites and probed_sites bits before either. */
 struct dial9_proc_ctl {
 	__u32 epoch; /* bumped when the poll/wake probes go off or on: a poll
-		      * begun in another epoch is not ended (its end was not seen) */
+		      * begun in another epoch is not ended (its end was not seen);
+		      * odd while they are off (they are on at attach, epoch 0) */
 	__u32 nsites; /* used entries of ret_sites */
 	__u32 pool_sites; /* bit i: ret_sites[i] is where the blocking pool polls its
 			   * own tasks (spawn_blocking work, the workers' launch):

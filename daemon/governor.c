@@ -34,7 +34,7 @@ void governor__push_mode(struct tracked *t, uint64_t now_ns)
 /* The CPU sampler learns where Tokio keeps the task being polled from the
  * poll and wake probes (tls_context.h): they stay on until it has, for at
  * most this long after attach. */
-#define GOVERNOR_LEARN_S 5.0
+#define GOVERNOR_LEARN_S 1.0
 
 static bool learning_tls(const struct tracked *t, uint64_t now_ns)
 {
