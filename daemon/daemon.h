@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "dump.h"
 #include "options.h"
 #include "recorder.h"
 
@@ -65,7 +66,9 @@ struct daemon {
 	int state_lock_fd;               /* flock: one daemon per state directory */
 	uint32_t nprocs;
 	uint64_t start_ns;
+	uint64_t start_real_ns;
 	uint64_t dumps_written;
+	uint64_t dumps_by_reason[DIAL9_REASON__COUNT];
 	uint64_t last_second_ns;
 	volatile int stop;
 };

@@ -3,7 +3,8 @@
  * ingest.c - a recorded process's ring buffer into its rolling window: each
  * record enriched (locations, stall sites, the blocking pool's tasks left
  * out), return sites learned, panics, fatal signals, OOM kills and the exit
- * noted for the incident module, losses accounted.
+ * noted for the incident module, losses accounted.  Every record enters the
+ * window through ingest__keep, which shows it to the live statistics.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,6 +59,12 @@ static void learn_ret_site(struct tracked *t, uint64_t addr, uint16_t called, ui
 			: ok ? (ret ? ": cannot probe: " : ": probed") : ": no call before it, not probed",
 			!pool && ok && ret ? strerror(-ret) : "");
 	}
+}
+
+int ingest__keep(struct tracked *t, const struct dial9_event *ev)
+{
+	proc_stats__on_event(&t->stats, ev);
+	return dial9_window__push(t->win, ev);
 }
 
 void ingest__on_event(void *ctx, const struct dial9_event *e)
@@ -130,7 +137,7 @@ void ingest__on_event(void *ctx, const struct dial9_event *e)
 	if ((ev.kind != DIAL9_EV_POLL_END || !(ev.flags & DIAL9_POLL_F_INFERRED)) &&
 	    ev.kind != DIAL9_EV_UNPARK && ev.kind != DIAL9_EV_LOST)
 		t->hits++;
-	if (!dial9_window__push(t->win, &ev))
+	if (!ingest__keep(t, &ev))
 		t->events++;
 }
 
@@ -147,7 +154,7 @@ static void account_lost(struct tracked *t, uint64_t now_ns)
 	ev.aux = DIAL9_LOST_RINGBUF;
 	ev.arg = lost - t->lost_ringbuf;
 	t->lost_ringbuf = lost;
-	dial9_window__push(t->win, &ev);
+	ingest__keep(t, &ev);
 }
 
 static void on_count(void *ctx, pid_t pid, uint64_t task_id, uint64_t count, uint64_t ns)
@@ -167,7 +174,7 @@ static void on_count(void *ctx, pid_t pid, uint64_t task_id, uint64_t count, uin
 		ev.arg = count == n ? ns : part;
 		ns -= ev.arg;
 		count -= n;
-		if (!dial9_window__push(t->win, &ev))
+		if (!ingest__keep(t, &ev))
 			t->events++;
 	}
 }
@@ -176,6 +183,18 @@ void ingest__flush_counts(struct daemon *d)
 {
 	if (d->o.poll_threshold_ns)
 		recorder__drain_poll_counts(d->rec, on_count, d);
+}
+
+void ingest__end_second(struct daemon *d, uint64_t now_ns)
+{
+	struct dial9_window_stats st;
+	struct tracked *t;
+
+	ingest__flush_counts(d); /* the counted polls belong to the second ending */
+	for (t = d->procs; t; t = t->next) {
+		dial9_window__stats(t->win, &st);
+		proc_stats__end_second(&t->stats, now_ns, st.dropped);
+	}
 }
 
 void ingest__drain(struct tracked *t, uint64_t now_ns)

@@ -252,7 +252,7 @@ static void on_tick(struct daemon *d)
 	governor__run(d, now);
 	if (now - d->last_second_ns >= 1000000000ULL) {
 		d->last_second_ns = now;
-		ingest__flush_counts(d);
+		ingest__end_second(d, now);
 	}
 	control__expire_clients(d, now);
 }
@@ -339,6 +339,7 @@ int main(int argc, char **argv)
 	d.o = cfg.s;       /* borrowed: cfg lives as long as d */
 	d.rules = cfg.rules;
 	d.start_ns = now_mono_ns();
+	d.start_real_ns = now_real_ns();
 	if (d.o.floor) /* nothing is recorded: nothing to govern or count */
 		d.o.overhead_budget = 0;
 	ro = (struct recorder_opts){ .ring_bytes = d.o.ring_bytes, .discover = d.o.all,

@@ -13,6 +13,7 @@
 #include "addr_cache.h"
 #include "daemon.h"
 #include "dump.h"
+#include "proc_stats.h"
 #include "recorder.h"
 #include "tokio_syms.h"
 #include "window.h"
@@ -71,6 +72,7 @@ struct tracked {
 		double hits_per_sec;
 	} gov;
 	uint64_t lost_ringbuf;           /* reported so far */
+	struct proc_stats stats;         /* live figures of what entered the window */
 	uint64_t rate_events, rate_ns;   /* last rate sample */
 	double events_per_sec;
 
