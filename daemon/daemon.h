@@ -70,6 +70,8 @@ struct daemon {
 	uint64_t dumps_written;
 	uint64_t dumps_by_reason[DIAL9_REASON__COUNT];
 	uint64_t last_second_ns;
+	uint32_t metrics_seconds;        /* seconds since the metrics file was written */
+	int metrics_err;                 /* its last write's error, 0 */
 	volatile int stop;
 };
 
