@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * test_metrics.c - the metrics file's text (daemon/exposition.c, metrics.c,
+ * test_exposition.c - the metrics file's text (daemon/exposition.c, metrics.c,
  * figures.c): escaping, number formats, one header per family, samples
  * grouped under it, histograms cumulative, what is not observed left out,
  * and counters equal to what `dial9ctl list` says.
