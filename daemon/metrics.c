@@ -143,6 +143,19 @@ static void expose_gauges(FILE *f, const struct shown *p, size_t n)
 	}
 }
 
+/* A family of one unlabelled gauge; ns: v is in ns, shown in seconds. */
+static void daemon_gauge(FILE *f, const char *name, const char *help, uint64_t v, bool ns)
+{
+	struct expo_sample s;
+
+	expo__family(f, name, "gauge", help);
+	expo__begin(&s, f, name);
+	if (ns)
+		expo__value_ns(&s, v);
+	else
+		expo__value_u64(&s, v);
+}
+
 static void expose_daemon(FILE *f, const struct daemon_figures *df)
 {
 	struct expo_sample s;
@@ -155,21 +168,15 @@ static void expose_daemon(FILE *f, const struct daemon_figures *df)
 		expo__label(&s, "reason", dial9_reason_name(r));
 		expo__value_u64(&s, df->dumps[r]);
 	}
-	expo__family(f, "dial9_processes_recorded", "gauge", "Processes being recorded.");
-	expo__begin(&s, f, "dial9_processes_recorded");
-	expo__value_u64(&s, df->processes);
-	expo__family(f, "dial9_daemon_resident_memory_bytes", "gauge",
-		     "The daemon's resident memory.");
-	expo__begin(&s, f, "dial9_daemon_resident_memory_bytes");
-	expo__value_u64(&s, df->rss_bytes);
-	expo__family(f, "dial9_window_memory_bytes", "gauge",
-		     "Memory the recorded processes' rolling windows hold.");
-	expo__begin(&s, f, "dial9_window_memory_bytes");
-	expo__value_u64(&s, df->window_bytes);
-	expo__family(f, "dial9_daemon_start_time_seconds", "gauge",
-		     "When the daemon started, in seconds since the Unix epoch.");
-	expo__begin(&s, f, "dial9_daemon_start_time_seconds");
-	expo__value_ns(&s, df->start_real_ns);
+	daemon_gauge(f, "dial9_processes_recorded", "Processes being recorded.", df->processes,
+		     false);
+	daemon_gauge(f, "dial9_daemon_resident_memory_bytes", "The daemon's resident memory.",
+		     df->rss_bytes, false);
+	daemon_gauge(f, "dial9_window_memory_bytes",
+		     "Memory the recorded processes' rolling windows hold.", df->window_bytes, false);
+	daemon_gauge(f, "dial9_daemon_start_time_seconds",
+		     "When the daemon started, in seconds since the Unix epoch.", df->start_real_ns,
+		     true);
 }
 
 int metrics__expose(FILE *f, const struct daemon *d, uint64_t now_ns)
