@@ -35,8 +35,8 @@
  * The latency histogram: bucket 0 holds latencies up to 1 µs; then each
  * octave (1 µs·2^o, 1 µs·2^(o+1)], o = 0..21, is cut in four equal parts;
  * the last bucket holds what is over 1 µs·2^22 (4.19 s).  A quantile read
- * from it is its bucket's upper bound: at most 25 % above the true value
- * (and never above the exact maximum).
+ * from it is its bucket's upper bound: at most 25 % above the true value,
+ * or 1 µs for one under 1 µs (and never above the exact maximum).
  */
 #define PROC_STATS_LAT_OCTAVES 22
 #define PROC_STATS_LAT_BUCKETS (1 + 4 * PROC_STATS_LAT_OCTAVES + 1)
