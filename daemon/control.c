@@ -23,7 +23,7 @@
 #include "control.h"
 #include "ctl_proto.h"
 #include "dumper.h"
-#include "governor.h"
+#include "figures.h"
 #include "json_writer.h"
 #include "probe_classes.h"
 #include "procfs.h"
@@ -264,11 +264,12 @@ static void send_reply(int fd, struct reply *r)
 		send_error(fd, -errno, "reply could not be sent");
 }
 
+/* A recorded process: who it is, then its figures (the metrics file's too). */
 static void write_proc(struct json_writer *w, struct tracked *t, uint64_t now)
 {
-	struct dial9_window_stats st;
+	struct proc_figures f;
 
-	dial9_window__stats(t->win, &st);
+	proc_figures__take(t, &f);
 	json_writer__begin_object(w);
 	json_writer__kv_i64(w, "pid", t->pid);
 	json_writer__kv_string(w, "comm", t->comm);
@@ -284,20 +285,7 @@ static void write_proc(struct json_writer *w, struct tracked *t, uint64_t now)
 	json_writer__kv_u64(w, "return_sites_unprobed", t->ret_sites_refused);
 	dial9_probe_classes__write_json(w, t->probe_classes);
 	json_writer__kv_u64(w, "attached_ns", now - t->attached_ns);
-	json_writer__kv_u64(w, "events", t->events);
-	json_writer__kv_double(w, "events_per_sec", t->events_per_sec);
-	json_writer__kv_u64(w, "window_events", st.count);
-	json_writer__kv_u64(w, "window_span_ns", st.count ? st.newest_ns - st.oldest_ns : 0);
-	json_writer__kv_u64(w, "window_bytes", st.bytes);
-	json_writer__kv_u64(w, "lost", t->lost_ringbuf);
-	json_writer__kv_u64(w, "dropped", st.dropped);
-	json_writer__kv_u64(w, "dumps", t->dumps);
-	json_writer__kv_string(w, "mode", governor__mode_name(t));
-	json_writer__kv_double(w, "hits_per_sec", t->gov.hits_per_sec);
-	/* average over the duty cycle */
-	json_writer__kv_double(w, "overhead_pct", t->gov.cost * t->gov.duty * 100.0);
-	json_writer__kv_double(w, "overhead_on_pct", t->gov.cost * 100.0);
-	json_writer__kv_double(w, "duty", t->gov.duty);
+	proc_figures__write_json(&f, w);
 	json_writer__end_object(w);
 }
 
@@ -452,27 +440,15 @@ static void handle_list(struct daemon *d, struct client *c, int fd)
 
 static void handle_status(struct daemon *d, struct client *c, int fd)
 {
-	uint64_t now = now_mono_ns(), events = 0, lost = 0, bytes = 0;
-	struct dial9_window_stats st;
-	struct tracked *t;
+	struct daemon_figures f;
 	struct reply r;
 
-	for (t = d->procs; t; t = t->next) {
-		dial9_window__stats(t->win, &st);
-		events += t->events;
-		lost += t->lost_ringbuf;
-		bytes += st.bytes;
-	}
+	daemon_figures__take(d, now_mono_ns(), &f);
 	if (reply_begin(&r) == 0) {
 		json_writer__begin_object(r.w);
 		json_writer__kv_string(r.w, "version", DIAL9D_VERSION);
 		json_writer__kv_i64(r.w, "pid", getpid());
-		json_writer__kv_u64(r.w, "uptime_ns", now - d->start_ns);
-		json_writer__kv_u64(r.w, "processes", d->nprocs);
-		json_writer__kv_u64(r.w, "events", events);
-		json_writer__kv_u64(r.w, "lost", lost);
-		json_writer__kv_u64(r.w, "window_bytes", bytes);
-		json_writer__kv_u64(r.w, "dumps_written", d->dumps_written);
+		daemon_figures__write_json(&f, r.w);
 		/* every option of options.h's table, as written */
 		json_writer__key(r.w, "settings");
 		dial9d_settings__write_json(&d->o, r.w);

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "dump.h"
 #include "options.h"
 #include "recorder.h"
 
@@ -66,8 +67,12 @@ struct daemon {
 	bool dump_acl_refused;           /* the file system refused a dumps directory's ACL */
 	uint32_t nprocs;
 	uint64_t start_ns;
+	uint64_t start_real_ns;
 	uint64_t dumps_written;
+	uint64_t dumps_by_reason[DIAL9_REASON__COUNT];
 	uint64_t last_second_ns;
+	uint32_t metrics_seconds;        /* seconds since the metrics file was written */
+	int metrics_err;                 /* its last write's error, 0 */
 	volatile int stop;
 };
 

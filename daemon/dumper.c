@@ -203,6 +203,8 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 			snprintf(path_out, path_len, "%s", written);
 		t->dumps++;
 		d->dumps_written++;
+		if (why->reason < DIAL9_REASON__COUNT)
+			d->dumps_by_reason[why->reason]++;
 		if (events_out)
 			*events_out = dump.nevents;
 	}

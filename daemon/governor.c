@@ -3,22 +3,22 @@
 #include <stdio.h>
 
 #include "governor.h"
+#include "ingest.h"
 #include "recorder.h"
 
-const char *governor__mode_name(const struct tracked *t)
+enum dial9_record_mode governor__mode(const struct tracked *t)
 {
 	if (t->gov.off_until_ns)
-		return "off";
-	return t->d->o.poll_threshold_ns ? "sampled" : "full";
+		return DIAL9_MODE_OFF;
+	return t->d->o.poll_threshold_ns ? DIAL9_MODE_SAMPLED : DIAL9_MODE_FULL;
 }
 
 void governor__push_mode(struct tracked *t, uint64_t now_ns)
 {
 	struct dial9_event ev = { .ts_ns = now_ns, .kind = DIAL9_EV_MODE };
 
-	ev.aux = t->gov.off_until_ns ? DIAL9_MODE_OFF
-		 : t->d->o.poll_threshold_ns ? DIAL9_MODE_SAMPLED : DIAL9_MODE_FULL;
-	dial9_window__push(t->win, &ev);
+	ev.aux = (uint16_t)governor__mode(t);
+	ingest__keep(t, &ev);
 }
 
 /*

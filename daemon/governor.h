@@ -12,7 +12,7 @@
 void governor__run(struct daemon *d, uint64_t now_ns);
 /* A MODE record of the mode in force now. */
 void governor__push_mode(struct tracked *t, uint64_t now_ns);
-/* "full", "sampled" or "off" */
-const char *governor__mode_name(const struct tracked *t);
+/* The mode in force: full, sampled or off (dial9_mode_name). */
+enum dial9_record_mode governor__mode(const struct tracked *t);
 
 #endif /* DIAL9D_GOVERNOR_H */

@@ -13,6 +13,7 @@
 #include "dumper.h"
 #include "incident.h"
 #include "ingest.h"
+#include "proc_stats.h"
 #include "tracked.h"
 
 static void write_pending(struct daemon *d, struct tracked *t, const struct pending_dump *why)
@@ -128,18 +129,20 @@ void incident__on_exit(struct daemon *d, struct tracked *t)
 
 void incident__second(struct daemon *d, struct tracked *t, uint64_t now_ns)
 {
+	const struct proc_second *ps = proc_stats__last_second(&t->stats);
 	struct trigger_second sec = { .end_ns = now_ns };
-	struct dial9_window_stats st;
-	uint64_t lost;
+	bool observed = proc_second__observed(ps);
 
 	if (!t->trig.applies)
 		return;
-	dial9_window__stats(t->win, &st);
-	lost = t->lost_ringbuf + st.dropped;
-	sec.lost = lost - t->lost_at_second;
-	t->lost_at_second = lost;
+	/* latency and queue depth only for a second (partly) recorded in
+	 * full; the queue only when no waiting task was forgotten */
+	sec.latency_observed = observed && ps->latency_samples > 0;
+	sec.latency_p99_ns = ps->latency_p99_ns;
+	sec.queue_observed = observed && ps->exact;
+	sec.queue_max = ps->queue_depth_max;
+	sec.lost = ps->lost_ringbuf + ps->lost_window;
 	sec.cost_ppm = (uint64_t)(t->gov.cost * t->gov.duty * 1e6 + 0.5);
-	/* wake->poll latency and queue depth: not measured by the daemon yet */
 	trigger__on_second(&t->trig, &d->o.triggers, d->o.post_trigger_ns, &sec);
 }
 
@@ -171,9 +174,20 @@ static void blind_spot(const struct dial9d_settings *s, const struct dial9_trigg
 		return;
 	case DIAL9_TRIGGER_LATENCY_P99:
 	case DIAL9_TRIGGER_QUEUE:
-		snprintf(buf, len, "dial9d does not measure %s while it records yet: the rule "
-			 "never fires", r->metric == DIAL9_TRIGGER_QUEUE ? "the runnable queue"
-			 : "wake-to-poll latency");
+		/* they need every poll and wake recorded (proc_stats.h) */
+		if (s->poll_threshold_ns)
+			snprintf(buf, len, "%s is measured only when every poll is recorded "
+				 "(--poll-threshold-us 0): with --poll-threshold-us %llu the rule "
+				 "never fires",
+				 r->metric == DIAL9_TRIGGER_QUEUE ? "the runnable queue"
+				 : "wake-to-poll latency",
+				 (unsigned long long)(s->poll_threshold_ns / 1000));
+		else if (probes_duty_cycled)
+			snprintf(buf, len, "%s is measured only while the poll and wake probes are "
+				 "on (--overhead-budget takes them away part of the time; a second "
+				 "without them ends a 'for' streak)",
+				 r->metric == DIAL9_TRIGGER_QUEUE ? "the runnable queue"
+				 : "wake-to-poll latency");
 		return;
 	default:
 		return;

@@ -3,7 +3,8 @@
  * ingest.c - a recorded process's ring buffer into its rolling window: each
  * record enriched (locations, stall sites, the blocking pool's tasks left
  * out), return sites learned, panics, fatal signals, OOM kills and the exit
- * noted for the incident module, losses accounted.
+ * noted for the incident module, losses accounted.  Every record enters the
+ * window through ingest__keep, which shows it to the live statistics.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -94,6 +95,12 @@ static void learn_tls_task_slot(struct tracked *t, uint32_t eq, uint32_t tagged)
 		fprintf(stderr, "dial9d: %d: the task being polled is qword %d of Tokio's CONTEXT%s, "
 			"learned from %u wakes\n", t->pid, slot, is_tagged ? " (after its tag)" : "",
 			t->tls.reports);
+}
+
+int ingest__keep(struct tracked *t, const struct dial9_event *ev)
+{
+	proc_stats__on_event(&t->stats, ev);
+	return dial9_window__push(t->win, ev);
 }
 
 void ingest__on_event(void *ctx, const struct dial9_event *e)
@@ -192,7 +199,7 @@ void ingest__on_event(void *ctx, const struct dial9_event *e)
 	if ((ev.kind != DIAL9_EV_POLL_END || !(ev.flags & DIAL9_POLL_F_INFERRED)) &&
 	    ev.kind != DIAL9_EV_UNPARK && ev.kind != DIAL9_EV_LOST)
 		t->hits++;
-	if (!dial9_window__push(t->win, &ev))
+	if (!ingest__keep(t, &ev))
 		t->events++;
 }
 
@@ -209,7 +216,7 @@ static void account_lost(struct tracked *t, uint64_t now_ns)
 	ev.aux = DIAL9_LOST_RINGBUF;
 	ev.arg = lost - t->lost_ringbuf;
 	t->lost_ringbuf = lost;
-	dial9_window__push(t->win, &ev);
+	ingest__keep(t, &ev);
 }
 
 static void on_count(void *ctx, pid_t pid, uint64_t task_id, uint64_t count, uint64_t ns)
@@ -229,7 +236,7 @@ static void on_count(void *ctx, pid_t pid, uint64_t task_id, uint64_t count, uin
 		ev.arg = count == n ? ns : part;
 		ns -= ev.arg;
 		count -= n;
-		if (!dial9_window__push(t->win, &ev))
+		if (!ingest__keep(t, &ev))
 			t->events++;
 	}
 }
@@ -238,6 +245,18 @@ void ingest__flush_counts(struct daemon *d)
 {
 	if (d->o.poll_threshold_ns)
 		recorder__drain_poll_counts(d->rec, on_count, d);
+}
+
+void ingest__end_second(struct daemon *d, uint64_t now_ns)
+{
+	struct dial9_window_stats st;
+	struct tracked *t;
+
+	ingest__flush_counts(d); /* the counted polls belong to the second ending */
+	for (t = d->procs; t; t = t->next) {
+		dial9_window__stats(t->win, &st);
+		proc_stats__end_second(&t->stats, now_ns, st.dropped);
+	}
 }
 
 void ingest__drain(struct tracked *t, uint64_t now_ns)

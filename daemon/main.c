@@ -33,6 +33,7 @@
 #include "governor.h"
 #include "incident.h"
 #include "ingest.h"
+#include "metrics.h"
 #include "retention.h"
 #include "tracked.h"
 
@@ -251,9 +252,10 @@ static void on_tick(struct daemon *d)
 	governor__run(d, now);
 	if (now - d->last_second_ns >= 1000000000ULL) {
 		d->last_second_ns = now;
-		ingest__flush_counts(d);
+		ingest__end_second(d, now);
 		for (t = d->procs; t; t = t->next)
 			incident__second(d, t, now);
+		metrics__second(d, now);
 	}
 	control__expire_clients(d, now);
 }
@@ -327,6 +329,7 @@ int main(int argc, char **argv)
 	};
 	struct dial9_config cfg;
 	struct recorder_opts ro;
+	bool metrics_written = false;
 	int err;
 
 	if (dial9_config__init(&cfg)) {
@@ -340,6 +343,7 @@ int main(int argc, char **argv)
 	d.o = cfg.s;       /* borrowed: cfg lives as long as d */
 	d.rules = cfg.rules;
 	d.start_ns = now_mono_ns();
+	d.start_real_ns = now_real_ns();
 	if (d.o.floor) /* nothing is recorded: nothing to govern or count */
 		d.o.overhead_budget = 0;
 	ro = (struct recorder_opts){ .ring_bytes = d.o.ring_bytes, .discover = d.o.all,
@@ -353,6 +357,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Error: state directory %s: %s\n", d.o.state_dir,
 			err == -EBUSY ? "another dial9d is using it" : strerror(-err));
 		goto cleanup;
+	}
+	if (d.o.metrics_file) { /* the first one now: a bad path fails the start */
+		err = metrics__write(&d, now_mono_ns());
+		if (err) {
+			fprintf(stderr, "Error: metrics file %s: %s%s\n", d.o.metrics_file,
+				strerror(-err), err == -ENOENT ? " (its directory must exist)" : "");
+			goto cleanup;
+		}
+		metrics_written = true;
 	}
 	err = setup_loop(&d);
 	if (err) {
@@ -389,6 +402,9 @@ cleanup:
 	while (d.procs)
 		tracked__detach(&d, d.procs);
 	tracked__reap(&d);
+	/* figures of a daemon that stopped would look current: none instead */
+	if (metrics_written)
+		unlink(d.o.metrics_file);
 	control__close(&d);
 	recorder__free(d.rec);
 	if (d.timer_fd >= 0)

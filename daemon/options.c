@@ -28,6 +28,14 @@ const struct dial9_option dial9d_options[] = {
 	  "each dump written is one structured journal entry sent here (MESSAGE_ID "
 	  "d19a9b4c6e0f4f2a8d7c5b3a1e0f9d8c, DIAL9_PID, DIAL9_EXE, DIAL9_REASON, DIAL9_DUMP, "
 	  "…) when it exists, else a line on stderr" },
+	{ "metrics-file", 0, DIAL9_OPTION_PATH, FIELD(metrics_file), 0, 0, 0, NULL, "PATH",
+	  "write every recorded process's figures (polls, wakes, long polls, stalls, lost "
+	  "events, wake-to-poll latency, queue depth, mode, overhead) and the daemon's in the "
+	  "Prometheus text format to PATH (mode 0644, replaced whole), for node_exporter's "
+	  "textfile collector (e.g. /var/lib/prometheus/node-exporter/dial9.prom); its directory "
+	  "must exist" },
+	{ "metrics-interval", 0, DIAL9_OPTION_UINT, FIELD(metrics_interval_s), 1, 3600, 1, "15",
+	  "SECONDS", "how often the metrics file is written" },
 	{ "window", 'w', DIAL9_OPTION_UINT, FIELD(window_ns), 1, 3600, S, "30", "SECONDS",
 	  "rolling window kept per process" },
 	{ "max-bytes", 'm', DIAL9_OPTION_UINT, FIELD(max_bytes), M, 64 * G, 1, "64M", "N",
@@ -261,6 +269,7 @@ void dial9d_settings__free(struct dial9d_settings *s)
 	free(s->socket_path);
 	free(s->state_dir);
 	free(s->journal_socket);
+	free(s->metrics_file);
 	for (i = 0; i < dial9d_noptions; i++)
 		if (dial9_option__is_list(&dial9d_options[i]))
 			dial9_option__clear_list(&dial9d_options[i], s);

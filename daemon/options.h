@@ -24,6 +24,8 @@ struct dial9d_settings {
 	char *socket_path;          /* control socket */
 	char *state_dir;            /* dumps go to STATE_DIR/dumps */
 	char *journal_socket;       /* journald's native socket: an entry per dump */
+	char *metrics_file;         /* the Prometheus text file, NULL: none */
+	uint32_t metrics_interval_s; /* how often it is written */
 	uint64_t window_ns;         /* rolling window span per process */
 	uint64_t max_bytes;         /* window byte budget per process */
 	uint32_t ring_bytes;        /* BPF ring buffer per process */

@@ -13,6 +13,7 @@
 #include "addr_cache.h"
 #include "daemon.h"
 #include "dump.h"
+#include "proc_stats.h"
 #include "recorder.h"
 #include "threads.h"
 #include "tokio_syms.h"
@@ -79,6 +80,7 @@ struct tracked {
 		double hits_per_sec;
 	} gov;
 	uint64_t lost_ringbuf;           /* reported so far */
+	struct proc_stats stats;         /* live figures of what entered the window */
 	uint64_t rate_events, rate_ns;   /* last rate sample */
 	double events_per_sec;
 
@@ -92,7 +94,6 @@ struct tracked {
 	uint32_t exit_code;
 	uint64_t panic_dump_ns[8];       /* times of recent panic dumps (rate limit) */
 	struct trigger_state trig;       /* dump triggers on this process */
-	uint64_t lost_at_second;         /* events lost by the last second's end */
 	uint32_t dumps;
 	bool released;                   /* detached; freed between epoll batches */
 };

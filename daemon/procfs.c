@@ -136,6 +136,29 @@ void procfs__exe_text_range(pid_t pid, const char *exe, uint64_t *lo, uint64_t *
 	fclose(f);
 }
 
+int procfs__rss_bytes(pid_t pid, uint64_t *bytes)
+{
+	unsigned long long size, resident;
+	char path[64], buf[256];
+	ssize_t n;
+	int fd;
+
+	*bytes = 0;
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return -EIO;
+	*bytes = (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
 bool procfs__read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };

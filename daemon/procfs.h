@@ -31,6 +31,9 @@ struct procfs_ids {
 };
 /* 0 or a negative errno (-ENOENT: no such process). */
 int procfs__read_ids(pid_t pid, struct procfs_ids *ids);
+/* pid's resident memory (/proc/PID/statm) into *bytes: 0 or negative errno
+ * (*bytes then 0). */
+int procfs__rss_bytes(pid_t pid, uint64_t *bytes);
 /* Read len bytes of pid's memory at addr; false unless all of them. */
 bool procfs__read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 

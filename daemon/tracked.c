@@ -54,6 +54,7 @@ struct tracked *tracked__new(struct daemon *d, pid_t pid)
 	t->d = d;
 	t->pid = pid;
 	t->pidfd = -1;
+	proc_stats__init(&t->stats, d->o.poll_threshold_ns, now_mono_ns());
 	dial9_strtab__init(&t->strings);
 	addr_cache__init(&t->locations);
 	addr_cache__init(&t->pool_polls);

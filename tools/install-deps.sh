@@ -9,7 +9,7 @@ packages=(
 	libbpf-dev bpftool libelf-dev libdw-dev libdebuginfod-dev libiberty-dev zlib1g-dev libcmocka-dev libjansson-dev
 	libcapstone-dev binutils debuginfod
 	cargo rustc librust-tokio-dev
-	redis-tools chromium systemd
+	redis-tools chromium systemd prometheus
 )
 
 missing=()

@@ -319,8 +319,8 @@ if [ "$WINDOW_SECS" -gt 0 ]; then
 		#   governor_mode duty overhead_pct
 		echo "$m $(((t1 - t0) / 1000000)) $(json_num "$work/list.json" events)" \
 			"$(json_num "$work/list.json" window_events) $(json_num "$work/list.json" window_span_ns)" \
-			"$(json_num "$work/list.json" window_bytes) $(json_num "$work/list.json" lost)" \
-			"$(json_num "$work/list.json" dropped) $rss $hwm $(((d1 - d0) * 1000 / hz))" \
+			"$(json_num "$work/list.json" window_bytes) $(json_num "$work/list.json" lost_ringbuf)" \
+			"$(json_num "$work/list.json" lost_window) $rss $hwm $(((d1 - d0) * 1000 / hz))" \
 			"$(json_str "$work/list.json" mode) $(json_num "$work/list.json" duty | grep . || echo -)" \
 			"$(json_num "$work/list.json" overhead_pct | grep . || echo -)" >>"$work/window"
 		for _ in $(seq 1 "$DUMPS"); do
@@ -366,8 +366,8 @@ if has storm; then
 		storm_pid=""
 		read -r polls ms <<<"$(sed -n 's/^polls=\([0-9]*\) elapsed_ms=\([0-9]*\).*/\1 \2/p' "$work/storm.out")"
 		ev=$(json_num "$work/list.json" events)
-		lost=$(json_num "$work/list.json" lost)
-		dropped=$(json_num "$work/list.json" dropped)
+		lost=$(json_num "$work/list.json" lost_ringbuf)
+		dropped=$(json_num "$work/list.json" lost_window)
 		[ -n "${polls:-}" ] && [ -n "$ev" ] || {
 			say "storm: no result at rate $rate: $(tail -1 "$work/storm.out"); list: $(head -c 200 "$work/list.json")"
 			break

@@ -109,8 +109,10 @@ bool itest_can_run(void)
 
 /* Fork and exec argv with stdout/stderr to files (NULL: /dev/null), extra
  * env strings, and (uid >= 0) as that user with its primary group = uid. */
-static pid_t spawn_as(const char *const argv[], const char *out, const char *err,
-		      const char *const env[], int uid)
+/* argv[0] with stdin from in, stdout and stderr to out and err (NULL:
+ * /dev/null), extra env, as uid (-1: as we are). */
+static pid_t spawn_io(const char *const argv[], const char *input, const char *out,
+		      const char *err, const char *const env[], int uid)
 {
 	pid_t pid = fork();
 
@@ -119,7 +121,7 @@ static pid_t spawn_as(const char *const argv[], const char *out, const char *err
 	if (pid != 0)
 		return pid;
 	{
-		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int in = open(input ? input : "/dev/null", O_RDONLY | O_CLOEXEC);
 		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int i;
@@ -134,6 +136,12 @@ static pid_t spawn_as(const char *const argv[], const char *out, const char *err
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+}
+
+static pid_t spawn_as(const char *const argv[], const char *out, const char *err,
+		      const char *const env[], int uid)
+{
+	return spawn_io(argv, NULL, out, err, env, uid);
 }
 
 static pid_t spawn_to(const char *const argv[], const char *out, const char *err,
@@ -533,7 +541,22 @@ int itest_run(const char *const argv[], char **out, char **err, int timeout_ms)
 	return itest_run_as(-1, argv, out, err, timeout_ms);
 }
 
+static int run_io(int uid, const char *const argv[], const char *input, char **out, char **err,
+		  int timeout_ms);
+
 int itest_run_as(int uid, const char *const argv[], char **out, char **err, int timeout_ms)
+{
+	return run_io(uid, argv, NULL, out, err, timeout_ms);
+}
+
+int itest_run_input(const char *const argv[], const char *input, char **out, char **err,
+		    int timeout_ms)
+{
+	return run_io(-1, argv, input, out, err, timeout_ms);
+}
+
+static int run_io(int uid, const char *const argv[], const char *input, char **out, char **err,
+		  int timeout_ms)
 {
 	char outp[] = "/tmp/dial9-run-out.XXXXXX", errp[] = "/tmp/dial9-run-err.XXXXXX";
 	int fo = mkstemp(outp), fe = mkstemp(errp), status = -1;
@@ -547,7 +570,7 @@ int itest_run_as(int uid, const char *const argv[], char **out, char **err, int 
 		chown(outp, uid, uid);
 		chown(errp, uid, uid);
 	}
-	pid = spawn_as(argv, outp, errp, NULL, uid);
+	pid = spawn_io(argv, input, outp, errp, NULL, uid);
 	if (pid > 0 && wait_timeout(pid, timeout_ms, &status)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);

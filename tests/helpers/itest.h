@@ -92,6 +92,9 @@ int itest_target_facts(const struct itest_target *t, const char *key, char ***va
  * may be NULL).  Returns the wait status, or -1. */
 int itest_run(const char *const argv[], char **out, char **err, int timeout_ms);
 int itest_run_as(int uid, const char *const argv[], char **out, char **err, int timeout_ms);
+/* The same with stdin from the file input. */
+int itest_run_input(const char *const argv[], const char *input, char **out, char **err,
+		    int timeout_ms);
 
 /* dial9ctl --socket D ARGS...; returns the exit code (or -1), output in *out. */
 int itest_ctl(const struct itest_daemon *d, char **out, char **err, const char *const args[]);

@@ -384,7 +384,7 @@ static int cmd_list(struct ctl *c)
 		snprintf(span, sizeof(span), "%.1fs", (double)jnum(p, "window_span_ns") / 1e9);
 		printf("%-8llu %-16s %10.0f %8s %8s %8llu %8llu  %s\n", jnum(p, "pid"), jstr(p, "comm"),
 		       json_number_value(json_object_get(p, "events_per_sec")), span, mem,
-		       jnum(p, "lost"), jnum(p, "dropped"), jstr(p, "exe"));
+		       jnum(p, "lost_ringbuf"), jnum(p, "lost_window"), jstr(p, "exe"));
 		print_missing_probes(p, "         ");
 	}
 	json_decref(r);
@@ -411,7 +411,8 @@ static int cmd_status(struct ctl *c)
 	       (double)jnum(r, "uptime_ns") / 1e9);
 	printf("  recording:   %llu of at most %llu processes\n", jnum(r, "processes"),
 	       jnum(set, "max-procs"));
-	printf("  events:      %llu recorded, %llu lost\n", jnum(r, "events"), jnum(r, "lost"));
+	printf("  events:      %llu recorded, %llu lost (ring buffer), %llu dropped (window)\n",
+	       jnum(r, "events"), jnum(r, "lost_ringbuf"), jnum(r, "lost_window"));
 	printf("  windows:     %llus each, %s held\n", jnum(set, "window"), mem);
 	printf("  dumps:       %llu written to %s/dumps\n", jnum(r, "dumps_written"),
 	       jstr(set, "state-dir"));
