@@ -686,6 +686,10 @@ struct dial9_analysis *dial9_analysis__new(const struct dial9_dump *d)
 	a->modes = p.modes.data;
 	a->nmodes = p.modes.len;
 	p.modes.data = NULL;
+	a->full_ns = (a->nmodes ? a->modes[0].start_ns : a->end_ns) - a->start_ns;
+	for (i = 0; i < a->nmodes; i++)
+		if (a->modes[i].mode == DIAL9_MODE_FULL)
+			a->full_ns += a->modes[i].end_ns - a->modes[i].start_ns;
 	a->lost_ev = p.lost.data;
 	a->lost_records = p.lost.len;
 	p.lost.data = NULL;

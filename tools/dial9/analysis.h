@@ -192,6 +192,9 @@ struct dial9_analysis {
 
 	struct dial9_mode_span *modes;   /* from MODE records, in order */
 	uint64_t nmodes;
+	uint64_t full_ns;                /* of the window recorded in full (before the
+					  * first MODE record too): queue depth and
+					  * wake-to-poll latency are seen only there */
 
 	uint64_t lost_records;           /* LOST records in the window */
 	uint64_t lost_ringbuf;           /* sum of their counts, by cause */

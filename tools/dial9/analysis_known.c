@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* analysis_known.c - the figures of an analysis and the probe classes each
  * one needs (see analysis.h, probe_classes.h). */
+#include <stdio.h>
+
 #include "analysis.h"
 #include "json_writer.h"
 #include "probe_classes.h"
@@ -27,9 +29,17 @@ const char *dial9_figure_name(enum dial9_figure f)
 	return (unsigned)f < DIAL9_FIG_MAX ? figures[f].name : "unknown";
 }
 
+/* Queue depth and wake-to-poll latency need every poll and wake: a window
+ * recorded only sampled or with the probes off has neither. */
+static bool unseen_by_mode(const struct dial9_analysis *a, enum dial9_figure f)
+{
+	return f == DIAL9_FIG_QUEUE && !a->full_ns;
+}
+
 bool dial9_analysis__knows(const struct dial9_analysis *a, enum dial9_figure f)
 {
-	return (unsigned)f < DIAL9_FIG_MAX && !(figures[f].needs & ~a->probes);
+	return (unsigned)f < DIAL9_FIG_MAX && !(figures[f].needs & ~a->probes) &&
+	       !unseen_by_mode(a, f);
 }
 
 bool dial9_analysis__knows_kind(const struct dial9_analysis *a, uint32_t kind)
@@ -59,8 +69,15 @@ int dial9_analysis__why_unknown(const struct dial9_analysis *a, enum dial9_figur
 				char *buf, size_t len)
 {
 	uint32_t needs = (unsigned)f < DIAL9_FIG_MAX ? figures[f].needs : 0;
+	int n = dial9_probe_classes_missing(a->probes | (DIAL9_CLASSES_ALL & ~needs), buf, len);
 
-	return dial9_probe_classes_missing(a->probes | (DIAL9_CLASSES_ALL & ~needs), buf, len);
+	if (!n && unseen_by_mode(a, f)) {
+		snprintf(buf, len, "not recorded in full: the whole window was recorded sampled "
+			 "or with the poll/wake probes off, and these need every poll and wake "
+			 "(dial9d --poll-threshold-us 0)");
+		return 1;
+	}
+	return n;
 }
 
 int dial9_analysis__write_why_json(struct json_writer *w, const char *key,
