@@ -190,8 +190,7 @@ static int raw_to_dump(const uint8_t *p, size_t len, uint8_t **out, size_t *outl
 		e->kind = (uint8_t)(r[28] % DIAL9_EV_KIND_MAX);
 		e->flags = r[29];
 		e->aux = (uint16_t)get_le(r + 30, 2);
-		if ((e->kind == DIAL9_EV_SPAWN || e->kind == DIAL9_EV_POLL_START ||
-		     e->kind == DIAL9_EV_PANIC) && e->arg > d->strings.count)
+		if (dial9_event_kind_has_string(e->kind) && e->arg > d->strings.count)
 			e->arg %= (uint64_t)d->strings.count + 1;
 	}
 	d->nevents = n;
