@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * incident.c - when a recorded process's window is dumped by itself: a
- * panic (rate-limited), a fatal signal, an OOM kill, an exit.
+ * panic (rate-limited), a fatal signal, an OOM kill, an exit, a dump
+ * trigger (trigger.h) once its --post-trigger seconds have passed.
  */
 #include <linux/types.h>
 #include <signal.h>

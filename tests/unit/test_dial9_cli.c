@@ -610,8 +610,8 @@ static void test_cpu_samples(void **state)
 	assert_ok(&r);
 	assert_contains(r.out, "cpu        40 samples at 1000 Hz a CPU: 34 found a task polled (85%); "
 			       "1 taken before dial9d knew");
-	assert_contains(r.out, "       7     31.00ms    +10.000ms       20       31  off     app::spin "
-			       "(src/spin.rs:3:5)\n");
+	assert_contains(r.out, "       7     31.00ms    +10.000ms                        20 "
+			       "      31  off     app::spin (src/spin.rs:3:5)\n");
 	run_free(&r);
 
 	RUN(&r, "profile", "--json", path);

@@ -53,7 +53,7 @@ void cpu_runs_text(const struct dial9_analysis *a)
 	cell("TASK", 6, true);
 	cell("DURATION", 10, true);
 	cell("AT", 11, true);
-	cell("THREAD", 7, true);
+	cell("THREAD", 24, true);
 	cell("SAMPLES", 7, true);
 	cell("PROBES", 6, false);
 	printf("RUNNING IN\n");
@@ -65,7 +65,7 @@ void cpu_runs_text(const struct dial9_analysis *a)
 		cell(fmt_u64(b1, r->task_id), 6, true);
 		cell(fmt_dur(b2, r->end_ns - r->start_ns), 10, true);
 		cell(fmt_rel(b3, a, r->start_ns), 11, true);
-		cell(fmt_u64(b1, r->tid), 7, true);
+		cell(fmt_thread(b1, a, r->tid), 24, true);
 		cell(fmt_u64(b2, r->samples), 7, true);
 		cell(r->probed ? "on" : "off", 6, false);
 		printf("%s\n", loc ? loc : "?");
@@ -93,7 +93,7 @@ void cpu_summary_json(const struct dial9_analysis *a, struct json_writer *w)
 
 		json_writer__begin_object(w);
 		json_writer__kv_u64(w, "task_id", r->task_id);
-		json_writer__kv_u64(w, "tid", r->tid);
+		json_thread(w, "tid", a, r->tid);
 		json_writer__kv_u64(w, "start_ns", r->start_ns);
 		json_writer__kv_u64(w, "duration_ns", r->end_ns - r->start_ns);
 		json_writer__kv_u64(w, "samples", r->samples);
