@@ -67,21 +67,8 @@ enum meta_tag {
 	TAG_MAX,
 };
 
-_Static_assert(__builtin_offsetof(struct dial9_event, ts_ns) == 0, "layout");
-_Static_assert(__builtin_offsetof(struct dial9_event, task_id) == 8, "layout");
-_Static_assert(__builtin_offsetof(struct dial9_event, arg) == 16, "layout");
-_Static_assert(__builtin_offsetof(struct dial9_event, tid) == 24, "layout");
-_Static_assert(__builtin_offsetof(struct dial9_event, kind) == 28, "layout");
-_Static_assert(__builtin_offsetof(struct dial9_event, flags) == 29, "layout");
-_Static_assert(__builtin_offsetof(struct dial9_event, aux) == 30, "layout");
 
 /* --- little-endian helpers ------------------------------------------------ */
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
 static void put_u32(uint8_t *p, uint32_t v)
 {
@@ -95,11 +82,6 @@ static void put_u64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint16_t get_u16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
 static uint32_t get_u32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -109,70 +91,6 @@ static uint32_t get_u32(const uint8_t *p)
 static uint64_t get_u64(const uint8_t *p)
 {
 	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
-static void event_encode(uint8_t *p, const struct dial9_event *e)
-{
-	put_u64(p, e->ts_ns);
-	put_u64(p + 8, e->task_id);
-	put_u64(p + 16, e->arg);
-	put_u32(p + 24, e->tid);
-	p[28] = e->kind;
-	p[29] = e->flags;
-	put_u16(p + 30, e->aux);
-}
-
-static void event_decode(struct dial9_event *e, const uint8_t *p)
-{
-	e->ts_ns = get_u64(p);
-	e->task_id = get_u64(p + 8);
-	e->arg = get_u64(p + 16);
-	e->tid = get_u32(p + 24);
-	e->kind = p[28];
-	e->flags = p[29];
-	e->aux = get_u16(p + 30);
-}
-
-/* A block stores its records byte-plane by byte-plane: byte b of record i is
- * at raw[b * count + i].  Neighbouring records share most high bytes, so the
- * planes compress far better and faster than records side by side.  Records
- * go through a small tile so that each plane is written a cache line at a time. */
-#define TILE 64
-
-static void block_encode(uint8_t *raw, const struct dial9_event *ev, uint32_t count)
-{
-	uint8_t tile[TILE][EVENT_SIZE];
-
-	for (uint32_t i0 = 0; i0 < count; i0 += TILE) {
-		uint32_t n = count - i0 < TILE ? count - i0 : TILE;
-
-		for (uint32_t i = 0; i < n; i++)
-			event_encode(tile[i], &ev[i0 + i]);
-		for (int b = 0; b < EVENT_SIZE; b++) {
-			uint8_t *plane = raw + (size_t)b * count + i0;
-
-			for (uint32_t i = 0; i < n; i++)
-				plane[i] = tile[i][b];
-		}
-	}
-}
-
-static void block_decode(struct dial9_event *ev, const uint8_t *raw, uint32_t count)
-{
-	uint8_t tile[TILE][EVENT_SIZE];
-
-	for (uint32_t i0 = 0; i0 < count; i0 += TILE) {
-		uint32_t n = count - i0 < TILE ? count - i0 : TILE;
-
-		for (int b = 0; b < EVENT_SIZE; b++) {
-			const uint8_t *plane = raw + (size_t)b * count + i0;
-
-			for (uint32_t i = 0; i < n; i++)
-				tile[i][b] = plane[i];
-		}
-		for (uint32_t i = 0; i < n; i++)
-			event_decode(&ev[i0 + i], tile[i]);
-	}
 }
 
 /* --- shared checks ---------------------------------------------------------- */
@@ -436,61 +354,76 @@ static void write_threads(struct wbuf *b, const struct dial9_dump_thread *th, ui
 	section_end(b, at);
 }
 
-static void write_events(struct wbuf *b, const struct dial9_event *ev, uint64_t n)
+/* One block: its header, then its data. */
+static void write_block(struct wbuf *b, const struct dial9_event_block *blk)
 {
-	uint64_t nblocks = (n + DIAL9_DUMP_BLOCK_EVENTS - 1) / DIAL9_DUMP_BLOCK_EVENTS;
-	size_t raw_max = (size_t)(n < DIAL9_DUMP_BLOCK_EVENTS ? n : DIAL9_DUMP_BLOCK_EVENTS) * EVENT_SIZE;
-	uint8_t *raw = NULL;
-	z_stream zs;
-	int zinit = 0;
-	size_t at = section_begin(b, SEC_EVENTS);
+	wbuf_u32(b, blk->count);
+	wbuf_u32(b, blk->clen);
+	wbuf_bytes(b, blk->data, blk->clen);
+}
 
-	wbuf_u64(b, n);
-	wbuf_u32(b, (uint32_t)nblocks);
-	wbuf_u32(b, 0);
-	if (n == 0 || b->err)
-		goto done;
-	raw = malloc(raw_max);
-	memset(&zs, 0, sizeof(zs));
-	/* Run-length matches only: byte planes are mostly runs, and this is about
-	 * twice as fast as the default strategy at the same size here. */
-	if (!raw || deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) {
-		b->err = -ENOMEM;
-		goto done;
-	}
-	zinit = 1;
-	for (uint64_t first = 0; first < n; first += DIAL9_DUMP_BLOCK_EVENTS) {
+/* ev[0..n) coded straight into the file, DIAL9_DUMP_BLOCK_EVENTS a block. */
+static void write_event_blocks(struct wbuf *b, const struct dial9_event *ev, uint64_t n)
+{
+	for (uint64_t first = 0; first < n && !b->err; first += DIAL9_DUMP_BLOCK_EVENTS) {
 		uint32_t count = (uint32_t)(n - first < DIAL9_DUMP_BLOCK_EVENTS ?
 					    n - first : DIAL9_DUMP_BLOCK_EVENTS);
-		size_t rawlen = (size_t)count * EVENT_SIZE;
-		size_t bound = deflateBound(&zs, rawlen);
-		uint8_t *hdr;
+		size_t bound = dial9_event_block__bound(count);
+		struct dial9_event_block blk;
+		uint8_t *hdr = wbuf_reserve(b, BLOCK_HDR_SIZE + bound);
+		int err;
 
-		block_encode(raw, &ev[first], count);
-		hdr = wbuf_reserve(b, BLOCK_HDR_SIZE + bound);
 		if (!hdr)
-			goto done;
-		if (deflateReset(&zs) != Z_OK) {
-			b->err = -EIO;
-			goto done;
-		}
-		zs.next_in = raw;
-		zs.avail_in = (uInt)rawlen;
-		zs.next_out = hdr + BLOCK_HDR_SIZE;
-		zs.avail_out = (uInt)bound;
-		if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
-			b->err = -EIO;
-			goto done;
+			return;
+		err = dial9_event_block__encode_into(&ev[first], count, hdr + BLOCK_HDR_SIZE, bound,
+						     &blk);
+		if (err) {
+			b->err = err;
+			return;
 		}
 		put_u32(hdr, count);
-		put_u32(hdr + 4, (uint32_t)zs.total_out);
-		b->len += BLOCK_HDR_SIZE + zs.total_out;
+		put_u32(hdr + 4, blk.clen);
+		b->len += BLOCK_HDR_SIZE + blk.clen;
 	}
-done:
-	if (zinit)
-		deflateEnd(&zs);
-	free(raw);
+}
+
+static void write_events(struct wbuf *b, const struct dial9_dump *d)
+{
+	uint64_t nblocks = d->blocks ? d->nblocks :
+			   (d->nevents + DIAL9_DUMP_BLOCK_EVENTS - 1) / DIAL9_DUMP_BLOCK_EVENTS;
+	size_t at = section_begin(b, SEC_EVENTS);
+
+	wbuf_u64(b, d->nevents);
+	wbuf_u32(b, (uint32_t)nblocks);
+	wbuf_u32(b, 0);
+	if (d->blocks) {
+		for (uint32_t i = 0; i < d->nblocks; i++)
+			write_block(b, &d->blocks[i]);
+	} else {
+		write_event_blocks(b, d->events, d->nevents);
+	}
 	section_end(b, at);
+}
+
+/* Coded blocks: what check_events checks of records, from what each block
+ * says of itself (its coder checked the order and kinds inside it). */
+static int check_blocks(const struct dial9_dump *d)
+{
+	uint64_t total = 0;
+
+	if (d->events)
+		return -EINVAL;
+	for (uint32_t i = 0; i < d->nblocks; i++) {
+		const struct dial9_event_block *blk = &d->blocks[i];
+
+		if (!blk->data || blk->count == 0 || blk->count > DIAL9_DUMP_BLOCK_EVENTS ||
+		    blk->kinds >> DIAL9_EV_KIND_MAX || blk->max_string_id > d->strings.count)
+			return -EINVAL;
+		if (i && blk->first_ts < d->blocks[i - 1].last_ts)
+			return -EINVAL;
+		total += blk->count;
+	}
+	return total == d->nevents ? 0 : -EINVAL;
 }
 
 /* Refuse what the reader would refuse.  0 or negative errno. */
@@ -498,7 +431,7 @@ static int check_for_write(const struct dial9_dump *d)
 {
 	const struct dial9_dump_meta *m = &d->meta;
 
-	if (d->nevents && !d->events)
+	if (d->nevents && !d->events && !d->blocks)
 		return -EINVAL;
 	if (d->nevents > DIAL9_DUMP_MAX_EVENTS || d->strings.count > DIAL9_DUMP_MAX_STRINGS)
 		return -EFBIG;
@@ -524,6 +457,8 @@ static int check_for_write(const struct dial9_dump *d)
 	    (m->trigger_rule && strnlen(m->trigger_rule, DIAL9_DUMP_MAX_TRIGGER_RULE_LEN + 1) >
 					DIAL9_DUMP_MAX_TRIGGER_RULE_LEN))
 		return -EINVAL;
+	if (d->blocks)
+		return check_blocks(d);
 	return check_events(d->events, d->nevents, d->strings.count, NULL, 0) ? -EINVAL : 0;
 }
 
@@ -549,7 +484,7 @@ int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen
 	write_strings(&b, &d->strings);
 	if (d->threads_known)
 		write_threads(&b, d->threads, d->nthreads);
-	write_events(&b, d->events, d->nevents);
+	write_events(&b, d);
 	p = wbuf_reserve(&b, TRAILER_SIZE);
 	if (!p) {
 		free(b.p);
@@ -1003,7 +938,7 @@ static int read_events(const struct span *sec, uint64_t max_events, struct dial9
 			ev = n;
 			cap = ncap;
 		}
-		block_decode(&ev[have], raw, count);
+		dial9_event_planes__to_events(&ev[have], raw, count);
 		have += count;
 	}
 	d->events = ev;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "dial9_event.h"
+#include "event_block.h"
 
 #define DIAL9_FORMAT_VERSION 4     /* written */
 #define DIAL9_FORMAT_VERSION_MIN 1 /* oldest read */
@@ -76,7 +77,7 @@ struct dial9_strtab {
 #define DIAL9_DUMP_MAX_STRINGS (1u << 24)
 #define DIAL9_DUMP_MAX_EVENTS (1ull << 26)       /* 2 GiB of records */
 #define DIAL9_DUMP_MAX_FILE_SIZE (1ull << 31)    /* bytes */
-#define DIAL9_DUMP_BLOCK_EVENTS 65536u           /* max events per block */
+#define DIAL9_DUMP_BLOCK_EVENTS DIAL9_EVENT_BLOCK_MAX /* max events per block */
 #define DIAL9_DUMP_MAX_TRIGGER_RULE_LEN 1024u    /* bytes of metadata trigger_rule */
 #define DIAL9_DUMP_MAX_THREADS 65536u            /* entries of the thread table */
 
@@ -120,6 +121,11 @@ struct dial9_dump {
 	struct dial9_dump_thread *threads; /* the thread table, sorted by tid (version 4) */
 	uint32_t nthreads;
 	bool threads_known;         /* the dump has a thread table (read: version 4 on) */
+	/* Writers only, instead of events: the events already coded, in order
+	 * (blocks[i].last_ts <= blocks[i + 1].first_ts), nevents their total;
+	 * borrowed, not freed by dial9_dump__free. */
+	const struct dial9_event_block *blocks;
+	uint32_t nblocks;
 };
 
 /* String table.  Returned ids are stable; add returns the existing id for a
@@ -215,8 +221,6 @@ void dial9_trigger_value_text(uint32_t metric, uint64_t v, char *buf, size_t len
 const char *dial9_thread_role_name(uint32_t role); /* "worker", "blocking", … */
 /* Does an event of this kind name a task in task_id (the task it is about)? */
 bool dial9_event_kind_names_task(uint32_t kind);
-/* Is arg a string id (of the dump's table) for this kind? */
-bool dial9_event_kind_has_string(uint32_t kind);
 /* A lost-event cause as JSON says it ("ringbuf", "window") and as text
  * says it ("ring buffer full", "window budget"). */
 const char *dial9_lost_cause_name(uint32_t cause);

@@ -107,12 +107,6 @@ const char *dial9_lost_cause_text(uint32_t cause)
 	return "unknown cause";
 }
 
-bool dial9_event_kind_has_string(uint32_t kind)
-{
-	return kind == DIAL9_EV_SPAWN || kind == DIAL9_EV_POLL_START || kind == DIAL9_EV_PANIC ||
-	       kind == DIAL9_EV_CPU_SAMPLE;
-}
-
 bool dial9_event_kind_names_task(uint32_t kind)
 {
 	switch (kind) {
