@@ -39,34 +39,82 @@ static void dump_name(const struct tracked *t, const char *dir, uint32_t reason,
 		 (unsigned)(real_ns / 1000000ULL % 1000), dial9_reason_name(reason));
 }
 
+/* The first record of kind in the blocks (found through each block's kinds,
+ * decoding one block at most): 1 and where, 0 if none, or negative errno. */
+static int find_first_of_kind(const struct dial9_window_snapshot *s, uint8_t kind,
+			      struct dial9_event *found, bool *first_of_all)
+{
+	for (size_t i = 0; i < s->nblocks; i++) {
+		const struct dial9_event_block *b = &s->blocks[i];
+		struct dial9_event *ev;
+		int ret = 0;
+
+		if (!(b->kinds & (1u << kind)))
+			continue;
+		ev = malloc((size_t)b->count * sizeof(*ev));
+		if (!ev)
+			return -ENOMEM;
+		ret = dial9_event_block__decode(b, ev);
+		for (uint32_t j = 0; !ret && j < b->count; j++) {
+			if (ev[j].kind == kind) {
+				*found = ev[j];
+				*first_of_all = i == 0 && j == 0;
+				ret = 1;
+			}
+		}
+		free(ev);
+		return ret ? ret : -EBADMSG; /* the block said it held one */
+	}
+	return 0;
+}
+
 /* The window may have lost the MODE record in force at its start: put one
- * there, so a reader knows how the first stretch was recorded.  Modes
- * alternate between on (full or sampled) and off. */
-static int prepend_mode(struct tracked *t, struct dial9_dump *dump)
+ * there (a block of one record before the window's), so a reader knows how
+ * the first stretch was recorded.  Modes alternate between on (full or
+ * sampled) and off.  *mode_block: coded, or left empty when not needed. */
+static int mode_at_start(struct tracked *t, const struct dial9_window_snapshot *snap,
+			 uint64_t start_ns, struct dial9_event_block *mode_block)
 {
 	uint16_t on = t->d->o.poll_threshold_ns ? DIAL9_MODE_SAMPLED : DIAL9_MODE_FULL;
-	uint16_t mode = t->gov.off_until_ns ? DIAL9_MODE_OFF : on;
-	struct dial9_event *ev;
-	uint64_t i;
+	struct dial9_event ev = { .ts_ns = start_ns, .kind = DIAL9_EV_MODE };
+	struct dial9_event first = { 0 };
+	bool at_first = false;
+	int ret;
 
-	for (i = 0; i < dump->nevents; i++) {
-		if (dump->events[i].kind == DIAL9_EV_MODE) {
-			if (i == 0 || dump->events[i].ts_ns == dump->meta.start_ns)
-				return 0;
-			mode = dump->events[i].aux == DIAL9_MODE_OFF ? on : DIAL9_MODE_OFF;
-			break;
-		}
+	memset(mode_block, 0, sizeof(*mode_block));
+	ev.aux = t->gov.off_until_ns ? DIAL9_MODE_OFF : on;
+	ret = find_first_of_kind(snap, DIAL9_EV_MODE, &first, &at_first);
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		if (at_first || first.ts_ns == start_ns)
+			return 0;
+		ev.aux = first.aux == DIAL9_MODE_OFF ? on : DIAL9_MODE_OFF;
 	}
-	ev = realloc(dump->events, (dump->nevents + 1) * sizeof(*ev));
-	if (!ev)
+	return dial9_event_block__encode(&ev, 1, mode_block);
+}
+
+/* The dump's blocks: the MODE record's, if any, then the window's. */
+static int dump_blocks(const struct dial9_event_block *mode_block,
+		       const struct dial9_window_snapshot *snap, struct dial9_dump *dump,
+		       struct dial9_event_block **blocks)
+{
+	size_t n = 0;
+
+	*blocks = malloc((snap->nblocks + 1) * sizeof(**blocks));
+	if (!*blocks)
 		return -ENOMEM;
-	memmove(ev + 1, ev, dump->nevents * sizeof(*ev));
-	memset(ev, 0, sizeof(*ev));
-	ev->ts_ns = dump->meta.start_ns;
-	ev->kind = DIAL9_EV_MODE;
-	ev->aux = mode;
-	dump->events = ev;
-	dump->nevents++;
+	if (mode_block->count)
+		(*blocks)[n++] = *mode_block;
+	memcpy(*blocks + n, snap->blocks, snap->nblocks * sizeof(**blocks));
+	n += snap->nblocks;
+	if (n > UINT32_MAX) {
+		free(*blocks);
+		return -EFBIG;
+	}
+	dump->blocks = *blocks;
+	dump->nblocks = (uint32_t)n;
+	dump->nevents = snap->nevents + mode_block->count;
 	return 0;
 }
 
@@ -120,6 +168,8 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 		  char *path_out, size_t path_len, uint64_t *events_out, char *err,
 		  size_t errlen)
 {
+	struct dial9_window_snapshot snap;
+	struct dial9_event_block mode_block = { 0 }, *blocks = NULL;
 	struct dial9_window_stats st;
 	struct dial9_dump dump;
 	uint64_t now = now_mono_ns(), real = now_real_ns();
@@ -137,7 +187,8 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	ingest__drain(t, now);
 	ingest__flush_counts(d);
 	memset(&dump, 0, sizeof(dump));
-	ret = dial9_window__snapshot(t->win, &dump.events, &dump.nevents);
+	/* the window's sealed blocks go into the file as they are */
+	ret = dial9_window__snapshot_blocks(t->win, &snap);
 	if (ret) {
 		snprintf(err, errlen, "cannot copy the window: %s", strerror(-ret));
 		return ret;
@@ -159,8 +210,8 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	dump.meta.start_ns = now > d->o.window_ns ? now - d->o.window_ns : 0;
 	if (t->attached_ns > dump.meta.start_ns)
 		dump.meta.start_ns = t->attached_ns;
-	if (dump.nevents && dump.events[0].ts_ns < dump.meta.start_ns)
-		dump.meta.start_ns = dump.events[0].ts_ns;
+	if (snap.nblocks && snap.blocks[0].first_ts < dump.meta.start_ns)
+		dump.meta.start_ns = snap.blocks[0].first_ts;
 	dump.meta.dump_realtime_ns = real;
 	dump.meta.lost_ringbuf = t->lost_ringbuf;
 	dump.meta.probes = t->probe_classes;
@@ -181,12 +232,12 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 	dump.threads_known = true;
 	ret = thread_table__snapshot(&t->threads, t->pid, &dump.threads, &dump.nthreads);
 	if (!ret)
-		ret = prepend_mode(t, &dump);
+		ret = mode_at_start(t, &snap, dump.meta.start_ns, &mode_block);
+	if (!ret)
+		ret = dump_blocks(&mode_block, &snap, &dump, &blocks);
 	if (ret) {
 		snprintf(err, errlen, "%s", strerror(-ret));
-		free(dump.events);
-		free(dump.threads);
-		return ret;
+		goto cleanup;
 	}
 
 	if (fd >= 0) {
@@ -208,7 +259,10 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 		if (events_out)
 			*events_out = dump.nevents;
 	}
-	free(dump.events);
+cleanup:
 	free(dump.threads);
+	free(blocks);
+	dial9_event_block__release(&mode_block);
+	dial9_window_snapshot__free(&snap);
 	return ret;
 }
