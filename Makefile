@@ -232,8 +232,14 @@ unit test-quick: fuzz-replay
 demo: all targets
 	$(Q)tools/demo.sh
 
+# The window on recorded data (tests/bench/window_bench.c), run by run.sh.
+$(BUILD)/bench/window_bench: $(OBJ)/tests/bench/window_bench.o $(DAEMON_LIB_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 .PHONY: bench
-bench: all targets
+bench: all targets $(BUILD)/bench/window_bench
 	$(Q)tests/bench/run.sh $(abspath $(BUILD))
 
 .PHONY: deps

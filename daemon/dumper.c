@@ -126,31 +126,28 @@ static int write_to_state_dir(struct daemon *d, struct tracked *t, uint32_t reas
 {
 	enum dump_rank rank = retention__rank(reason);
 	char dir[PATH_MAX - 96], path[PATH_MAX]; /* a dump name is under 96 bytes */
-	uint8_t *buf = NULL;
-	size_t len = 0;
+	uint64_t len = 0;
 	int ret, tries;
 
-	ret = dial9_dump__encode(dump, &buf, &len);
+	/* the size is known before anything is written: room is made first */
+	ret = dial9_dump__size(dump, &len);
 	if (ret) {
 		snprintf(err, errlen, "cannot encode the window: %s", strerror(-ret));
 		return ret;
 	}
 	ret = dump_dirs__for_uid(d, t->uid, dir, sizeof(dir), err, errlen);
-	if (ret) {
-		free(buf);
+	if (ret)
 		return ret;
-	}
 	dump_name(t, dir, reason, real_ns, path, sizeof(path));
 	for (tries = 0; tries < 2; tries++) {
 		/* the second round asks for twice the room: the first estimate fell short */
-		ret = retention__make_room(d, rank, t->uid, (uint64_t)len << tries, err, errlen);
+		ret = retention__make_room(d, rank, t->uid, len << tries, err, errlen);
 		if (ret)
 			break;
-		ret = dial9_dump__write_encoded(buf, len, path, 0600);
+		ret = dial9_dump__write(dump, path, 0600);
 		if (ret != -ENOSPC && ret != -EDQUOT)
 			break;
 	}
-	free(buf);
 	if (ret && !err[0])
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 	/* The process's owner may read the dump of their own process. */

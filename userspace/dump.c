@@ -462,6 +462,44 @@ static int check_for_write(const struct dial9_dump *d)
 	return check_events(d->events, d->nevents, d->strings.count, NULL, 0) ? -EINVAL : 0;
 }
 
+/* About the file's size, so that its buffer is allocated once: exact for
+ * coded blocks, a guess of 8 bytes a record otherwise. */
+static size_t size_hint(const struct dial9_dump *d)
+{
+	size_t n = HEADER_SIZE + TRAILER_SIZE + 4096 + 4 * SECTION_HDR_SIZE + EVENTS_HDR_SIZE;
+
+	n += (d->meta.exe ? strlen(d->meta.exe) : 0) + (d->meta.hostname ? strlen(d->meta.hostname) : 0);
+	for (uint32_t i = 0; i < d->strings.count; i++)
+		n += 4 + strlen(d->strings.strings[i]);
+	if (!d->blocks)
+		return n + (size_t)d->nevents * 8;
+	for (uint32_t i = 0; i < d->nblocks; i++)
+		n += BLOCK_HDR_SIZE + d->blocks[i].clen;
+	return n;
+}
+
+static void write_header(struct wbuf *b)
+{
+	uint8_t *p = wbuf_reserve(b, HEADER_SIZE);
+
+	if (!p)
+		return;
+	memset(p, 0, HEADER_SIZE);
+	memcpy(p, MAGIC, MAGIC_LEN);
+	put_u32(p + 8, DIAL9_FORMAT_VERSION);
+	put_u32(p + 12, HEADER_SIZE);
+	/* file size at 16 patched when known; flags and reserved stay 0 */
+	b->len = HEADER_SIZE;
+}
+
+/* The trailer at p, crc being the checksum of the file before it. */
+static void put_trailer(uint8_t *p, uLong crc)
+{
+	memcpy(p, END_MAGIC, MAGIC_LEN);
+	put_u32(p + 8, 0);
+	put_u32(p + 12, (uint32_t)crc32(crc, p, TRAILER_SIZE - 4));
+}
+
 int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen)
 {
 	struct wbuf b = { 0 };
@@ -471,15 +509,8 @@ int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen
 	err = check_for_write(d);
 	if (err)
 		return err;
-	p = wbuf_reserve(&b, HEADER_SIZE);
-	if (p) {
-		memset(p, 0, HEADER_SIZE);
-		memcpy(p, MAGIC, MAGIC_LEN);
-		put_u32(p + 8, DIAL9_FORMAT_VERSION);
-		put_u32(p + 12, HEADER_SIZE);
-		/* file size at 16 patched below; flags and reserved stay 0 */
-		b.len = HEADER_SIZE;
-	}
+	wbuf_reserve(&b, size_hint(d)); /* b.err, if any, is returned below */
+	write_header(&b);
 	write_meta(&b, &d->meta);
 	write_strings(&b, &d->strings);
 	if (d->threads_known)
@@ -490,13 +521,41 @@ int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen
 		free(b.p);
 		return b.err;
 	}
-	memcpy(p, END_MAGIC, MAGIC_LEN);
-	put_u32(p + 8, 0);
 	b.len += TRAILER_SIZE;
 	put_u64(b.p + 16, b.len);
-	put_u32(b.p + b.len - 4, (uint32_t)crc32(crc32(0, NULL, 0), b.p, (uInt)(b.len - 4)));
+	put_trailer(p, crc32(crc32(0, NULL, 0), b.p, (uInt)(b.len - TRAILER_SIZE)));
 	*out = b.p;
 	*outlen = b.len;
+	return 0;
+}
+
+/*
+ * A dump of coded blocks, without the blocks: header, metadata, strings and
+ * the events section's header, with the file's and the section's sizes
+ * filled in (*size: the whole file's).  What follows is each block's header
+ * and data, then the trailer.
+ */
+static int encode_head(const struct dial9_dump *d, struct wbuf *b, uint64_t *size)
+{
+	uint64_t blocks_len = 0;
+	size_t at;
+
+	for (uint32_t i = 0; i < d->nblocks; i++)
+		blocks_len += BLOCK_HDR_SIZE + d->blocks[i].clen;
+	write_header(b);
+	write_meta(b, &d->meta);
+	write_strings(b, &d->strings);
+	at = section_begin(b, SEC_EVENTS);
+	wbuf_u64(b, d->nevents);
+	wbuf_u32(b, d->nblocks);
+	wbuf_u32(b, 0);
+	if (!b->err && b->len + blocks_len + TRAILER_SIZE > DIAL9_DUMP_MAX_FILE_SIZE)
+		b->err = -EFBIG;
+	if (b->err)
+		return b->err;
+	put_u64(b->p + at + 8, EVENTS_HDR_SIZE + blocks_len);
+	*size = b->len + blocks_len + TRAILER_SIZE;
+	put_u64(b->p + 16, *size);
 	return 0;
 }
 
@@ -516,6 +575,66 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* Coded blocks go from where they are into the file, the checksum taken
+ * from each block's own (crc32_combine): no copy of the events in memory,
+ * no pass over them. */
+static int write_blocks_fd(const struct dial9_dump *d, int fd)
+{
+	struct wbuf b = { 0 };
+	uint8_t trailer[TRAILER_SIZE];
+	uint64_t size;
+	uLong crc;
+	int err;
+
+	err = check_for_write(d);
+	if (!err)
+		err = encode_head(d, &b, &size);
+	if (!err) {
+		crc = crc32(crc32(0, NULL, 0), b.p, (uInt)b.len);
+		err = write_all(fd, b.p, b.len);
+	}
+	for (uint32_t i = 0; !err && i < d->nblocks; i++) {
+		const struct dial9_event_block *blk = &d->blocks[i];
+		uint8_t hdr[BLOCK_HDR_SIZE];
+
+		put_u32(hdr, blk->count);
+		put_u32(hdr + 4, blk->clen);
+		crc = crc32(crc, hdr, BLOCK_HDR_SIZE);
+		crc = crc32_combine(crc, blk->crc, (z_off_t)blk->clen);
+		err = write_all(fd, hdr, BLOCK_HDR_SIZE);
+		if (!err)
+			err = write_all(fd, blk->data, blk->clen);
+	}
+	if (!err) {
+		put_trailer(trailer, crc);
+		err = write_all(fd, trailer, TRAILER_SIZE);
+	}
+	free(b.p);
+	return err;
+}
+
+int dial9_dump__size(const struct dial9_dump *d, uint64_t *size)
+{
+	struct wbuf b = { 0 };
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!d || !size)
+		return -EINVAL;
+	if (!d->blocks) {
+		err = dial9_dump__encode(d, &buf, &len);
+		free(buf);
+		*size = len;
+		return err;
+	}
+	err = check_for_write(d);
+	if (!err)
+		err = encode_head(d, &b, size);
+	free(b.p);
+	return err;
+}
+
 int dial9_dump__write_fd(const struct dial9_dump *d, int fd)
 {
 	uint8_t *buf = NULL;
@@ -524,6 +643,8 @@ int dial9_dump__write_fd(const struct dial9_dump *d, int fd)
 
 	if (!d || fd < 0)
 		return -EINVAL;
+	if (d->blocks)
+		return write_blocks_fd(d, fd);
 	err = dial9_dump__encode(d, &buf, &len);
 	if (!err)
 		err = write_all(fd, buf, len);

@@ -152,7 +152,13 @@ int dial9_dump__write(const struct dial9_dump *d, const char *path, unsigned int
 int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *len);
 int dial9_dump__write_encoded(const void *buf, size_t len, const char *path, unsigned int mode);
 
-/* Write d to an open file descriptor (no atomicity).  0 or negative errno. */
+/* The size of d's file; for coded blocks without coding or reading them.
+ * 0 or negative errno. */
+int dial9_dump__size(const struct dial9_dump *d, uint64_t *size);
+
+/* Write d to an open file descriptor (no atomicity); coded blocks go into
+ * it from where they are, without a copy of the file in memory.  0 or
+ * negative errno. */
 int dial9_dump__write_fd(const struct dial9_dump *d, int fd);
 
 /* Read and fully validate a dump.  On failure returns a negative errno

@@ -131,6 +131,7 @@ int dial9_event_block__encode_into(const struct dial9_event *ev, uint32_t count,
 	}
 	b->data = out;
 	b->clen = (uint32_t)zs.total_out;
+	b->crc = (uint32_t)crc32(crc32(0, NULL, 0), out, b->clen);
 cleanup:
 	free(raw);
 	return err;

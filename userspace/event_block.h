@@ -22,6 +22,7 @@
 struct dial9_event_block {
 	uint8_t *data;          /* the zlib stream, clen bytes */
 	uint32_t clen;
+	uint32_t crc;           /* zlib crc32 of data: a file's checksum without reading it */
 	uint32_t count;         /* 1..DIAL9_EVENT_BLOCK_MAX */
 	uint64_t first_ts;      /* ts_ns of its first and last record */
 	uint64_t last_ts;

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "dump.h"
 #include "window.h"
@@ -456,17 +458,19 @@ static void test_very_late_records_across_blocks(void **state)
 }
 
 /* A dump of a window whose start cuts a block and whose open block holds
- * late records: it reads back as the window's events, sorted, and the
- * blocks the window lent are in the file byte for byte. */
+ * late records: it reads back as the window's events, sorted, the blocks
+ * the window lent are in the file byte for byte, and writing it from the
+ * blocks gives the very bytes of coding it in memory. */
 static void test_dump_of_window_across_blocks(void **state)
 {
 	struct dial9_window *w = dial9_window__new(SEC, 1 << 20);
 	struct dial9_window_snapshot s;
 	struct dial9_dump d, *back = NULL;
 	struct dial9_event *want;
-	uint64_t nwant, lent = 0, newest = 0;
-	uint8_t *buf;
+	uint64_t nwant, lent = 0, newest = 0, size;
+	uint8_t *buf, *streamed;
 	size_t len;
+	int fd;
 	char err[256];
 
 	assert_non_null(w);
@@ -490,6 +494,18 @@ static void test_dump_of_window_across_blocks(void **state)
 	d.nblocks = (uint32_t)s.nblocks;
 	d.nevents = s.nevents;
 	assert_int_equal(dial9_dump__encode(&d, &buf, &len), 0);
+	assert_int_equal(dial9_dump__size(&d, &size), 0);
+	assert_int_equal(size, len);
+	/* written from the blocks where they are: the same bytes, checksum too */
+	fd = memfd_create("dump", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(dial9_dump__write_fd(&d, fd), 0);
+	streamed = malloc(len + 1);
+	assert_non_null(streamed);
+	assert_int_equal(pread(fd, streamed, len + 1, 0), (ssize_t)len);
+	assert_memory_equal(streamed, buf, len);
+	free(streamed);
+	close(fd);
 	for (size_t i = 0; i < s.nblocks; i++) {
 		if (s.owned[i])
 			continue;
