@@ -8,10 +8,15 @@
 #     without the recorder and with it in each mode, interleaved: every round
 #     runs each mode once, in an order rotated by one per round.
 #  2. BPF run time per probe hit and probe hits per request (bpf stats).
-#  3. Daemon CPU per run, daemon RSS and window memory after a 35 s load.
-#  4. Events/s the daemon ingests without loss (tests/targets/storm).
-#  5. Time from a dump request to the file on disk.
-#  6. Report generation (tests/bench/report_bench.sh).
+#  3. Daemon CPU per run, daemon RSS and window memory after a 35 s load
+#     (full recording: the span kept against 30 s, bytes per event, daemon
+#     CPU per event).
+#  4. The window on that recording (build/bench/window_bench): a 30 s window
+#     of its events replayed at BENCH_WINDOW_RATE events/s, what it keeps,
+#     push CPU per event (ingest, seal, compress), a full window's dump time.
+#  5. Events/s the daemon ingests without loss (tests/targets/storm).
+#  6. Time from a dump request to the file on disk.
+#  7. Report generation (tests/bench/report_bench.sh).
 #
 # Settings (environment):
 #   BENCH_REQUESTS=25000   requests per redis-benchmark test (4 tests a run:
@@ -23,6 +28,8 @@
 #                          attach), so the governor has reached its steady state
 #   BENCH_WINDOW_SECS=35   the long load for window memory and dump timing (0 = skip)
 #   BENCH_DUMPS=10         dump requests timed
+#   BENCH_WINDOW_RATE=250000  events/s of window_bench's replay
+#   BENCH_WINDOW_RUNS=5    window_bench runs (medians)
 #   BENCH_STORM_MS=2000    each step of the ingestion ramp
 #   BENCH_STORM_RATES="50000 100000 200000 400000 800000 0"  target polls/s (0 = flat out)
 #   BENCH_REPORT_EVENTS=2000000  events in report_bench.sh's dump (0 = skip)
@@ -39,6 +46,8 @@ CLIENTS=${BENCH_CLIENTS:-50}
 SETTLE=${BENCH_SETTLE_SECS:-1.5}
 WINDOW_SECS=${BENCH_WINDOW_SECS:-35}
 DUMPS=${BENCH_DUMPS:-10}
+WINDOW_RATE=${BENCH_WINDOW_RATE:-250000}
+WINDOW_RUNS=${BENCH_WINDOW_RUNS:-5}
 STORM_MS=${BENCH_STORM_MS:-2000}
 STORM_RATES=${BENCH_STORM_RATES:-50000 100000 200000 400000 800000 0}
 REPORT_EVENTS=${BENCH_REPORT_EVENTS:-2000000}
@@ -316,19 +325,22 @@ if [ "$WINDOW_SECS" -gt 0 ]; then
 		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/${dpid[$m]}/status")
 		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/${dpid[$m]}/status")
 		# mode secs events window_events span_ns window_bytes lost dropped rss_kb hwm_kb cpu_ms
-		#   governor_mode duty overhead_pct
+		#   governor_mode duty overhead_pct sealed_events sealed_bytes
 		echo "$m $(((t1 - t0) / 1000000)) $(json_num "$work/list.json" events)" \
 			"$(json_num "$work/list.json" window_events) $(json_num "$work/list.json" window_span_ns)" \
 			"$(json_num "$work/list.json" window_bytes) $(json_num "$work/list.json" lost_ringbuf)" \
 			"$(json_num "$work/list.json" lost_window) $rss $hwm $(((d1 - d0) * 1000 / hz))" \
 			"$(json_str "$work/list.json" mode) $(json_num "$work/list.json" duty | grep . || echo -)" \
-			"$(json_num "$work/list.json" overhead_pct | grep . || echo -)" >>"$work/window"
+			"$(json_num "$work/list.json" overhead_pct | grep . || echo -)" \
+			"$(json_num "$work/list.json" window_sealed_events | grep . || echo 0)" \
+			"$(json_num "$work/list.json" window_sealed_bytes | grep . || echo 0)" >>"$work/window"
 		for _ in $(seq 1 "$DUMPS"); do
 			t0=$(now_ns)
 			path=$(ctl "$m" dump --pid "$server_pid" 2>/dev/null)
 			t1=$(now_ns)
 			if [ -n "$path" ] && [ -f "$path" ]; then
 				echo "$m $(((t1 - t0) / 1000)) $(stat -c %s "$path")" >>"$work/dumps"
+				[ "$m" = full ] && mv -f "$path" "$work/full.dial9" # window_bench's data
 				rm -f "$path"
 			fi
 		done
@@ -338,6 +350,14 @@ fi
 kill "$server_pid" 2>/dev/null
 wait "$server_pid" 2>/dev/null
 server_pid=""
+
+# --- the window on the full recording's events ------------------------------------------
+: >"$work/wbench"
+if [ -s "$work/full.dial9" ] && [ -x "$build/bench/window_bench" ]; then
+	say "window_bench: $WINDOW_RUNS runs, a 30 s window at $WINDOW_RATE events/s of the full recording"
+	"$build/bench/window_bench" "$work/full.dial9" "$WINDOW_RATE" 30 67108864 "$WINDOW_RUNS" \
+		"$work" >"$work/wbench" 2>"$work/wbench.log" || say "window_bench failed: $(tail -1 "$work/wbench.log")"
+fi
 
 # --- ingestion: events/s without loss (synthetic producer, full recording) --------
 storm_mode=full
@@ -490,17 +510,26 @@ emit ""
 
 emit "### Daemon memory and CPU over a ${WINDOW_SECS} s load; dump time"
 emit ""
-emit "| mode | load s | events/s | window events | window span s | window bytes | 30 s at this rate | lost | dropped | daemon RSS (peak) | daemon CPU | governor at end |"
-emit "|---|---|---|---|---|---|---|---|---|---|---|---|"
-awk "$human_awk"'{ r = $3 / ($2 / 1000)
+emit "| mode | load s | events/s | window events | window span s | window bytes | bytes/event (sealed) | 30 s at this rate | lost | dropped | daemon RSS (peak) | daemon CPU | daemon ns/event | governor at end |"
+emit "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+awk "$human_awk"'{ r = $3 / ($2 / 1000); bpe = $4 ? $6 / $4 : 0
 	gov = $12 == "-" ? "-" : sprintf("%s, duty %s, est. %s %%", $12, $13 == "-" ? "-" : sprintf("%.3f", $13), $14 == "-" ? "-" : sprintf("%.2f", $14))
-	printf "| %s | %.1f | %.0f | %s | %.1f | %s | %s | %s | %s | %s (%s) | %.1f %% | %s |\n",
-	$1, $2 / 1000, r, $4, $5 / 1e9, human($6), human(r * 30 * 32), $7, $8, human($9 * 1024), human($10 * 1024), $11 / $2 * 100, gov }' \
+	printf "| %s | %.1f | %.0f | %s | %.1f | %s | %.2f (%s) | %s | %s | %s | %s (%s) | %.1f %% | %.0f | %s |\n",
+	$1, $2 / 1000, r, $4, $5 / 1e9, human($6), bpe, $15 ? sprintf("%.2f", $16 / $15) : "-", human(r * 30 * bpe),
+	$7, $8, human($9 * 1024), human($10 * 1024), $11 / $2 * 100, $3 ? $11 * 1e6 / $3 : 0, gov }' \
 	"$work/window" >>"$results"
 emit ""
-emit "- events/s: events recorded over the load / load time; 30 s at this rate: 32-byte records × events/s × 30 s."
+emit "- events/s: events recorded over the load / load time; bytes/event: window bytes (compressed blocks, their"
+emit "  descriptors and the open block's allocation) / events held, in brackets the compressed blocks alone;"
+emit "  30 s at this rate: bytes/event × events/s × 30 s."
 emit "- dropped: records the window's byte budget (--max-bytes, default 64 MiB) pushed out while still inside the 30 s span."
+emit "- daemon ns/event: dial9d's CPU over the load / events recorded (draining, symbolizing, the window's sealing and"
+emit "  compression, the governor)."
 emit "- governor at end: the process's recording mode, duty cycle and the daemon's overhead estimate (dial9ctl --json list)."
+emit ""
+awk '$1 == "full" { printf "- Target, full recording keeps the 30 s window with nothing dropped: span %.1f s, dropped %s — %s.\n",
+	$5 / 1e9, $8, ($5 >= 29.5e9 && $8 == 0) ? "met" : ($2 < 30500 ? "inconclusive (load shorter than 30 s)" : "missed") }' \
+	"$work/window" >>"$results"
 emit ""
 emit "| mode | dump requests | median ms to file on disk | dump size |"
 emit "|---|---|---|---|"
@@ -508,6 +537,32 @@ for m in default full; do
 	grep -q "^$m " "$work/dumps" || continue
 	emit "| $m | $(grep -c "^$m " "$work/dumps") | $(fmt "$(awk -v m="$m" '$1 == m { print $2 / 1000 }' "$work/dumps" | median)" %.1f) | $(awk -v m="$m" "$human_awk"'$1 == m { s = $3 } END { print human(s) }' "$work/dumps") |"
 done
+emit ""
+dfull=$(awk '$1 == "full" { print $2 / 1000 }' "$work/dumps" | median)
+[ "$dfull" != "-" ] && emit "- Target, dump of the full-recording window ≤ 100 ms median: $(fmt "$dfull" %.1f) ms — $(awk -v x="$dfull" 'BEGIN { print x <= 100 ? "met" : "missed" }')."
+emit ""
+
+emit "### The window on recorded data (build/bench/window_bench, medians of $WINDOW_RUNS runs)"
+emit ""
+emit "The full recording's last dump replayed, end to end, into a window of dial9d's defaults (30 s, 64 MiB),"
+emit "its timestamps scaled to $WINDOW_RATE events/s, for 35 s."
+emit ""
+emit "| events/s | span kept s (of 30) | events held | dropped | window bytes | bytes/event | sealed bytes/event | push CPU ns/event | dump of the full window ms | dump size |"
+emit "|---|---|---|---|---|---|---|---|---|---|"
+if [ -s "$work/wbench" ]; then
+	wb() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$work/wbench" | median; }
+	emit "| $(wb rate) | $(wb span_kept_s) | $(wb records) | $(wb dropped) | $(awk -v b="$(wb bytes)" "$human_awk"'BEGIN { print human(b) }') |" \
+		"$(wb bytes_per_record) | $(wb sealed_bytes_per_record) | $(wb push_ns_per_record) | $(wb dump_ms) |" \
+		"$(awk -v b="$(wb dump_bytes)" "$human_awk"'BEGIN { print human(b) }') |"
+	emit ""
+	emit "- push CPU: the process CPU time of pushing every event (into the open block, sorting, sealing, byte planes"
+	emit "  and zlib) / events pushed; dump: snapshot of the blocks, the file written from them, fsync, rename,"
+	emit "  directory fsync, into the benchmark's directory."
+	emit "- Target, $WINDOW_RATE events/s for 30 s in 64 MiB (≤ 8 bytes/event, nothing dropped):" \
+		"$(wb bytes_per_record) bytes/event, $(wb span_kept_s) s kept, dropped $(wb dropped) — $(awk -v b="$(wb bytes_per_record)" -v d="$(wb dropped)" -v k="$(wb span_kept_s)" 'BEGIN { print (b <= 8 && d == 0 && k >= 29.9) ? "met" : "missed" }')."
+else
+	emit "| no result (no full-recording dump, or window_bench failed) | | | | | | | | | |"
+fi
 emit ""
 
 emit "### Ingestion without loss (tests/targets/storm, 100 tasks yielding, $storm_mode recording, --max-bytes 1G)"
