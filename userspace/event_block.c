@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "event_block.h"
 
@@ -70,9 +73,62 @@ void dial9_event_planes__to_events(struct dial9_event *ev, const uint8_t *raw, u
 	}
 }
 
+/*
+ * The zlib stream's checksum (RFC 1950: Adler-32 of the inflated planes).
+ * zlib's own is a byte at a time and took a tenth of a seal's time; this
+ * one sums 16 bytes a step (x86-64's SSE2), the same value.
+ */
+#define ADLER_BASE 65521u
+#define ADLER_STEPS 347 /* 16-byte steps before the sums must be reduced (5552 / 16) */
+
+static uint32_t planes_adler32(const uint8_t *p, size_t len)
+{
+	uint32_t a = 1, b = 0;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i w_hi = _mm_setr_epi16(16, 15, 14, 13, 12, 11, 10, 9);
+	const __m128i w_lo = _mm_setr_epi16(8, 7, 6, 5, 4, 3, 2, 1);
+
+	while (len >= 16) {
+		size_t n = len / 16 < ADLER_STEPS ? len / 16 : ADLER_STEPS;
+		__m128i s1 = zero, s2 = zero, s1_before = zero;
+		uint32_t v1[4], v2[4], vb[4];
+
+		for (size_t i = 0; i < n; i++, p += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)p);
+
+			/* b gains 16 a per step: a's growth before this step, summed */
+			s1_before = _mm_add_epi32(s1_before, s1);
+			s1 = _mm_add_epi32(s1, _mm_sad_epu8(v, zero));
+			s2 = _mm_add_epi32(s2, _mm_add_epi32(
+						       _mm_madd_epi16(_mm_unpacklo_epi8(v, zero), w_hi),
+						       _mm_madd_epi16(_mm_unpackhi_epi8(v, zero), w_lo)));
+		}
+		len -= n * 16;
+		_mm_storeu_si128((__m128i *)v1, s1);
+		_mm_storeu_si128((__m128i *)v2, s2);
+		_mm_storeu_si128((__m128i *)vb, s1_before);
+		b = (uint32_t)((b + 16ull * n * a + 16ull * ((uint64_t)vb[0] + vb[2]) +
+				(uint64_t)v2[0] + v2[1] + v2[2] + v2[3]) % ADLER_BASE);
+		a = (uint32_t)((a + (uint64_t)v1[0] + v1[2]) % ADLER_BASE);
+	}
+	while (len--) {
+		a += *p++;
+		b += a;
+	}
+	return (b % ADLER_BASE) << 16 | (a % ADLER_BASE);
+#else
+	return (uint32_t)adler32(adler32(0, NULL, 0), p, (uInt)len);
+#endif
+}
+
+#define ZLIB_HEADER_SIZE 2
+#define ZLIB_TRAILER_SIZE 4
+
 size_t dial9_event_block__bound(uint32_t count)
 {
-	return compressBound((uLong)count * EVENT_SIZE); /* level 1, default window */
+	/* zlib's bound for its own stream: header, deflate, trailer */
+	return compressBound((uLong)count * EVENT_SIZE);
 }
 
 /* What a writer checks without decoding; -EINVAL for unsorted records or
@@ -98,8 +154,9 @@ static int describe(const struct dial9_event *ev, uint32_t count, struct dial9_e
 int dial9_event_block__encode_into(const struct dial9_event *ev, uint32_t count, uint8_t *out,
 				   size_t cap, struct dial9_event_block *b)
 {
-	size_t rawlen = (size_t)count * EVENT_SIZE;
+	size_t rawlen = (size_t)count * EVENT_SIZE, clen;
 	uint8_t *raw = NULL;
+	uint32_t adler;
 	z_stream zs;
 	int err, zrc;
 
@@ -114,23 +171,31 @@ int dial9_event_block__encode_into(const struct dial9_event *ev, uint32_t count,
 	dial9_event_planes__from_events(raw, ev, count);
 	memset(&zs, 0, sizeof(zs));
 	/* Run-length matches only: byte planes are mostly runs, and this is about
-	 * twice as fast as the default strategy at the same size here. */
-	if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) {
+	 * twice as fast as the default strategy at the same size here.  Raw
+	 * deflate, framed here as zlib frames it at level 1 (78 01 … Adler-32),
+	 * with a faster checksum. */
+	if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_RLE) != Z_OK) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
 	zs.next_in = raw;
 	zs.avail_in = (uInt)rawlen;
-	zs.next_out = out;
-	zs.avail_out = (uInt)cap;
+	zs.next_out = out + ZLIB_HEADER_SIZE;
+	zs.avail_out = (uInt)(cap - ZLIB_HEADER_SIZE - ZLIB_TRAILER_SIZE);
 	zrc = deflate(&zs, Z_FINISH);
 	deflateEnd(&zs);
 	if (zrc != Z_STREAM_END) {
 		err = -EIO;
 		goto cleanup;
 	}
+	clen = ZLIB_HEADER_SIZE + zs.total_out + ZLIB_TRAILER_SIZE;
+	adler = planes_adler32(raw, rawlen);
+	out[0] = 0x78; /* deflate, 32 KiB window */
+	out[1] = 0x01; /* fastest; header check: 0x7801 % 31 == 0 */
+	for (int i = 0; i < ZLIB_TRAILER_SIZE; i++) /* big-endian */
+		out[clen - 1 - i] = (uint8_t)(adler >> (8 * i));
 	b->data = out;
-	b->clen = (uint32_t)zs.total_out;
+	b->clen = (uint32_t)clen;
 	b->crc = (uint32_t)crc32(crc32(0, NULL, 0), out, b->clen);
 cleanup:
 	free(raw);
