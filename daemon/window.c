@@ -255,18 +255,15 @@ static int blocks_reserve(struct dial9_window *w, size_t n)
 
 	if (w->bhead + w->nblocks + n <= w->bcap)
 		return 0;
-	if (w->nblocks + n <= w->bcap) {
-		memmove(w->blocks, w->blocks + w->bhead, w->nblocks * sizeof(*w->blocks));
-		w->bhead = 0;
-		return 0;
-	}
-	ncap = w->bcap ? w->bcap : 16;
-	while (ncap < w->nblocks + n)
-		ncap *= 2;
 	if (w->bhead) {
 		memmove(w->blocks, w->blocks + w->bhead, w->nblocks * sizeof(*w->blocks));
 		w->bhead = 0;
 	}
+	if (w->nblocks + n <= w->bcap)
+		return 0;
+	ncap = w->bcap ? w->bcap : 16;
+	while (ncap < w->nblocks + n)
+		ncap *= 2;
 	nb = realloc(w->blocks, ncap * sizeof(*nb));
 	if (!nb)
 		return -ENOMEM;
