@@ -184,6 +184,10 @@ void proc_figures__write_json(const struct proc_figures *f, struct json_writer *
 	json_writer__kv_u64(w, "window_span_ns",
 			    f->window.count ? f->window.newest_ns - f->window.oldest_ns : 0);
 	json_writer__kv_u64(w, "window_bytes", f->window.bytes);
+	/* of those, compressed blocks and the records in them */
+	json_writer__kv_u64(w, "window_sealed_events", f->window.sealed);
+	json_writer__kv_u64(w, "window_sealed_bytes", f->window.sealed_bytes);
+	json_writer__kv_u64(w, "evicted", f->window.evicted);
 	json_writer__kv_u64(w, "dumps", f->dumps);
 	json_writer__kv_string(w, "mode", dial9_mode_name(f->mode));
 	json_writer__kv_double(w, "hits_per_sec", f->hits_per_sec);
@@ -197,7 +201,6 @@ void proc_figures__write_json(const struct proc_figures *f, struct json_writer *
 
 void daemon_figures__take(const struct daemon *d, uint64_t now_ns, struct daemon_figures *f)
 {
-	struct dial9_window_stats st;
 	const struct tracked *t;
 	unsigned int r;
 
@@ -205,11 +208,10 @@ void daemon_figures__take(const struct daemon *d, uint64_t now_ns, struct daemon
 				      .uptime_ns = now_ns - d->start_ns,
 				      .dumps_written = d->dumps_written };
 	for (t = d->procs; t; t = t->next) {
-		dial9_window__stats(t->win, &st);
 		f->events += t->events;
 		f->lost_ringbuf += t->stats.totals.lost_ringbuf;
-		f->lost_window += st.dropped;
-		f->window_bytes += st.bytes;
+		f->lost_window += dial9_window__dropped(t->win);
+		f->window_bytes += dial9_window__bytes(t->win);
 	}
 	for (r = 0; r < DIAL9_REASON__COUNT; r++)
 		f->dumps[r] = d->dumps_by_reason[r];

@@ -249,14 +249,11 @@ void ingest__flush_counts(struct daemon *d)
 
 void ingest__end_second(struct daemon *d, uint64_t now_ns)
 {
-	struct dial9_window_stats st;
 	struct tracked *t;
 
 	ingest__flush_counts(d); /* the counted polls belong to the second ending */
-	for (t = d->procs; t; t = t->next) {
-		dial9_window__stats(t->win, &st);
-		proc_stats__end_second(&t->stats, now_ns, st.dropped);
-	}
+	for (t = d->procs; t; t = t->next)
+		proc_stats__end_second(&t->stats, now_ns, dial9_window__dropped(t->win));
 }
 
 void ingest__drain(struct tracked *t, uint64_t now_ns)

@@ -666,3 +666,13 @@ void dial9_window__stats(const struct dial9_window *w, struct dial9_window_stats
 	st->newest_ns = w->newest;
 	st->oldest_ns = oldest;
 }
+
+uint64_t dial9_window__dropped(const struct dial9_window *w)
+{
+	return w ? w->dropped : 0;
+}
+
+uint64_t dial9_window__bytes(const struct dial9_window *w)
+{
+	return w ? bytes_held(w) : 0;
+}

@@ -69,6 +69,10 @@ void dial9_window_snapshot__free(struct dial9_window_snapshot *s);
 int dial9_window__snapshot(const struct dial9_window *w, struct dial9_event **out,
 			   uint64_t *count);
 
+/* stats can inflate a quarter of the oldest block (the window's start cuts
+ * it: its count is exact); dropped and bytes alone cost nothing. */
 void dial9_window__stats(const struct dial9_window *w, struct dial9_window_stats *st);
+uint64_t dial9_window__dropped(const struct dial9_window *w);
+uint64_t dial9_window__bytes(const struct dial9_window *w);
 
 #endif /* DIAL9_WINDOW_H */

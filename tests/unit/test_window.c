@@ -393,6 +393,8 @@ static void test_byte_budget_drops_oldest_first(void **state)
 	assert_int_equal(st.evicted, 0);
 	assert_int_equal(st.pushed, total);
 	assert_int_equal(st.dropped, total - st.count);
+	assert_int_equal(dial9_window__dropped(w), st.dropped);
+	assert_int_equal(dial9_window__bytes(w), st.bytes);
 	/* blocks of 64 records here: 3.6 times as many as raw records */
 	assert_true(st.count > 3 * budget / REC);
 	assert_true(st.bytes <= budget);
