@@ -462,8 +462,8 @@ static int check_for_write(const struct dial9_dump *d)
 	return check_events(d->events, d->nevents, d->strings.count, NULL, 0) ? -EINVAL : 0;
 }
 
-/* About the file's size, so that its buffer is allocated once: exact for
- * coded blocks, a guess of 8 bytes a record otherwise. */
+/* About the file's size, so that its buffer is allocated once (a guess of
+ * 8 bytes a record when the events are not coded yet). */
 static size_t size_hint(const struct dial9_dump *d)
 {
 	size_t n = HEADER_SIZE + TRAILER_SIZE + 4096 + 4 * SECTION_HDR_SIZE + EVENTS_HDR_SIZE;
@@ -471,6 +471,8 @@ static size_t size_hint(const struct dial9_dump *d)
 	n += (d->meta.exe ? strlen(d->meta.exe) : 0) + (d->meta.hostname ? strlen(d->meta.hostname) : 0);
 	for (uint32_t i = 0; i < d->strings.count; i++)
 		n += 4 + strlen(d->strings.strings[i]);
+	if (d->threads_known)
+		n += (size_t)d->nthreads * (9 + DIAL9_THREAD_NAME_MAX);
 	if (!d->blocks)
 		return n + (size_t)d->nevents * 8;
 	for (uint32_t i = 0; i < d->nblocks; i++)
@@ -492,6 +494,16 @@ static void write_header(struct wbuf *b)
 	b->len = HEADER_SIZE;
 }
 
+/* The header and every section but the events. */
+static void write_sections_before_events(struct wbuf *b, const struct dial9_dump *d)
+{
+	write_header(b);
+	write_meta(b, &d->meta);
+	write_strings(b, &d->strings);
+	if (d->threads_known)
+		write_threads(b, d->threads, d->nthreads);
+}
+
 /* The trailer at p, crc being the checksum of the file before it. */
 static void put_trailer(uint8_t *p, uLong crc)
 {
@@ -510,11 +522,7 @@ int dial9_dump__encode(const struct dial9_dump *d, uint8_t **out, size_t *outlen
 	if (err)
 		return err;
 	wbuf_reserve(&b, size_hint(d)); /* b.err, if any, is returned below */
-	write_header(&b);
-	write_meta(&b, &d->meta);
-	write_strings(&b, &d->strings);
-	if (d->threads_known)
-		write_threads(&b, d->threads, d->nthreads);
+	write_sections_before_events(&b, d);
 	write_events(&b, d);
 	p = wbuf_reserve(&b, TRAILER_SIZE);
 	if (!p) {
@@ -542,9 +550,7 @@ static int encode_head(const struct dial9_dump *d, struct wbuf *b, uint64_t *siz
 
 	for (uint32_t i = 0; i < d->nblocks; i++)
 		blocks_len += BLOCK_HDR_SIZE + d->blocks[i].clen;
-	write_header(b);
-	write_meta(b, &d->meta);
-	write_strings(b, &d->strings);
+	write_sections_before_events(b, d);
 	at = section_begin(b, SEC_EVENTS);
 	wbuf_u64(b, d->nevents);
 	wbuf_u32(b, d->nblocks);

@@ -469,6 +469,7 @@ static void test_dump_of_window_across_blocks(void **state)
 	struct dial9_window_snapshot s;
 	struct dial9_dump d, *back = NULL;
 	struct dial9_event *want;
+	struct dial9_dump_thread thread = { .tid = 1000, .role = 1, .name = "tokio-rt-worker" };
 	uint64_t nwant, lent = 0, newest = 0, size;
 	uint8_t *buf, *streamed;
 	size_t len;
@@ -492,6 +493,9 @@ static void test_dump_of_window_across_blocks(void **state)
 	memset(&d, 0, sizeof(d));
 	dial9_strtab__init(&d.strings);
 	d.meta.pid = 1;
+	d.threads = &thread;
+	d.nthreads = 1;
+	d.threads_known = true;
 	d.blocks = s.blocks;
 	d.nblocks = (uint32_t)s.nblocks;
 	d.nevents = s.nevents;
@@ -516,6 +520,8 @@ static void test_dump_of_window_across_blocks(void **state)
 	}
 	assert_true(lent > 30);
 	assert_int_equal(dial9_dump__read_mem(buf, len, &back, err, sizeof(err)), 0);
+	assert_int_equal(back->nthreads, 1);
+	assert_string_equal(back->threads[0].name, "tokio-rt-worker");
 	assert_int_equal(back->nevents, nwant);
 	assert_memory_equal(back->events, want, nwant * REC);
 	for (uint64_t i = 1; i < back->nevents; i++)
