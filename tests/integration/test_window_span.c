@@ -82,8 +82,8 @@ static void test_window_holds_exactly_its_span(void **state)
 	assert_true(held > SPAN_S * 8000);
 	assert_true(sealed > held / 2);
 	assert_true(evicted > held / 2);
-	assert_int_equal(itest_jint(p, "dropped"), 0);
-	assert_int_equal(itest_jint(p, "lost"), 0);
+	assert_int_equal(itest_jint(p, "lost_window"), 0);
+	assert_int_equal(itest_jint(p, "lost_ringbuf"), 0);
 	assert_true(itest_jint(p, "window_bytes") <= 1 << 20);
 	/* every record the daemon took is held, evicted or dropped */
 	assert_true(held + evicted >= itest_jint(p, "events"));
