@@ -8,8 +8,8 @@ packages=(
 	make gcc clang llvm pkg-config libclang-rt-14-dev
 	libbpf-dev bpftool libelf-dev libdw-dev libdebuginfod-dev libiberty-dev zlib1g-dev libcmocka-dev libjansson-dev
 	libcapstone-dev binutils debuginfod
-	cargo rustc librust-tokio-dev
-	redis-tools chromium systemd prometheus
+	cargo rustc librust-tokio-dev librust-hyper-dev
+	redis-tools wrk curl jq chromium systemd prometheus
 )
 
 missing=()

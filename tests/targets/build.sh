@@ -4,7 +4,7 @@
 # tables kept) offline against Debian's crate sources, and copy them to OUTDIR.
 # Also builds v0-mangled copies (-C symbol-mangling-version=v0) named NAME-v0.
 # Cargo's target dirs are OUTDIR/../cargo and OUTDIR/../cargo-v0.
-# Needs: apt-get install cargo librust-tokio-dev
+# Needs: apt-get install cargo librust-tokio-dev librust-hyper-dev
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -16,7 +16,7 @@ mkdir -p "$1"
 out=$(cd "$1" && pwd)
 top=$(dirname "$out")
 cargo=${CARGO:-cargo}
-targets="spawner relay blocker io_pingpong current_thread panicker server storm threads"
+targets="spawner relay blocker io_pingpong current_thread panicker server http storm threads"
 
 if ! command -v "$cargo" >/dev/null 2>&1; then
 	echo "Error: cargo not found (apt-get install cargo librust-tokio-dev)" >&2
@@ -24,6 +24,10 @@ if ! command -v "$cargo" >/dev/null 2>&1; then
 fi
 if ! ls -d /usr/share/cargo/registry/tokio-1.* >/dev/null 2>&1; then
 	echo "Error: no tokio sources in /usr/share/cargo/registry (apt-get install librust-tokio-dev)" >&2
+	exit 1
+fi
+if ! ls -d /usr/share/cargo/registry/hyper-0.14.* >/dev/null 2>&1; then
+	echo "Error: no hyper 0.14 sources in /usr/share/cargo/registry (apt-get install librust-hyper-dev; make deps)" >&2
 	exit 1
 fi
 

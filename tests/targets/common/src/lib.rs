@@ -10,6 +10,8 @@
 //! per line (an optional leading record word, then `key=value` pairs); Rust's
 //! stdout is line-buffered, so each line is flushed when written.
 
+pub mod planted;
+
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};

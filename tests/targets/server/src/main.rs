@@ -3,8 +3,11 @@
 //!
 //! One task per connection, spawned by `server::spawn_connection`.  Commands:
 //! PING [msg], ECHO msg, SET key value, GET key, DEL key, CONFIG GET name
-//! (empty answer, for redis-benchmark's start-up probe), QUIT; anything else
-//! gets `-ERR unknown command`.  Requests may be pipelined; both RESP arrays
+//! (empty answer, for redis-benchmark's start-up probe), QUIT, and the
+//! fidelity benchmark's planted incidents: SPIN [ms=8] spins on the CPU and
+//! BLOCK [ms=20] sleeps the worker thread, inside the connection task's poll
+//! (dial9_target::planted; each prints a `planted kind= …` fact); anything
+//! else gets `-ERR unknown command`.  Requests may be pipelined; both RESP arrays
 //! and inline commands are accepted.  Runs until killed.
 //!
 //! Prints: `listen addr=127.0.0.1:PORT`, `conn spawn_fn=server::spawn_connection
@@ -102,6 +105,21 @@ fn execute(args: &[Vec<u8>], store: &Store, out: &mut Vec<u8>) -> bool {
             out.extend_from_slice(b"*2\r\n");
             bulk(out, &args[2]);
             bulk(out, b"");
+        }
+        b"SPIN" | b"BLOCK" if args.len() <= 2 => {
+            let ms = match args.get(1) {
+                Some(a) => parse_int(a).filter(|&m| (0..=10_000).contains(&m)).map(|m| m as u64),
+                None => Some(if cmd.eq_ignore_ascii_case(b"SPIN") { 8 } else { 20 }),
+            };
+            match ms {
+                Some(ms) if cmd.eq_ignore_ascii_case(b"SPIN") => dial9_target::planted::planted_spin(ms),
+                Some(ms) => dial9_target::planted::planted_block(ms),
+                None => {
+                    out.extend_from_slice(b"-ERR bad milliseconds\r\n");
+                    return true;
+                }
+            }
+            out.extend_from_slice(b"+OK\r\n");
         }
         b"QUIT" => {
             out.extend_from_slice(b"+OK\r\n");
