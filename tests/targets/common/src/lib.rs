@@ -65,6 +65,15 @@ pub fn arg_u64(idx: usize, default: u64) -> u64 {
     }
 }
 
+/// Positional argument `idx` (1-based) as a TCP port (0 = any), or `default`.
+pub fn arg_port(idx: usize, default: u16) -> u16 {
+    let port = arg_u64(idx, u64::from(default));
+    u16::try_from(port).unwrap_or_else(|_| {
+        eprintln!("error=bad_port port={}", port);
+        std::process::exit(2);
+    })
+}
+
 /// Positional argument `idx` (1-based) as a string, or `default`.
 pub fn arg_str(idx: usize, default: &str) -> String {
     std::env::args().nth(idx).unwrap_or_else(|| default.to_string())

@@ -34,11 +34,7 @@ async fn handle(req: Request<Body>) -> Result<Response<Body>, Infallible> {
 }
 
 fn main() {
-    let port = dial9_target::arg_u64(1, 8390);
-    let Ok(port) = u16::try_from(port) else {
-        eprintln!("error=bad_port port={}", port);
-        std::process::exit(2);
-    };
+    let port = dial9_target::arg_port(1, 8390);
     dial9_target::start("http");
     let rt = dial9_target::multi_thread_runtime();
     rt.block_on(async move {

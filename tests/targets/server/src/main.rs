@@ -177,11 +177,7 @@ fn spawn_connection(sock: TcpStream, store: Store) {
 }
 
 fn main() {
-    let port = dial9_target::arg_u64(1, 6390);
-    let Ok(port) = u16::try_from(port) else {
-        eprintln!("error=bad_port port={}", port);
-        std::process::exit(2);
-    };
+    let port = dial9_target::arg_port(1, 6390);
     dial9_target::start("server");
     let rt = dial9_target::multi_thread_runtime();
     rt.block_on(async move {
