@@ -1,10 +1,35 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash disable=SC2154,SC2034
 # lib.sh - what the benchmark scripts share (sourced by run.sh and
 # fidelity.sh): private dial9d daemons per mode, attach/detach, /proc
 # readers, medians, starting a target, writing a block of PERFORMANCE.md.
-# The caller sets: build (the build directory), work (a scratch directory),
-# hz (getconf CLK_TCK), results (where emit appends); and declares the
+# The caller sets here (the tree) and build (the build directory) before
+# sourcing it; before calling its functions, work (a scratch directory), hz
+# (getconf CLK_TCK) and results (where emit appends), and declares the
 # associative arrays dpid, unavailable and ok.
+
+# preflight WHAT "TOOL..." FILE...: exit unless root, each TOOL on PATH and each
+# FILE executable
+preflight() {
+	local what=$1 tools=$2 t f
+	shift 2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "Error: $what loads BPF programs: run it as root" >&2
+		exit 1
+	fi
+	for t in $tools; do
+		if ! command -v "$t" >/dev/null 2>&1; then
+			echo "Error: $t not found (make deps)" >&2
+			exit 1
+		fi
+	done
+	for f in "$@"; do
+		if [ ! -x "$f" ]; then
+			echo "Error: $f missing (make all targets)" >&2
+			exit 1
+		fi
+	done
+}
 
 say() { echo "bench: $*" >&2; }
 emit() { echo "$*" >>"$results"; }

@@ -53,24 +53,11 @@ STORM_RATES=${BENCH_STORM_RATES:-50000 100000 200000 400000 800000 0}
 REPORT_EVENTS=${BENCH_REPORT_EVENTS:-2000000}
 DOC=${BENCH_DOC-$here/docs/PERFORMANCE.md}
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "Error: bench loads BPF programs: run it as root" >&2
-	exit 1
-fi
-for tool in redis-benchmark bpftool; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "Error: $tool not found (make deps)" >&2
-		exit 1
-	fi
-done
+# shellcheck source=tests/bench/lib.sh
+. "$here/tests/bench/lib.sh"
 storm=$build/targets/storm
 [ -x "$storm" ] || storm=$build/cargo/release/storm
-for f in "$build/dial9d" "$build/dial9ctl" "$build/targets/server" "$storm"; do
-	if [ ! -x "$f" ]; then
-		echo "Error: $f missing (make all targets)" >&2
-		exit 1
-	fi
-done
+preflight bench "redis-benchmark bpftool" "$build/dial9d" "$build/dial9ctl" "$build/targets/server" "$storm"
 
 work=$(mktemp -d /tmp/dial9-bench.XXXXXX)
 out=$build/bench
@@ -94,8 +81,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 t_begin=$(date +%s)
-# shellcheck source=tests/bench/lib.sh
-. "$here/tests/bench/lib.sh"
 hz=$(getconf CLK_TCK)
 
 # --- modes ---------------------------------------------------------------------
