@@ -241,6 +241,7 @@ $(BUILD)/bench/window_bench: $(OBJ)/tests/bench/window_bench.o $(DAEMON_LIB_OBJS
 .PHONY: bench
 bench: all targets $(BUILD)/bench/window_bench
 	$(Q)tests/bench/run.sh $(abspath $(BUILD))
+	$(Q)tests/bench/fidelity.sh $(abspath $(BUILD))
 
 .PHONY: deps
 deps:
