@@ -14,6 +14,8 @@
 # slots of the stretch, at a random moment within it, in a shuffled order.
 # The server prints when each ran (wall clock), on which thread, how long.
 #
+# The table: fidelity_table.sh (it can print it again from the logs).
+#
 # Each run: start the mode's dial9d, attach, BENCH_SETTLE_SECS of unmeasured
 # load, the measured stretch (server utime+stime, requests, the planted
 # incidents), daemon RSS and `dial9ctl --json list`, `dial9ctl dump -o`, then
@@ -69,7 +71,7 @@ cleanup() {
 	for s in "${!spid[@]}"; do kill "${spid[$s]}" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$out/fidelity-logs" && mkdir -p "$out/fidelity-logs" &&
-		cp "$work"/*.log "$work"/*.out "$work"/res.* "$work"/*.json "$out/fidelity-logs/" 2>/dev/null
+		cp "$work"/*.log "$work"/*.out "$work"/res.* "$work"/*.json "$work/params" "$out/fidelity-logs/" 2>/dev/null
 	[ "$KEEP" = 1 ] && mv "$work"/*.dial9 "$out/fidelity-logs/" 2>/dev/null
 	rm -rf "$work"
 }
@@ -82,10 +84,6 @@ probe_modes "${modes[@]}"
 
 # --- the servers: load, settle, planted requests ---------------------------------
 declare -A target=([resp]=server [http]=http)
-declare -A server_what=(
-	[resp]="RESP server (tests/targets/server) under redis-benchmark -t get -c $CLIENTS"
-	[http]="hyper 0.14 HTTP server (tests/targets/http) under wrk -t1 -c $CLIENTS"
-)
 
 # load SERVER FILE: SECS of load; FILE gets "rps requests".  redis-benchmark
 # runs until interrupted; its last progress line's overall rate is the run's
@@ -253,75 +251,12 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 # --- the table ----------------------------------------------------------------------
-# col SERVER MODE N: the median of column N over rounds
-col() { awk -v c="$3" '{ print $c }' "$work/res.$1.$2" 2>/dev/null | grep -v '^-$' | median; }
-# sum SERVER MODE N: the sum of column N over rounds
-sum() { awk -v c="$3" '$c != "-" { t += $c; n++ } END { print n ? t : "-" }' "$work/res.$1.$2" 2>/dev/null || echo -; }
-# paired SERVER MODE EXPR: median over rounds of EXPR on (mode row, none row), same round
-paired() {
-	[ -f "$work/res.$1.$2" ] && [ -f "$work/res.$1.none" ] || { echo -; return; }
-	awk 'NR == FNR { none[$1] = $0; next } $1 in none { $0 = $0 " " none[$1]; print }' \
-		"$work/res.$1.none" "$work/res.$1.$2" | awk "{ print $3 }" | median
-}
-fmt() { awk -v x="$1" -v f="$2" 'BEGIN { if (x == "-" || x == "") print "-"; else printf f, x }'; }
-# of FOUND OF IN_WINDOW: "found of planted (in window)"
-of() {
-	[ "$1" = - ] && { echo -; return; }
-	echo "$1 of $2 ($3 in window)"
-}
-share() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.0f %% (%d/%d)", 100 * a / b, a, b }'; }
-
-# res columns (1-based; in paired, the none row's follow at +nf):
-#   1 round 2 rps 3 reqs 4 cpu/req 5 sent 6 planted 7 spins 8 spin_in 9 spin_found
-#   10 spin_dur 11 spin_loc 12 spin_probed 13 blocks 14 block_in 15 block_found
-#   16 block_site 17 span_ns 18 intervals 19 with_latency 20 with_queue 21 polled_ns
-#   22 rss_kb 23 overhead_pct 24 daemon_cpu_pct
-nf=24
+cat >"$work/params" <<PARAMS
+ROUNDS=$ROUNDS SECS=$SECS SETTLE=$SETTLE SPINS=$SPINS BLOCKS=$BLOCKS SPIN_MS=$SPIN_MS BLOCK_MS=$BLOCK_MS
+CLIENTS=$CLIENTS SERVERS="$SERVERS" MODES="${avail[*]}"
+PARAMS
 {
-	echo "### Fidelity and cost (medians of $ROUNDS interleaved rounds; incidents and intervals: totals over rounds)"
-	echo ""
-	echo "Per run: ${SECS} s of load after ${SETTLE} s of unmeasured load following the attach; $SPINS spinning"
-	echo "(${SPIN_MS} ms on the CPU) and $BLOCKS blocking (${BLOCK_MS} ms std::thread::sleep) polls planted at random moments;"
-	echo "one \`dial9ctl dump\` at the end of the run."
-	echo ""
-	echo "| server | mode | req/s | ratio vs none | server CPU µs/req | +CPU µs/req | +CPU % | spinning polls found | … duration ±max(2 ms, 25 %) | … located (planted_spin) | blocking polls found | … with site | 1 s intervals with latency (≥ 10 samples) | … with queue depth | window span s | … with polls s | daemon RSS MiB | daemon est. cost % | daemon CPU % |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-	for s in $SERVERS; do
-		for m in "${avail[@]}"; do
-			[ -f "$work/res.$s.$m" ] || continue
-			if [ "$m" = none ]; then
-				echo "| $s | none | $(fmt "$(col "$s" none 2)" %.0f) | - | $(fmt "$(col "$s" none 4)" %.2f) | - | - | - | - | - | - | - | - | - | - | - | - | - | - |"
-				continue
-			fi
-			dc=$(paired "$s" "$m" "\$4 - \$$((4 + nf))")
-			dp=$(paired "$s" "$m" "100 * (\$4 - \$$((4 + nf))) / \$$((4 + nf))")
-			echo "| $s | $m | $(fmt "$(col "$s" "$m" 2)" %.0f) | $(fmt "$(paired "$s" "$m" "\$2 / \$$((2 + nf))")" %.3f)" \
-				"| $(fmt "$(col "$s" "$m" 4)" %.2f) | $(fmt "$dc" %+.2f) | $(fmt "$dp" %+.1f)" \
-				"| $(of "$(sum "$s" "$m" 9)" "$(sum "$s" "$m" 7)" "$(sum "$s" "$m" 8)"); $(sum "$s" "$m" 12) by the probes" \
-				"| $(sum "$s" "$m" 10) | $(sum "$s" "$m" 11)" \
-				"| $(of "$(sum "$s" "$m" 15)" "$(sum "$s" "$m" 13)" "$(sum "$s" "$m" 14)") | $(sum "$s" "$m" 16)" \
-				"| $(share "$(sum "$s" "$m" 19)" "$(sum "$s" "$m" 18)") | $(share "$(sum "$s" "$m" 20)" "$(sum "$s" "$m" 18)")" \
-				"| $(fmt "$(col "$s" "$m" 17)" %.0f | awk '$1 != "-" { printf "%.1f", $1 / 1e9; next } { print }')" \
-				"| $(fmt "$(col "$s" "$m" 21)" %.0f | awk '$1 != "-" { printf "%.0f", $1 / 1e9; next } { print }')" \
-				"| $(fmt "$(col "$s" "$m" 22)" %.0f | awk '$1 != "-" { printf "%.1f", $1 / 1024; next } { print }')" \
-				"| $(fmt "$(col "$s" "$m" 23)" %.2f) | $(fmt "$(col "$s" "$m" 24)" %.2f) |"
-		done
-	done
-	echo ""
-	for s in $SERVERS; do echo "- $s: ${server_what[$s]}."; done
-	echo "- ratio vs none: median over rounds of the mode's req/s / req/s without recorder, same server, same round."
-	echo "- server CPU: the server's utime+stime over the measured stretch / requests (the planted spins' CPU"
-	echo "  is in every mode alike); +CPU = median over rounds of (mode − none, same round), +CPU % of none's."
-	echo "- found: an entry of the summary on the incident's thread overlapping at least half of it —"
-	echo "  spinning: \`cpu_samples.longest_runs\` or \`long_polls\`; blocking: \`long_stalls\` or \`long_polls\`"
-	echo "  (each list holds the 10 longest); \"in window\": inside the dump's window (start_ns..end_ns);"
-	echo "  \"by the probes\": a \`long_polls\` entry or a sampler run marked \`probed\` matched."
-	echo "  duration: the closest entry within max(2 ms, 25 %) of the incident's; located: a sampler run whose"
-	echo "  location names \`planted_spin\`; site: a stall whose site names \`planted_block\`."
-	echo "- intervals: the 1 s intervals of \`dial9 metrics --interval 1000\` wholly inside the measured stretch."
-	echo "- window span: summary's duration_ns; with polls: from the first 1 s interval of the dump's"
-	echo "  metrics with a poll to the window's end (what the window holds of polls, to 1 s); daemon RSS: VmRSS before the dump; est. cost: \`overhead_pct\`"
-	echo "  of \`dial9ctl --json list\` at the end of the stretch; daemon CPU: its utime+stime / stretch."
+	"$here/tests/bench/fidelity_table.sh" "$work"
 	echo ""
 	echo "Fidelity wall time: $(($(date +%s) - t_begin)) s."
 } >>"$results"
