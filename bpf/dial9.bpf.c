@@ -148,6 +148,10 @@ struct thread_state {
 	__u32 slot;             /* its process's slot when last looked up */
 	__u32 id_next;          /* the id cache's entry to replace next */
 	__u32 records;          /* emitted (emit_at), for FILL_CHECK_EVERY */
+	__u64 pool_told;        /* last task id told to be the pool's by the sampler */
+	__u32 out_of_poll;      /* epoch + 1 when the probes saw its last poll return
+				 * (or it park) in that epoch: outside any poll since;
+				 * 0 once a poll starts */
 	__u64 id_vtable[ID_CACHE]; /* vtables seen, */
 	__u64 id_off[ID_CACHE];    /* and their id_offset */
 };
@@ -476,6 +480,7 @@ static __always_inline int poll_enter(struct pt_regs *ctx, struct thread_state *
 	st->poll_start_ns = now;
 	st->poll_fn = PT_REGS_IP(ctx);
 	st->epoch = epoch;
+	st->out_of_poll = 0;
 	st->ctx = CTX_RUNTIME;
 	if (!poll_threshold_ns)
 		emit_at(st, now, DIAL9_EV_POLL_START, id, st->poll_fn, 0, 0);
@@ -500,6 +505,7 @@ static __always_inline int poll_return(struct pt_regs *ctx, struct thread_state 
 
 	check_stall(st, now, c->epoch);
 	end_poll(st, now, c->epoch, 0);
+	st->out_of_poll = c->epoch + 1;
 	st->ctx = CTX_RUNTIME;
 	return 0;
 }
@@ -1230,6 +1236,18 @@ int cpu_sample(struct bpf_perf_event_data *ctx)
 		} else if (bpf_probe_read_user(&task_id, sizeof(task_id), (void *)at)) {
 			flags |= DIAL9_SAMPLE_F_NO_TASK_ID;
 		}
+	}
+	/* Outside any poll (the probes, on, saw its last poll return and no
+	 * poll begin since), Tokio's CONTEXT still names a task: the blocking
+	 * pool's task a worker thread runs in (1.24 launches each worker that
+	 * way).  Its id is not the program's task: told once, and left out. */
+	if (task_id && st && !st->poll_start_ns && !(c->epoch & 1) &&
+	    st->out_of_poll == c->epoch + 1) {
+		if (st->pool_told != task_id) {
+			emit(st, DIAL9_EV_RING_POOL_TASK, task_id, 0, 0, 0);
+			st->pool_told = task_id;
+		}
+		task_id = 0;
 	}
 	if (st)
 		emit(st, DIAL9_EV_CPU_SAMPLE, task_id, ip, flags, 0);

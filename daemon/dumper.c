@@ -209,6 +209,11 @@ int dumper__write(struct daemon *d, struct tracked *t, const struct pending_dump
 		dump.meta.start_ns = t->attached_ns;
 	if (snap.nblocks && snap.blocks[0].first_ts < dump.meta.start_ns)
 		dump.meta.start_ns = snap.blocks[0].first_ts;
+	/* The byte budget dropped the oldest records: what the window holds
+	 * begins with its oldest record, not at the window's nominal start (a
+	 * reader would take the stretch before for recorded and idle). */
+	if (st.dropped && st.oldest_ns > dump.meta.start_ns)
+		dump.meta.start_ns = st.oldest_ns;
 	dump.meta.dump_realtime_ns = real;
 	dump.meta.lost_ringbuf = t->lost_ringbuf;
 	dump.meta.probes = t->probe_classes;
