@@ -800,140 +800,48 @@ static __always_inline int panic_enter(struct pt_regs *ctx, struct thread_state 
  * (the kernel's limit), as `bpftool prog show` and `make bench` print them.
  * Each works for a thread of a recorded process only (proc_of()).
  */
-SEC("uprobe")
-int poll_entry(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+/* A program for the probe points of one kind: call runs with ctx, the
+ * thread's state st and its process's control block c, for a thread of a
+ * recorded process only. */
+#define PROBE_PROGRAM(sec, name, call)					\
+	SEC(sec) int name(struct pt_regs *ctx)				\
+	{								\
+		struct thread_state *st = thread_state();		\
+		struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;	\
+									\
+		return c ? (call) : 0;					\
+	}
 
-	return c ? poll_enter(ctx, st, c) : 0;
-}
+PROBE_PROGRAM("uprobe", poll_entry, poll_enter(ctx, st, c))
 
-SEC("uprobe")
-int pool_poll(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+PROBE_PROGRAM("uprobe", pool_poll, pool_poll_enter(ctx, st, c))
 
-	return c ? pool_poll_enter(ctx, st, c) : 0;
-}
+PROBE_PROGRAM("uprobe", poll_ret_site, poll_return(ctx, st, c))
 
-SEC("uprobe")
-int poll_ret_site(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+PROBE_PROGRAM("uprobe", wake, wake_enter(ctx, st, c))
 
-	return c ? poll_return(ctx, st, c) : 0;
-}
+PROBE_PROGRAM("uprobe", spawn_entry, spawn_enter(ctx, st))
 
-SEC("uprobe")
-int wake(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+PROBE_PROGRAM("uretprobe", spawn_return, spawn_exit(ctx, st, c))
 
-	return c ? wake_enter(ctx, st, c) : 0;
-}
+PROBE_PROGRAM("uprobe", spawn_bind_at, spawn_bind(ctx, st, c))
 
-SEC("uprobe")
-int spawn_entry(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+PROBE_PROGRAM("uprobe", task_id_at, task_id_taken(ctx, st, bpf_get_attach_cookie(ctx)))
 
-	return c ? spawn_enter(ctx, st) : 0;
-}
+PROBE_PROGRAM("uprobe", task_complete, complete_enter(ctx, st, c))
 
-SEC("uretprobe")
-int spawn_return(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+PROBE_PROGRAM("uprobe", task_dealloc, dealloc_enter(ctx, st, c))
 
-	return c ? spawn_exit(ctx, st, c) : 0;
-}
+PROBE_PROGRAM("uprobe", park_entry,
+	      park_enter(ctx, st, c, DIAL9_COOKIE_KIND(bpf_get_attach_cookie(ctx))))
 
-SEC("uprobe")
-int spawn_bind_at(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+PROBE_PROGRAM("uprobe", park_ret_site, park_return(ctx, st, bpf_get_attach_cookie(ctx)))
 
-	return c ? spawn_bind(ctx, st, c) : 0;
-}
+PROBE_PROGRAM("uprobe", io_wake, io_wake_enter(ctx, st))
 
-SEC("uprobe")
-int task_id_at(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
+PROBE_PROGRAM("uprobe", timer_fire, timer_enter(ctx, st))
 
-	return c ? task_id_taken(ctx, st, bpf_get_attach_cookie(ctx)) : 0;
-}
-
-SEC("uprobe")
-int task_complete(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
-
-	return c ? complete_enter(ctx, st, c) : 0;
-}
-
-SEC("uprobe")
-int task_dealloc(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
-
-	return c ? dealloc_enter(ctx, st, c) : 0;
-}
-
-SEC("uprobe")
-int park_entry(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
-
-	return c ? park_enter(ctx, st, c, DIAL9_COOKIE_KIND(bpf_get_attach_cookie(ctx))) : 0;
-}
-
-SEC("uprobe")
-int park_ret_site(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
-
-	return c ? park_return(ctx, st, bpf_get_attach_cookie(ctx)) : 0;
-}
-
-SEC("uprobe")
-int io_wake(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
-
-	return c ? io_wake_enter(ctx, st) : 0;
-}
-
-SEC("uprobe")
-int timer_fire(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
-
-	return c ? timer_enter(ctx, st) : 0;
-}
-
-SEC("uprobe")
-int panic_entry(struct pt_regs *ctx)
-{
-	struct thread_state *st = thread_state();
-	struct dial9_proc_ctl *c = st ? proc_of(st) : NULL;
-
-	return c ? panic_enter(ctx, st) : 0;
-}
+PROBE_PROGRAM("uprobe", panic_entry, panic_enter(ctx, st))
 
 /* dial9d --floor: the same probe points with nothing behind them, to
  * measure what the traps alone cost. */

@@ -435,3 +435,16 @@ void json_thread(struct json_writer *w, const char *tid_key, const struct dial9_
 	snprintf(key, sizeof(key), "%.*sthread_role", (int)prefix, tid_key);
 	json_writer__kv_string(w, key, dial9_analysis__thread_role(a, tid));
 }
+
+void json_thread_totals(struct json_writer *w, const struct dial9_analysis *a,
+			const struct dial9_thread *th)
+{
+	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
+	bool idle = dial9_analysis__knows(a, DIAL9_FIG_IDLE);
+
+	json_thread(w, "tid", a, th->tid);
+	json_u64_if(w, "polls", polls, th->polls);
+	json_u64_if(w, "busy_ns", polls, th->busy_ns);
+	json_bool_if(w, "busy_ns_is_bound", polls, th->busy_is_bound);
+	json_u64_if(w, "idle_ns", idle, th->idle_ns);
+}

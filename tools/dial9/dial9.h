@@ -145,6 +145,10 @@ void json_node(struct json_writer *w, const char *key, const struct dial9_node *
  * not say. */
 void json_thread(struct json_writer *w, const char *tid_key, const struct dial9_analysis *a,
 		 uint32_t tid);
+/* A thread's tid, name, role, polls, busy and idle time (null where the
+ * recording cannot vouch for them), in the current object. */
+void json_thread_totals(struct json_writer *w, const struct dial9_analysis *a,
+			const struct dial9_thread *th);
 void json_task(struct json_writer *w, const struct dial9_analysis *a,
 	       const struct dial9_task_info *t);
 

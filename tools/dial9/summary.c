@@ -153,8 +153,6 @@ static void write_signals_json(struct json_writer *w, const struct dial9_analysi
  * idle time (tid 0 holds the daemon's own records: not a thread). */
 static void write_threads_json(struct json_writer *w, const struct dial9_analysis *a)
 {
-	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
-	bool idle = dial9_analysis__knows(a, DIAL9_FIG_IDLE);
 	uint64_t i;
 
 	json_writer__kv_bool(w, "thread_names_recorded", a->dump->threads_known);
@@ -166,11 +164,7 @@ static void write_threads_json(struct json_writer *w, const struct dial9_analysi
 		if (!th->tid)
 			continue;
 		json_writer__begin_object(w);
-		json_thread(w, "tid", a, th->tid);
-		json_u64_if(w, "polls", polls, th->polls);
-		json_u64_if(w, "busy_ns", polls, th->busy_ns);
-		json_bool_if(w, "busy_ns_is_bound", polls, th->busy_is_bound);
-		json_u64_if(w, "idle_ns", idle, th->idle_ns);
+		json_thread_totals(w, a, th);
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);

@@ -66,8 +66,6 @@ static const char *slice_row(void *ctx, uint64_t i, char cells[][FMT_LEN])
 static void timeline_json(const struct dial9_analysis *a, const struct dial9_timeline *tl,
 			  struct json_writer *w)
 {
-	bool polls = dial9_analysis__knows(a, DIAL9_FIG_POLLS);
-	bool idle = dial9_analysis__knows(a, DIAL9_FIG_IDLE);
 	uint64_t i, k;
 
 	json_writer__begin_object(w);
@@ -81,11 +79,7 @@ static void timeline_json(const struct dial9_analysis *a, const struct dial9_tim
 		const struct dial9_thread *th = &tl->threads[i];
 
 		json_writer__begin_object(w);
-		json_thread(w, "tid", a, th->tid);
-		json_u64_if(w, "polls", polls, th->polls);
-		json_u64_if(w, "busy_ns", polls, th->busy_ns);
-		json_bool_if(w, "busy_ns_is_bound", polls, th->busy_is_bound);
-		json_u64_if(w, "idle_ns", idle, th->idle_ns);
+		json_thread_totals(w, a, th);
 		json_writer__key(w, "slices");
 		json_writer__begin_array(w);
 		for (k = th->first; k < th->first + th->count; k++) {
