@@ -128,7 +128,7 @@ void ingest__on_event(void *ctx, const struct dial9_event *e)
 		if (ev.task_id && addr_cache__get(&t->pool_tasks, ev.task_id))
 			ev.task_id = 0; /* the blocking pool's work, not a task of the program */
 		see_thread(t, &ev, DIAL9_THREAD_UNKNOWN);
-		if (!dial9_window__push(t->win, &ev))
+		if (!ingest__keep(t, &ev))
 			t->events++; /* the sampler's, not a probe hit */
 		return;
 	case DIAL9_EV_SPAWN:

@@ -255,6 +255,7 @@ static void write_meta(struct rep *r, const char *file)
 	json_thread(w, "reason_tid", a, m->reason_tid);
 	json_writer__kv_u64(w, "reason_task", m->reason_task);
 	json_writer__kv_u64(w, "window_ns", r->span);
+	json_writer__kv_u64(w, "full_ns", a->full_ns);
 	json_writer__kv_u64(w, "dump_realtime_ns", m->dump_realtime_ns);
 	json_writer__kv_u64(w, "events", a->dump->nevents);
 	json_writer__kv_u64(w, "tasks", a->ntasks);

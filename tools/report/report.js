@@ -701,11 +701,9 @@
   $('flame').addEventListener('mouseleave', (ev) => showTip(ev, null));
 
   // ---- summary -------------------------------------------------------------------
-  // Queue depth and wake-to-poll latency need every poll and wake: only the
-  // stretches recorded in full (not shaded sampled or off) have them.
-  const FULL_NS = Math.max(0, SPAN - D.shade.filter((x) => x.kind === 'sampled' || x.kind === 'off')
-    .reduce((t, x) => t + Math.max(0, Math.min(x.end, SPAN) - Math.max(0, x.start)), 0));
-  const NOT_FULL = 'not recorded (nothing in full)';
+  // Queue depth and wake-to-poll latency are seen only where recorded in
+  // full (the analysis' full_ns; none at all: known('queue') is false).
+  const FULL_NS = Math.min(SPAN, M.full_ns);
   function facts() {
     const lost = M.lost_ringbuf + M.lost_window + M.lost_other;
     const when = M.dump_realtime_ns ? new Date(M.dump_realtime_ns / 1e6).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '';
@@ -727,9 +725,9 @@
       ['worker threads', String(NL)],
       ['lost events', fmtN(lost) + (lost ? ' (ring ' + fmtN(M.lost_ringbuf) + ', window ' + fmtN(M.lost_window) + ')' : ''), lost > 0],
       ['longest poll', !known('polls') ? 'unknown' : lp ? fmtBound(lp.dur, lp.bound) + ' · task ' + lp.task : '—', lp && lp.dur >= LONG],
-      ['runnable peak', !known('queue') ? 'unknown' : !FULL_NS ? NOT_FULL : fmtN(M.queue_peak) + ' at ' + fmtT(M.queue_peak_ns) +
+      ['runnable peak', !known('queue') ? 'unknown' : fmtN(M.queue_peak) + ' at ' + fmtT(M.queue_peak_ns) +
         (FULL_NS < SPAN ? ' (' + Math.round(100 * FULL_NS / SPAN) + '% of the window in full)' : '')],
-      ['wake→poll p50 / p99 / max', !known('queue') ? 'unknown' : !FULL_NS ? NOT_FULL : M.lat_count ? fmtDur(M.lat_p50_ns) + ' / ' +
+      ['wake→poll p50 / p99 / max', !known('queue') ? 'unknown' : M.lat_count ? fmtDur(M.lat_p50_ns) + ' / ' +
         fmtDur(M.lat_p99_ns) + ' / ' + fmtDur(M.lat_max_ns) : '—'],
       ['probes', M.probes_missing === null ? 'not recorded (v' + M.format_version + ' dump)' : M.probes_missing.length ?
         M.probes_missing.length + ' missing: ' + M.probes_missing.map((p) => p.class).join(', ') : 'all found',
