@@ -96,6 +96,8 @@ static const char *metrics_row(void *ctx, uint64_t k, char cells[][FMT_LEN])
 		return "probes off: no polls, wakes, latency or queue";
 	if (part_off(s, k))
 		return "probes off for part of it: counts partial";
+	if (s->lost[k])
+		return "events lost: its figures are partial";
 	if (!s->queue_known)
 		return "";
 	if (!observed(s, k))
@@ -155,7 +157,7 @@ static void metrics_json(const struct loaded *l, const struct dial9_series *s,
 		json_writer__kv_u64(w, "duration_ns", len);
 		json_u64_if(w, "polls", s->polls_known && counted(s, k), s->polls[k]);
 		json_u64_if(w, "wakes", s->wakes_known && counted(s, k), s->wakes[k]);
-		json_writer__kv_bool(w, "counts_partial", part_off(s, k));
+		json_writer__kv_bool(w, "counts_partial", part_off(s, k) || s->lost[k]);
 		json_writer__kv_u64(w, "stalls", s->stalls[k]);
 		json_writer__kv_u64(w, "lost", s->lost[k]);
 		json_writer__kv_u64(w, "full_ns", s->full_ns[k] < len ? s->full_ns[k] : len);
