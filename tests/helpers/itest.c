@@ -591,6 +591,18 @@ int itest_ctl(const struct itest_daemon *d, char **out, char **err, const char *
 	return itest_ctl_as(-1, d, out, err, args);
 }
 
+const char *itest_bin_for_others(const struct itest_daemon *d, const char *name, char *buf,
+				 size_t len)
+{
+	char bin[256];
+
+	snprintf(bin, sizeof(bin), "%s/build/%s", DIAL9_SRC_DIR, name);
+	snprintf(buf, len, "%s/%s", d->dir, name);
+	if (access(buf, X_OK) && itest_copy_file(bin, buf, 0755))
+		return NULL;
+	return buf;
+}
+
 int itest_ctl_as(int uid, const struct itest_daemon *d, char **out, char **err,
 		 const char *const args[])
 {
@@ -600,10 +612,9 @@ int itest_ctl_as(int uid, const struct itest_daemon *d, char **out, char **err,
 
 	argv[i++] = ITEST_BIN("dial9ctl");
 	if (uid >= 0) { /* another user may not reach the build directory */
-		snprintf(copy, sizeof(copy), "%s/dial9ctl", d->dir);
-		if (access(copy, X_OK) && itest_copy_file(ITEST_BIN("dial9ctl"), copy, 0755))
+		argv[0] = itest_bin_for_others(d, "dial9ctl", copy, sizeof(copy));
+		if (!argv[0])
 			return -1;
-		argv[0] = copy;
 	}
 	argv[i++] = "--socket";
 	argv[i++] = d->socket;

@@ -151,6 +151,10 @@ void itest_free_paths(char **paths, int n);
 
 /* build dir binaries */
 #define ITEST_BIN(name) DIAL9_SRC_DIR "/build/" name
+/* A copy of build/NAME in d's private directory (buf), which another user
+ * can run when the build directory is out of their reach; NULL on failure. */
+const char *itest_bin_for_others(const struct itest_daemon *d, const char *name, char *buf,
+				 size_t len);
 #define ITEST_TARGET(name) DIAL9_SRC_DIR "/build/targets/" name
 
 #endif /* DIAL9_ITEST_H */

@@ -186,7 +186,9 @@ static void test_listing_is_per_user(void **state)
 		const char *ls_top[] = { "/bin/ls", dumps, NULL };
 		const char *ls_root[] = { "/bin/ls", root_dump, NULL };
 		const char *ls_own[] = { "/bin/ls", own, NULL };
-		const char *sum[] = { ITEST_BIN("dial9"), "summary", nobody_dump, "--json", NULL };
+		char dial9[256];
+		const char *sum[] = { itest_bin_for_others(&daemon_, "dial9", dial9, sizeof(dial9)),
+				      "summary", nobody_dump, "--json", NULL };
 
 		assert_int_not_equal(run_as(NOBODY, ls_top, NULL, &err), 0);
 		assert_non_null(strstr(err, "Permission denied"));
@@ -197,6 +199,7 @@ static void test_listing_is_per_user(void **state)
 		assert_int_equal(run_as(NOBODY, ls_own, &out, NULL), 0);
 		assert_non_null(strstr(out, strrchr(nobody_dump, '/') + 1));
 		free(out);
+		assert_non_null(sum[0]);
 		assert_int_equal(run_as(NOBODY, sum, &out, NULL), 0); /* and reads it */
 		assert_non_null(strstr(out, "\"reason\":\"request\""));
 		free(out);
